@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Layers, bottom to top (nothing points up):
+/// CFFTW, CBLAS, CImageCodecs (system libraries) → WeightedConvolution (Grid, densities, convolution)
+/// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
+/// → Models (VGG, ResNet, DnCNN, NAFNet) → wconv (command line) and the examples.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "WeightedConv",
+    products: [
+        .library(name: "WeightedConvolution", targets: ["WeightedConvolution"]),
+        .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Models", targets: ["Models"]),
+        .executable(name: "wconv", targets: ["wconv"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS"], swiftSettings: optimised),
+        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"], swiftSettings: optimised),
+        .target(name: "Datasets", dependencies: ["WeightedConvolution", "CImageCodecs"], swiftSettings: optimised),
+        .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
+        .executableTarget(
+            name: "wconv",
+            dependencies: [
+                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimised),
+        .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
+        .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
+    ]
+)

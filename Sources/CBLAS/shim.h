@@ -1,0 +1,2 @@
+// CBLAS from OpenBLAS (Debian libopenblas-dev); also declares openblas_set_num_threads.
+#include <cblas.h>

@@ -1,0 +1,1 @@
+// TEMPORARY placeholder for the PNG/JPEG decoding shims.

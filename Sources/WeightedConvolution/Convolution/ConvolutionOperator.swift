@@ -1,0 +1,123 @@
+/// A convolution ready to run: resolved geometry, padding-mode handling, bias, and the engine
+/// (direct or FFT) chosen for it. Rank-erased; ``Grid`` and the network layers call it.
+///
+/// Non-zero padding modes are applied explicitly before the engine runs (and folded back in the
+/// backward pass), so engines only ever see zero padding.
+public struct ConvolutionOperator: Sendable {
+    /// The sizes of this convolution as the user described it.
+    public let geometry: ConvolutionGeometry
+    /// The algorithm that runs (`.direct` or `.fft`, never `.auto`/`.measure`).
+    public let method: ConvolutionMethod
+    private let engine: any ConvolutionEngine
+    private let explicitPadding: Padding?
+
+    /// Resolves the geometry and picks the engine.
+    /// - Throws: ``ConvolutionError`` when the shapes and options do not fit together.
+    public init(inputShape: [Int], kernelShape: [Int], options: ConvolutionOptions) throws(ConvolutionError) {
+        let geometry = try ConvolutionGeometry(inputShape: inputShape, kernelShape: kernelShape, options: options)
+        var engineGeometry = geometry
+        var explicitPadding: Padding? = nil
+        if geometry.paddingMode != .zeros && !geometry.isUnpadded {
+            let rank = geometry.spatialRank
+            do {
+                explicitPadding = try Padding(
+                    inputShape: geometry.inputShape, low: [0, 0] + geometry.padLow, high: [0, 0] + geometry.padHigh,
+                    mode: geometry.paddingMode)
+            } catch {
+                throw .invalidArgument("\(error)")
+            }
+            var unpadded = options
+            unpadded.padding = .explicit(low: [Int](repeating: 0, count: rank), high: [Int](repeating: 0, count: rank))
+            unpadded.paddingMode = .zeros
+            engineGeometry = try ConvolutionGeometry(
+                inputShape: [geometry.batch, geometry.inChannels] + geometry.paddedSize,
+                kernelShape: geometry.kernelShape, options: unpadded)
+        }
+        self.geometry = geometry
+        self.explicitPadding = explicitPadding
+        self.method = ConvolutionPlanner.shared.method(for: engineGeometry, requested: options.method)
+        self.engine = ConvolutionPlanner.shared.engine(for: engineGeometry, method: method)
+    }
+
+    /// Computes `output = conv(input, kernel) + bias`.
+    /// - Precondition: buffer sizes match the geometry (a programmer error otherwise).
+    public func forward(
+        input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
+        output: UnsafeMutableBufferPointer<Float>
+    ) {
+        checkSizes(input: input.count, kernel: kernel.count, output: output.count, bias: bias?.count)
+        if let explicitPadding {
+            let padded = UnsafeMutableBufferPointer<Float>.allocate(capacity: explicitPadding.outputShape.reduce(1, *))
+            defer { padded.deallocate() }
+            explicitPadding.forward(input, into: padded)
+            engine.forward(input: UnsafeBufferPointer(padded), kernel: kernel, output: output)
+        } else {
+            engine.forward(input: input, kernel: kernel, output: output)
+        }
+        if let bias { addBias(bias, to: output) }
+    }
+
+    /// Computes the gradients of a loss with respect to input, kernel and bias from the
+    /// gradient with respect to the output. Destinations are overwritten; `nil` ones are skipped.
+    public func backward(
+        input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, gradOutput: UnsafeBufferPointer<Float>,
+        gradInput: UnsafeMutableBufferPointer<Float>?, gradKernel: UnsafeMutableBufferPointer<Float>?,
+        gradBias: UnsafeMutableBufferPointer<Float>?
+    ) {
+        checkSizes(input: input.count, kernel: kernel.count, output: gradOutput.count, bias: gradBias?.count)
+        if let gradBias { sumPerChannel(gradOutput, into: gradBias) }
+        guard gradInput != nil || gradKernel != nil else { return }
+        if let explicitPadding {
+            let count = explicitPadding.outputShape.reduce(1, *)
+            let padded = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            defer { padded.deallocate() }
+            explicitPadding.forward(input, into: padded)
+            let gradPadded = gradInput.map { _ in UnsafeMutableBufferPointer<Float>.allocate(capacity: count) }
+            defer { gradPadded?.deallocate() }
+            engine.backward(
+                input: UnsafeBufferPointer(padded), kernel: kernel, gradOutput: gradOutput,
+                gradInput: gradPadded, gradKernel: gradKernel)
+            if let gradInput, let gradPadded {
+                gradInput.update(repeating: 0)
+                explicitPadding.backward(UnsafeBufferPointer(gradPadded), into: gradInput)
+            }
+        } else {
+            engine.backward(
+                input: input, kernel: kernel, gradOutput: gradOutput, gradInput: gradInput, gradKernel: gradKernel)
+        }
+    }
+
+    private func checkSizes(input: Int, kernel: Int, output: Int, bias: Int?) {
+        precondition(input == geometry.inputShape.reduce(1, *), "input buffer does not match \(geometry)")
+        precondition(kernel == geometry.kernelShape.reduce(1, *), "kernel buffer does not match \(geometry)")
+        precondition(output == geometry.outputShape.reduce(1, *), "output buffer does not match \(geometry)")
+        precondition(bias == nil || bias == geometry.outChannels, "bias needs \(geometry.outChannels) values")
+    }
+
+    private var planeSize: Int { geometry.outputSize.reduce(1, *) }
+
+    private func addBias(_ bias: UnsafeBufferPointer<Float>, to output: UnsafeMutableBufferPointer<Float>) {
+        let plane = planeSize
+        for image in 0..<geometry.batch {
+            for channel in 0..<geometry.outChannels {
+                let base = (image * geometry.outChannels + channel) * plane
+                let value = bias[channel]
+                for i in base..<(base + plane) { output[i] += value }
+            }
+        }
+    }
+
+    private func sumPerChannel(_ gradOutput: UnsafeBufferPointer<Float>, into gradBias: UnsafeMutableBufferPointer<Float>) {
+        let plane = planeSize
+        for channel in 0..<geometry.outChannels {
+            var total: Double = 0
+            for image in 0..<geometry.batch {
+                let base = (image * geometry.outChannels + channel) * plane
+                var partial: Float = 0
+                for i in base..<(base + plane) { partial += gradOutput[i] }
+                total += Double(partial)
+            }
+            gradBias[channel] = Float(total)
+        }
+    }
+}
