@@ -22,10 +22,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS"], swiftSettings: optimised),
         .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"], swiftSettings: optimised),
-        .target(name: "Datasets", dependencies: ["WeightedConvolution", "CImageCodecs"], swiftSettings: optimised),
+        .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
         .executableTarget(
             name: "wconv",

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `wconv` command line: weighted convolution on `.npy` files, training, evaluation,
+/// comparison of weighted and standard convolution, and benchmarks.
+@main
+struct WConv: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wconv",
+        abstract: "Weighted convolution: apply, train, compare, benchmark.",
+        subcommands: [ConvCommand.self, BenchCommand.self])
+}
