@@ -1,0 +1,136 @@
+/// The weighted convolution `y = conv(x, W ⊙ Φ) + b`: an ordinary convolution whose kernel is
+/// the weight multiplied element-wise by a density `Φ` over kernel offsets.
+///
+/// Nothing here is special-cased for weighting: the forward pass folds `Φ` into the kernel once
+/// (O(|W|)) and calls ``ConvolutionOperator``; the backward pass follows by the chain rule,
+/// `∂W = ∂K ⊙ Φ`, `∂Φ[q] = Σ_{o,i} ∂K[o,i,q]·W[o,i,q]`, `∂θ = ∂Φ/∂θ · ∂Φ`.
+///
+/// ```swift
+/// let conv = WeightedConvolution(density: .symmetric([0.25, 0.15, 0.55]),
+///                                options: .init(padding: .same))
+/// let y = try conv(x, weight: w, bias: b)          // x: Grid<4> [B, C, H, W], w: [O, C, 7, 7]
+/// ```
+public struct WeightedConvolution: Sendable {
+    /// The density `Φ` (``Density/uniform`` for an ordinary convolution).
+    public var density: Density
+    /// Stride, padding, dilation, groups, padding mode and method.
+    public var options: ConvolutionOptions
+
+    /// A weighted convolution with the given density and options.
+    public init(density: Density = .uniform, options: ConvolutionOptions = .init()) {
+        self.density = density
+        self.options = options
+    }
+
+    /// The effective kernel `W ⊙ Φ` (`Φ` broadcast over the output and input channel axes).
+    /// - Throws: ``ConvolutionError`` when the density does not fit the kernel.
+    public func kernel(weight: UnsafeBufferPointer<Float>, weightShape: [Int]) throws(ConvolutionError) -> [Float] {
+        let phi = try density.values(kernelSize: Self.kernelSize(weightShape))
+        guard weight.count == weightShape.reduce(1, *) else {
+            throw .shapeMismatch("weight has \(weight.count) values, shape \(weightShape) needs \(weightShape.reduce(1, *))")
+        }
+        if density.isUniform { return Array(weight) }
+        var kernel = [Float](repeating: 0, count: weight.count)
+        for start in stride(from: 0, to: weight.count, by: phi.count) {
+            for q in phi.indices { kernel[start + q] = weight[start + q] * phi[q] }
+        }
+        return kernel
+    }
+
+    /// The forward pass on rank-erased buffers.
+    /// - Parameters:
+    ///   - input: `[B, Cin, x…]`, row-major.
+    ///   - weight: `[Cout, Cin/groups, k…]`, row-major.
+    ///   - bias: `Cout` values or `nil`.
+    /// - Returns: the output values and shape `[B, Cout, y…]`.
+    /// - Throws: ``ConvolutionError`` for shapes, options or a density that do not fit.
+    /// - Complexity: that of the convolution plus O(|W|).
+    public func forward(
+        input: UnsafeBufferPointer<Float>, inputShape: [Int], weight: UnsafeBufferPointer<Float>, weightShape: [Int],
+        bias: UnsafeBufferPointer<Float>?
+    ) throws(ConvolutionError) -> (output: [Float], shape: [Int]) {
+        let op = try prepare(input: input, inputShape: inputShape, weightShape: weightShape, biasCount: bias?.count)
+        let kernel = try self.kernel(weight: weight, weightShape: weightShape)
+        let shape = op.geometry.outputShape
+        let output = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { buffer, count in
+            kernel.withUnsafeBufferPointer { op.forward(input: input, kernel: $0, bias: bias, output: buffer) }
+            count = buffer.count
+        }
+        return (output, shape)
+    }
+
+    /// The backward pass on rank-erased buffers: gradients with respect to input, weight, bias
+    /// and the density parameters, given `∂L/∂y`.
+    /// - Parameter computeInputGradient: `false` skips `∂x` (e.g. for a network's first layer).
+    /// - Throws: ``ConvolutionError`` for shapes, options or a density that do not fit.
+    public func backward(
+        input: UnsafeBufferPointer<Float>, inputShape: [Int], weight: UnsafeBufferPointer<Float>, weightShape: [Int],
+        gradOutput: UnsafeBufferPointer<Float>, computeInputGradient: Bool = true
+    ) throws(ConvolutionError) -> WeightedConvolutionGradients {
+        let op = try prepare(input: input, inputShape: inputShape, weightShape: weightShape, biasCount: nil)
+        guard gradOutput.count == op.geometry.outputShape.reduce(1, *) else {
+            throw .shapeMismatch("output gradient has \(gradOutput.count) values, output \(op.geometry.outputShape) needs \(op.geometry.outputShape.reduce(1, *))")
+        }
+        let kernelSize = Self.kernelSize(weightShape)
+        let phi = try density.values(kernelSize: kernelSize)
+        let kernel = try self.kernel(weight: weight, weightShape: weightShape)
+        var gradInput: [Float]? = computeInputGradient ? [Float](repeating: 0, count: input.count) : nil
+        var gradKernel = [Float](repeating: 0, count: weight.count)
+        var gradBias = [Float](repeating: 0, count: op.geometry.outChannels)
+        kernel.withUnsafeBufferPointer { kernel in
+            gradKernel.withUnsafeMutableBufferPointer { gk in
+                gradBias.withUnsafeMutableBufferPointer { gb in
+                    if gradInput != nil {
+                        gradInput!.withUnsafeMutableBufferPointer { gi in
+                            op.backward(input: input, kernel: kernel, gradOutput: gradOutput,
+                                        gradInput: gi, gradKernel: gk, gradBias: gb)
+                        }
+                    } else {
+                        op.backward(input: input, kernel: kernel, gradOutput: gradOutput,
+                                    gradInput: nil, gradKernel: gk, gradBias: gb)
+                    }
+                }
+            }
+        }
+        guard !density.isUniform else {
+            return WeightedConvolutionGradients(input: gradInput, weight: gradKernel, bias: gradBias, density: [])
+        }
+        var gradPhi = [Double](repeating: 0, count: phi.count)
+        var gradWeight = gradKernel
+        for start in stride(from: 0, to: weight.count, by: phi.count) {
+            for q in phi.indices {
+                gradPhi[q] += Double(gradKernel[start + q] * weight[start + q])
+                gradWeight[start + q] = gradKernel[start + q] * phi[q]
+            }
+        }
+        let gradDensity = try density.parameterGradient(kernelSize: kernelSize, gradPhi: gradPhi.map { Float($0) })
+        return WeightedConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: gradDensity)
+    }
+
+    private func prepare(
+        input: UnsafeBufferPointer<Float>, inputShape: [Int], weightShape: [Int], biasCount: Int?
+    ) throws(ConvolutionError) -> ConvolutionOperator {
+        guard input.count == inputShape.reduce(1, *) else {
+            throw .shapeMismatch("input has \(input.count) values, shape \(inputShape) needs \(inputShape.reduce(1, *))")
+        }
+        let op = try ConvolutionOperator(inputShape: inputShape, kernelShape: weightShape, options: options)
+        if let biasCount, biasCount != op.geometry.outChannels {
+            throw .shapeMismatch("bias has \(biasCount) values, the layer has \(op.geometry.outChannels) output channels")
+        }
+        return op
+    }
+
+    private static func kernelSize(_ weightShape: [Int]) -> [Int] { Array(weightShape.dropFirst(2)) }
+}
+
+/// The gradients of a weighted convolution.
+public struct WeightedConvolutionGradients: Sendable {
+    /// `∂L/∂x`, `[B, Cin, x…]`, or `nil` when not requested.
+    public var input: [Float]?
+    /// `∂L/∂W = ∂L/∂K ⊙ Φ`, `[Cout, Cin/groups, k…]`.
+    public var weight: [Float]
+    /// `∂L/∂b`, one value per output channel.
+    public var bias: [Float]
+    /// `∂L/∂θ`, one value per density parameter (empty for ``Density/uniform``).
+    public var density: [Float]
+}
