@@ -1,0 +1,170 @@
+/// The im2col (vol2col, for any spatial rank) packing of one image's channel group, and its
+/// adjoint col2im.
+///
+/// Packing turns a convolution into a matrix product: row `r = c·∏k + q` of the column matrix
+/// (`c` an input channel of the group, `q` a kernel tap in row-major order, matching the kernel
+/// layout `[Cout, Cin/g, k…]`) holds, for every output position `p`, the zero-padded input value
+/// `x[c, p·stride + q·dilation − low]`. Then `out(Cout_g × P) = K_g(Cout_g × rows) · col(rows × P)`.
+///
+/// The traversal is rank-erased: the leading `D − 1` axes are resolved by a precomputed table of
+/// input row offsets per (leading tap, leading output position), and the last axis is copied as
+/// a run with a precomputed valid range, so the inner loops are contiguous (stride 1) or strided
+/// copies on raw pointers.
+struct ColumnLayout: Sendable {
+    /// Input channels per group (`Cin/g`).
+    let channels: Int
+    /// Elements in one input channel plane, `∏x`.
+    let inputPlane: Int
+    /// Kernel taps, `∏k`.
+    let taps: Int
+    /// Output positions, `∏y` (the width of one image's block of columns).
+    let positions: Int
+    /// Output extent on the last axis (the length of a run).
+    private let lastOutput: Int
+    /// Output positions over the leading `D − 1` axes.
+    private let leadingPositions: Int
+    /// Kernel taps over the leading `D − 1` axes.
+    private let leadingTaps: Int
+    /// Stride on the last axis.
+    private let lastStride: Int
+    /// `[leadingTaps][leadingPositions]`: offset of the input row read, or −1 when it lies in
+    /// the padding.
+    private let rowOffsets: [Int]
+    /// Per tap on the last axis: the valid output range and the input offset of its first element.
+    private let runs: [Run]
+
+    private struct Run: Sendable {
+        /// First output index (on the last axis) that reads inside the input.
+        let low: Int
+        /// One past the last output index that reads inside the input.
+        let high: Int
+        /// Input offset (on the last axis) read by output index `low`.
+        let start: Int
+    }
+
+    /// Rows of the column matrix, `Cin/g · ∏k`.
+    var rows: Int { channels * taps }
+
+    /// The packing of `geometry` (zero padding `padLow`/`padHigh`, its padding mode ignored).
+    init(geometry g: ConvolutionGeometry) {
+        let d = g.spatialRank
+        channels = g.inChannels / g.groups
+        inputPlane = g.inputSize.reduce(1, *)
+        taps = g.kernelSize.reduce(1, *)
+        positions = g.outputSize.reduce(1, *)
+        lastOutput = g.outputSize[d - 1]
+        lastStride = g.stride[d - 1]
+        leadingPositions = positions / lastOutput
+        leadingTaps = taps / g.kernelSize[d - 1]
+
+        var offsets: [Int] = []
+        offsets.reserveCapacity(leadingTaps * leadingPositions)
+        let rowLength = g.inputSize[d - 1]
+        for tap in Self.multiIndices(Array(g.kernelSize.dropLast())) {
+            for position in Self.multiIndices(Array(g.outputSize.dropLast())) {
+                var offset = 0
+                for a in 0..<(d - 1) {
+                    let x = position[a] * g.stride[a] + tap[a] * g.dilation[a] - g.padLow[a]
+                    guard x >= 0 && x < g.inputSize[a] else {
+                        offset = -1
+                        break
+                    }
+                    offset = offset * g.inputSize[a] + x
+                }
+                offsets.append(offset < 0 ? -1 : offset * rowLength)
+            }
+        }
+        rowOffsets = offsets
+
+        let s = lastStride, dil = g.dilation[d - 1], pad = g.padLow[d - 1]
+        runs = (0..<g.kernelSize[d - 1]).map { q in
+            let shift = q * dil - pad  // input index read by output 0
+            let low = Swift.min(Swift.max(0, (-shift + s - 1) / s), g.outputSize[d - 1])
+            let high = Swift.max(low, Swift.min(g.outputSize[d - 1], Self.ceilDiv(rowLength - shift, s)))
+            return Run(low: low, high: high, start: low * s + shift)
+        }
+    }
+
+    /// Writes the column matrix of one channel group of one image.
+    /// - Parameters:
+    ///   - input: the group's first channel plane (`channels` consecutive planes follow).
+    ///   - columns: row-major `rows × ld`; this image's block starts at column 0.
+    ///   - ld: the distance between rows of `columns` (`positions`, or more when several images
+    ///     share one matrix side by side).
+    func pack(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, ld: Int) {
+        traverse(columns, ld: ld) { dst, source, run in
+            guard let source else {
+                dst.update(repeating: 0, count: lastOutput)
+                return
+            }
+            dst.update(repeating: 0, count: run.low)
+            let src = input + source
+            let count = run.high - run.low
+            if lastStride == 1 {
+                (dst + run.low).update(from: src, count: count)
+            } else {
+                for j in 0..<count { dst[run.low + j] = src[j * lastStride] }
+            }
+            (dst + run.high).update(repeating: 0, count: lastOutput - run.high)
+        }
+    }
+
+    /// The adjoint of ``pack(_:into:ld:)``: adds every column entry onto the input element it was
+    /// read from (entries read from the padding are dropped).
+    /// - Parameters:
+    ///   - columns: row-major `rows × ld`, this image's block at column 0.
+    ///   - gradInput: the group's first channel plane of the input gradient (accumulated into).
+    func unpackAdding(_ columns: UnsafeMutablePointer<Float>, ld: Int, into gradInput: UnsafeMutablePointer<Float>) {
+        traverse(columns, ld: ld) { src, source, run in
+            guard let source else { return }
+            let dst = gradInput + source
+            let from = src + run.low
+            let count = run.high - run.low
+            if lastStride == 1 {
+                for j in 0..<count { dst[j] += from[j] }
+            } else {
+                for j in 0..<count { dst[j * lastStride] += from[j] }
+            }
+        }
+    }
+
+    /// Calls `body(column run, input offset or nil, run)` for every run of `lastOutput` columns:
+    /// each row of the matrix and each leading output position, in memory order.
+    @inline(__always)
+    private func traverse(
+        _ columns: UnsafeMutablePointer<Float>, ld: Int,
+        _ body: (UnsafeMutablePointer<Float>, Int?, Run) -> Void
+    ) {
+        rowOffsets.withUnsafeBufferPointer { offsets in
+            runs.withUnsafeBufferPointer { runs in
+                var row = 0
+                for c in 0..<channels {
+                    let plane = c * inputPlane
+                    for leadingTap in 0..<leadingTaps {
+                        let table = offsets.baseAddress! + leadingTap * leadingPositions
+                        for run in runs {
+                            var dst = columns + row * ld
+                            for p in 0..<leadingPositions {
+                                let offset = table[p]
+                                body(dst, offset < 0 ? nil : plane + offset + run.start, run)
+                                dst += lastOutput
+                            }
+                            row += 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
+
+    /// Every multi-index of `shape` in row-major order (one empty index for an empty shape).
+    private static func multiIndices(_ shape: [Int]) -> [[Int]] {
+        var result: [[Int]] = [[]]
+        for extent in shape {
+            result = result.flatMap { prefix in (0..<extent).map { prefix + [$0] } }
+        }
+        return result
+    }
+}

@@ -1,0 +1,187 @@
+import ArgumentParser
+import CBLAS
+import WeightedConvolution
+
+/// `wconv bench conv`: time of the convolution paths on typical network shapes, in ms and
+/// GFLOP/s, next to the speed of one large SGEMM (the ceiling of an im2col + GEMM method).
+///
+/// A forward pass counts `2·B·Cout·(Cin/g)·∏k·∏y` flops, forward + backward (input and kernel
+/// gradients) three times that. Each figure is the best of several timed runs after a warm-up.
+struct BenchConvCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conv", abstract: "Convolution speed per method on typical shapes (GFLOP/s).")
+
+    @Option(help: "Timed runs per figure (the best is reported).")
+    var repeats = 5
+
+    @Flag(help: "Also time every threading and chunking variant of the direct engine.")
+    var variants = false
+
+    func run() throws {
+        let sgemm = Self.sgemmGFlops(size: 2048, repeats: 3)
+        print("OpenBLAS SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
+        var methods = [BenchMethod.convolution(.direct)]
+        if variants { methods += BenchMethod.directVariants }
+        var table: [[String]] = [[
+            "shape", "method", "fwd ms", "fwd GFLOP/s", "fwd/sgemm", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd+bwd/sgemm",
+        ]]
+        for shape in BenchShape.standard {
+            for method in methods {
+                table.append(try Self.row(shape: shape, method: method, repeats: repeats, sgemm: sgemm))
+            }
+        }
+        Self.printTable(table)
+    }
+
+    /// One row of the table: `method` timed on `shape`.
+    static func row(shape: BenchShape, method: BenchMethod, repeats: Int, sgemm: Double) throws -> [String] {
+        let run = try method.prepare(shape)
+        let flops = try shape.forwardFlops()
+        let forward = bestTime(repeats: repeats, run.forward)
+        let both = bestTime(repeats: repeats, run.forwardBackward)
+        let forwardRate = flops / forward / 1e9, bothRate = 3 * flops / both / 1e9
+        return [
+            shape.name, method.name,
+            format(forward * 1e3, 2), format(forwardRate, 1), format(forwardRate / sgemm, 2),
+            format(both * 1e3, 2), format(bothRate, 1), format(bothRate / sgemm, 2),
+        ]
+    }
+
+    /// The shortest of `repeats` timed calls of `body`, in seconds, after one untimed call.
+    static func bestTime(repeats: Int, _ body: () -> Void) -> Double {
+        body()
+        let clock = ContinuousClock()
+        var best = Double.infinity
+        for _ in 0..<Swift.max(1, repeats) {
+            let elapsed = clock.measure(body)
+            best = Swift.min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        return best
+    }
+
+    /// GFLOP/s of OpenBLAS `C = A·B` on `size × size` matrices (its default threading).
+    static func sgemmGFlops(size: Int, repeats: Int) -> Double {
+        let a = [Float](repeating: 0.5, count: size * size), b = a
+        var c = [Float](repeating: 0, count: size * size)
+        let n = Int32(size)
+        let seconds = bestTime(repeats: repeats) {
+            c.withUnsafeMutableBufferPointer { c in
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c.baseAddress, n)
+            }
+        }
+        return 2 * Double(size * size * size) / seconds / 1e9
+    }
+
+    static func format(_ value: Double, _ decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        let text = "\(rounded)"
+        guard let dot = text.firstIndex(of: ".") else { return text }
+        let fraction = text[text.index(after: dot)...]
+        return decimals == 0 ? String(text[..<dot]) : text + String(repeating: "0", count: Swift.max(0, decimals - fraction.count))
+    }
+
+    static func printTable(_ rows: [[String]]) {
+        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        for row in rows {
+            let cells = row.indices.map { column in
+                let pad = String(repeating: " ", count: widths[column] - row[column].count)
+                return column < 2 ? row[column] + pad : pad + row[column]
+            }
+            print(cells.joined(separator: "  "))
+        }
+    }
+}
+
+/// A benchmark shape: input, kernel and options of one convolution.
+struct BenchShape: Sendable {
+    let name: String
+    let input: [Int]
+    let kernel: [Int]
+    let options: ConvolutionOptions
+
+    /// The shapes of the project's speed targets (PyTorch/oneDNN on 2 threads for comparison).
+    static let standard: [BenchShape] = [
+        BenchShape(name: "[64,64,32,32] 3x3 64→64 p1", input: [64, 64, 32, 32], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
+        BenchShape(name: "[64,128,16,16] 3x3 128→128 p1", input: [64, 128, 16, 16], kernel: [128, 128, 3, 3], options: .init(padding: .symmetric([1]))),
+        BenchShape(name: "[16,64,64,64] 3x3 64→64 p1", input: [16, 64, 64, 64], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
+        BenchShape(name: "[8,32,64,64] 7x7 32→32 p3", input: [8, 32, 64, 64], kernel: [32, 32, 7, 7], options: .init(padding: .symmetric([3]))),
+        BenchShape(name: "[32,16,4096] k5 16→16 p2", input: [32, 16, 4096], kernel: [16, 16, 5], options: .init(padding: .symmetric([2]))),
+        BenchShape(name: "[4,16,32,32,32] 3³ 16→16 p1", input: [4, 16, 32, 32, 32], kernel: [16, 16, 3, 3, 3], options: .init(padding: .symmetric([1]))),
+    ]
+
+    func forwardFlops() throws -> Double {
+        try ConvolutionGeometry(inputShape: input, kernelShape: kernel, options: options).forwardFlops
+    }
+}
+
+/// A way of computing a convolution: prepares buffers for a shape and returns the timed closures.
+struct BenchMethod {
+    /// The closures timed for one shape.
+    struct Run {
+        let forward: () -> Void
+        let forwardBackward: () -> Void
+    }
+
+    let name: String
+    let prepare: (BenchShape) throws -> Run
+
+    /// The public operator with the given method.
+    static func convolution(_ method: ConvolutionMethod) -> BenchMethod {
+        BenchMethod(name: method.rawValue) { shape in
+            var options = shape.options
+            options.method = method
+            let op = try ConvolutionOperator(inputShape: shape.input, kernelShape: shape.kernel, options: options)
+            return run(geometry: op.geometry) { x, k, y in
+                op.forward(input: x, kernel: k, bias: nil, output: y)
+            } backward: { x, k, gy, gx, gk in
+                op.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk, gradBias: nil)
+            }
+        }
+    }
+
+    /// The direct engine with each threading policy, and with and without image chunking.
+    static var directVariants: [BenchMethod] { DirectConvolution.Threading.allCases.flatMap { threading in
+        [nil, 1].map { (chunk: Int?) in
+            BenchMethod(name: "direct \(threading)\(chunk == nil ? "" : " chunk1")") { shape in
+                let geometry = try ConvolutionGeometry(inputShape: shape.input, kernelShape: shape.kernel, options: shape.options)
+                let engine = DirectConvolution(geometry: geometry, threading: threading, imagesPerChunk: chunk)
+                return run(geometry: geometry) { x, k, y in
+                    engine.forward(input: x, kernel: k, output: y)
+                } backward: { x, k, gy, gx, gk in
+                    engine.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk)
+                }
+            }
+        }
+    } }
+
+    /// Closures running `forward`, and `forward` then `backward`, on seeded random buffers.
+    static func run(
+        geometry: ConvolutionGeometry,
+        forward: @escaping (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void,
+        backward: @escaping (
+            UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>,
+            UnsafeMutableBufferPointer<Float>, UnsafeMutableBufferPointer<Float>
+        ) -> Void
+    ) -> Run {
+        var generator = SeededGenerator(seed: 1)
+        let random = { (count: Int) in UnsafeBufferPointer(BenchMethod.filled(count) { 2 * generator.nextUnitFloat() - 1 }) }
+        let x = random(geometry.inputShape.reduce(1, *)), k = random(geometry.kernelShape.reduce(1, *))
+        let gy = random(geometry.outputShape.reduce(1, *))
+        let y = filled(gy.count) { 0 }, gx = filled(x.count) { 0 }, gk = filled(k.count) { 0 }
+        return Run(
+            forward: { forward(x, k, y) },
+            forwardBackward: {
+                forward(x, k, y)
+                backward(x, k, gy, gx, gk)
+            })
+    }
+
+    /// A buffer that lives for the rest of the process (benchmarks run once, then exit).
+    static func filled(_ count: Int, _ value: () -> Float) -> UnsafeMutableBufferPointer<Float> {
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+        for i in 0..<count { buffer[i] = value() }
+        return buffer
+    }
+}

@@ -1,0 +1,171 @@
+import Testing
+import WeightedConvolution
+import TestSupport
+
+/// The direct (im2col + SGEMM) path against the naive `Double` reference, on seeded random cases
+/// over spatial ranks 1–4 × odd/even kernels × stride × dilation × groups (incl. depthwise) ×
+/// explicit asymmetric / `same` padding × every padding mode.
+///
+/// Tolerances: values are uniform in [-1, 1) and each output or gradient entry is a `Float` sum
+/// of at most a few thousand products, accumulated by SGEMM in `Float`; the rounding error is then
+/// ≲ √n·2⁻²⁴ relative to the magnitude of the terms (≈ 3e-6 for n = 3000). Errors are measured
+/// relative to max(1, largest expected magnitude), and 2e-5 leaves a margin without hiding an
+/// indexing error (which shows as an O(1) difference).
+@Suite struct DirectConvolutionTests {
+    static let tolerance = 2e-5
+
+    static let cases = ConvolutionCase.random(
+        seed: 20_250_601, ranks: [1, 2, 3, 4], maxExtent: { [0, 12, 7, 5, 4][$0] }, method: .direct)
+
+    @Test(arguments: cases)
+    func forwardMatchesReference(_ c: ConvolutionCase) throws {
+        var random = TestRandom(seed: 1)
+        let geometry = try c.geometry()
+        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
+        let bias = random.values(geometry.outChannels)
+        let y = try forward(c, x, k, bias)
+        let expected = ReferenceConvolution(geometry: geometry).forward(
+            input: x.map(Double.init), kernel: k.map(Double.init), bias: bias.map(Double.init))
+        #expect(y.dims == geometry.outputShape)
+        #expect(relativeError(y.scalars, expected) < Self.tolerance)
+    }
+
+    @Test(arguments: cases)
+    func backwardMatchesReference(_ c: ConvolutionCase) throws {
+        var random = TestRandom(seed: 2)
+        let geometry = try c.geometry()
+        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
+        let gy = random.values(geometry.outputShape.reduce(1, *))
+        let g = try gradients(c, x, k, gy)
+        let expected = ReferenceConvolution(geometry: geometry).backward(
+            input: x.map(Double.init), kernel: k.map(Double.init), gradOutput: gy.map(Double.init))
+        #expect(relativeError(g.input, expected.input) < Self.tolerance, "∂x")
+        #expect(relativeError(g.kernel, expected.kernel) < Self.tolerance, "∂k")
+        #expect(relativeError(g.bias, expected.bias) < Self.tolerance, "∂bias")
+    }
+
+    /// The gradients against central differences of `L = Σ r ⊙ conv(x, k)` computed by the
+    /// `Double` reference. `L` is linear in `x` and in `k`, so the differences are exact up to
+    /// `Double` rounding (≈ 1e-13 / h); the tolerance is the `Float` one of the library.
+    @Test(arguments: ConvolutionCase.random(seed: 7, ranks: [1, 2, 3, 4], maxExtent: { [0, 6, 4, 3, 3][$0] }, method: .direct)
+        .enumerated().filter { $0.offset % 3 == 0 }.map(\.element))
+    func gradientsMatchFiniteDifferences(_ c: ConvolutionCase) throws {
+        var random = TestRandom(seed: 3)
+        let geometry = try c.geometry()
+        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
+        let r = random.values(geometry.outputShape.reduce(1, *))
+        let g = try gradients(c, x, k, r)
+        let reference = ReferenceConvolution(geometry: geometry)
+        let rd = r.map(Double.init)
+        func loss(_ x: [Double], _ k: [Double]) -> Double {
+            zip(reference.forward(input: x, kernel: k, bias: nil), rd).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let xd = x.map(Double.init), kd = k.map(Double.init), h = 1e-2
+        for i in stride(from: 0, to: x.count, by: Swift.max(1, x.count / 10)) {
+            var plus = xd, minus = xd
+            plus[i] += h
+            minus[i] -= h
+            let numeric = (loss(plus, kd) - loss(minus, kd)) / (2 * h)
+            #expect(abs(Double(g.input[i]) - numeric) < Self.tolerance * Swift.max(1, abs(numeric)), "∂x[\(i)]")
+        }
+        for i in stride(from: 0, to: k.count, by: Swift.max(1, k.count / 10)) {
+            var plus = kd, minus = kd
+            plus[i] += h
+            minus[i] -= h
+            let numeric = (loss(xd, plus) - loss(xd, minus)) / (2 * h)
+            #expect(abs(Double(g.kernel[i]) - numeric) < Self.tolerance * Swift.max(1, abs(numeric)), "∂k[\(i)]")
+        }
+    }
+
+    /// Every threading policy and image chunking (including a ragged last chunk) computes the
+    /// same convolution; a pointwise kernel (no packing) too.
+    @Test(arguments: [
+        ConvolutionCase(input: [5, 4, 6, 7], kernel: [6, 2, 3, 2], options: .init(padding: .explicit(low: [1, 0], high: [2, 1]), groups: 2)),
+        ConvolutionCase(input: [5, 6, 5, 4], kernel: [4, 6, 1, 1], options: .init()),
+        ConvolutionCase(input: [3, 2, 9], kernel: [3, 2, 3], options: .init(stride: [3], padding: .symmetric([2]), dilation: [2])),
+    ])
+    func everyThreadingAndChunkingAgrees(_ c: ConvolutionCase) throws {
+        var random = TestRandom(seed: 4)
+        let geometry = try c.geometry()
+        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
+        let gy = random.values(geometry.outputShape.reduce(1, *))
+        let reference = ReferenceConvolution(geometry: geometry)
+        let (xd, kd) = (x.map(Double.init), k.map(Double.init))
+        let expected = reference.forward(input: xd, kernel: kd, bias: nil)
+        let expectedGrad = reference.backward(input: xd, kernel: kd, gradOutput: gy.map(Double.init))
+        for threading in DirectConvolution.Threading.allCases {
+            for chunk in [nil, 1, 2, 3] as [Int?] {
+                let engine = DirectConvolution(geometry: geometry, threading: threading, imagesPerChunk: chunk)
+                var y = [Float](repeating: .nan, count: expected.count)
+                var gx = [Float](repeating: .nan, count: x.count), gk = [Float](repeating: .nan, count: k.count)
+                x.withUnsafeBufferPointer { x in
+                    k.withUnsafeBufferPointer { k in
+                        y.withUnsafeMutableBufferPointer { engine.forward(input: x, kernel: k, output: $0) }
+                        gy.withUnsafeBufferPointer { gy in
+                            gx.withUnsafeMutableBufferPointer { gx in
+                                gk.withUnsafeMutableBufferPointer { gk in
+                                    engine.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk)
+                                }
+                            }
+                        }
+                    }
+                }
+                let label = "\(threading) chunk \(chunk.map(String.init) ?? "auto")"
+                #expect(relativeError(y, expected) < Self.tolerance, "forward \(label)")
+                #expect(relativeError(gx, expectedGrad.input) < Self.tolerance, "∂x \(label)")
+                #expect(relativeError(gk, expectedGrad.kernel) < Self.tolerance, "∂k \(label)")
+            }
+        }
+    }
+
+    /// Repeated calls reuse scratch buffers: results stay identical (no stale accumulation).
+    @Test func repeatedCallsAreIdentical() throws {
+        let x = Grid<4>.uniform(shape: [4, 3, 9, 9], seed: 5), k = Grid<4>.uniform(shape: [2, 3, 3, 3], seed: 6)
+        let options = ConvolutionOptions(padding: .same, method: .direct)
+        let first = try x.convolved(with: k, options: options)
+        let gy = Grid<4>.uniform(shape: first.shape, seed: 7)
+        let firstGrad = try x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
+        for _ in 0..<3 {
+            #expect(try x.convolved(with: k, options: options) == first)
+            let again = try x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
+            #expect(again.input == firstGrad.input && again.kernel == firstGrad.kernel && again.bias == firstGrad.bias)
+        }
+    }
+
+    // MARK: - Through the grid API, for the case's rank
+
+    private func forward(_ c: ConvolutionCase, _ x: [Float], _ k: [Float], _ bias: [Float]) throws -> (dims: [Int], scalars: [Float]) {
+        func run<let N: Int>(_: Grid<N>.Type) throws -> (dims: [Int], scalars: [Float]) {
+            let y = try Grid<N>(dims: c.input, scalars: x).convolved(
+                with: try Grid<N>(dims: c.kernel, scalars: k), bias: bias, options: c.options)
+            return (y.dims, y.scalars)
+        }
+        return try byRank(c.rank, run(Grid<3>.self), run(Grid<4>.self), run(Grid<5>.self), run(Grid<6>.self))
+    }
+
+    private func gradients(_ c: ConvolutionCase, _ x: [Float], _ k: [Float], _ gy: [Float]) throws
+        -> (input: [Float], kernel: [Float], bias: [Float])
+    {
+        func run<let N: Int>(_: Grid<N>.Type) throws -> (input: [Float], kernel: [Float], bias: [Float]) {
+            let geometry = try c.geometry()
+            let g = try Grid<N>(dims: c.input, scalars: x).convolutionGradients(
+                kernel: try Grid<N>(dims: c.kernel, scalars: k),
+                gradOutput: try Grid<N>(dims: geometry.outputShape, scalars: gy), options: c.options)
+            #expect(g.input.dims == c.input && g.kernel.dims == c.kernel)
+            return (g.input.scalars, g.kernel.scalars, g.bias)
+        }
+        return try byRank(c.rank, run(Grid<3>.self), run(Grid<4>.self), run(Grid<5>.self), run(Grid<6>.self))
+    }
+
+    private func byRank<R>(
+        _ rank: Int, _ r1: @autoclosure () throws -> R, _ r2: @autoclosure () throws -> R,
+        _ r3: @autoclosure () throws -> R, _ r4: @autoclosure () throws -> R
+    ) throws -> R {
+        switch rank {
+        case 1: try r1()
+        case 2: try r2()
+        case 3: try r3()
+        default: try r4()
+        }
+    }
+}
