@@ -1,0 +1,80 @@
+import Testing
+import WeightedConvolution
+import TestSupport
+
+/// Every error a user can cause when describing a convolution is thrown, with the right kind.
+@Suite struct ConvolutionErrorTests {
+    enum Kind: Sendable { case shape, argument, nonFinite }
+
+    struct BadCase: Sendable, CustomTestStringConvertible {
+        let input: [Int], kernel: [Int], options: ConvolutionOptions, kind: Kind, why: String
+        var testDescription: String { why }
+    }
+
+    static let badGeometries: [BadCase] = [
+        BadCase(input: [2, 3], kernel: [1, 3], options: .init(), kind: .shape, why: "input rank < 3"),
+        BadCase(input: [1, 2, 5], kernel: [1, 2, 3, 3], options: .init(), kind: .shape, why: "kernel rank differs"),
+        BadCase(input: [1, 2, 5], kernel: [1, 2, 0], options: .init(), kind: .shape, why: "empty kernel axis"),
+        BadCase(input: [1, 2, -1], kernel: [1, 2, 1], options: .init(), kind: .shape, why: "negative input extent"),
+        BadCase(input: [1, 2, 5], kernel: [1, 2, 3], options: .init(groups: 0), kind: .argument, why: "groups 0"),
+        BadCase(input: [1, 3, 5], kernel: [2, 1, 3], options: .init(groups: 2), kind: .argument, why: "channels not divisible by groups"),
+        BadCase(input: [1, 4, 5], kernel: [2, 3, 3], options: .init(), kind: .shape, why: "kernel in-channels differ"),
+        BadCase(input: [1, 4, 5], kernel: [2, 1, 3], options: .init(groups: 2), kind: .shape, why: "kernel in-channels ≠ Cin/groups"),
+        BadCase(input: [1, 1, 5, 5], kernel: [1, 1, 3, 3], options: .init(stride: [1, 1, 1]), kind: .argument, why: "stride length"),
+        BadCase(input: [1, 1, 5], kernel: [1, 1, 3], options: .init(stride: [0]), kind: .argument, why: "stride 0"),
+        BadCase(input: [1, 1, 5], kernel: [1, 1, 3], options: .init(dilation: [0]), kind: .argument, why: "dilation 0"),
+        BadCase(input: [1, 1, 5, 5], kernel: [1, 1, 3, 3], options: .init(dilation: [1, 2, 3]), kind: .argument, why: "dilation length"),
+        BadCase(input: [1, 1, 5], kernel: [1, 1, 3], options: .init(padding: .explicit(low: [-1], high: [0])), kind: .argument, why: "negative padding"),
+        BadCase(input: [1, 1, 5, 5], kernel: [1, 1, 3, 3], options: .init(padding: .explicit(low: [1, 1, 1], high: [1])), kind: .argument, why: "padding length"),
+        BadCase(input: [1, 1, 3], kernel: [1, 1, 5], options: .init(), kind: .shape, why: "kernel larger than the input"),
+        BadCase(input: [1, 1, 5], kernel: [1, 1, 3], options: .init(dilation: [3]), kind: .shape, why: "dilated kernel larger than the input"),
+        BadCase(input: [1, 1, 3], kernel: [1, 1, 3], options: .init(padding: .symmetric([3]), paddingMode: .reflect), kind: .argument, why: "reflect padding ≥ extent"),
+        BadCase(input: [1, 1, 3], kernel: [1, 1, 3], options: .init(padding: .symmetric([4]), paddingMode: .circular), kind: .argument, why: "circular padding > extent"),
+    ]
+
+    @Test(arguments: badGeometries)
+    func invalidShapesAndOptionsThrow(_ c: BadCase) throws {
+        #expect(Self.kind(of: { _ = try ConvolutionOperator(inputShape: c.input, kernelShape: c.kernel, options: c.options) }) == c.kind)
+        guard c.input.count == 3, c.kernel.count == 3, !c.input.contains(where: { $0 < 0 }) else { return }
+        let x = try Grid<3>(dims: c.input), k = try Grid<3>(dims: c.kernel)
+        #expect(Self.kind(of: { _ = try x.convolved(with: k, options: c.options) }) == c.kind)
+        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: x, options: c.options) }) == c.kind)
+    }
+
+    @Test func gridConvolutionRejectsBadArguments() throws {
+        let x = Grid<4>.uniform(shape: [2, 3, 6, 6], seed: 1), k = Grid<4>.uniform(shape: [4, 3, 3, 3], seed: 2)
+        let options = ConvolutionOptions(padding: .same, method: .direct)
+        let gy = Grid<4>.uniform(shape: [2, 4, 6, 6], seed: 3)
+        #expect(Self.kind(of: { _ = try x.convolved(with: k, bias: [1, 2, 3], options: options) }) == .shape)
+        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: x, options: options) }) == .shape)
+        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: gy, options: .init(method: .direct)) }) == .shape)
+        var bad = x
+        bad[[1, 2, 3, 4]] = .nan
+        #expect(Self.kind(of: { _ = try bad.convolved(with: k, options: options) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try bad.convolutionGradients(kernel: k, gradOutput: gy, options: options) }) == .nonFinite)
+        var badKernel = k
+        badKernel[[0, 0, 0, 0]] = .infinity
+        #expect(Self.kind(of: { _ = try x.convolved(with: badKernel, options: options) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try x.convolved(with: k, bias: [0, .nan, 0, 0], options: options) }) == .nonFinite)
+        var badGradient = gy
+        badGradient[[0, 3, 5, 5]] = -.infinity
+        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: badGradient, options: options) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try x.convolved(with: k, bias: [1, 2, 3, 4], options: options) }) == nil)
+    }
+
+    /// The kind of ``ConvolutionError`` `body` throws, or `nil` when it returns.
+    static func kind(of body: () throws -> Void) -> Kind? {
+        do {
+            try body()
+            return nil
+        } catch {
+            guard let error = error as? ConvolutionError else { return nil }
+            switch error {
+            case .shapeMismatch: return .shape
+            case .invalidArgument: return .argument
+            case .nonFinite: return .nonFinite
+            case .invalidDensity: return nil
+            }
+        }
+    }
+}
