@@ -78,11 +78,15 @@ import TestSupport
     }
 
     /// Every threading policy and image chunking (including a ragged last chunk) computes the
-    /// same convolution; a pointwise kernel (no packing) too.
+    /// same convolution; a pointwise kernel (no packing) too. The last three cases have column
+    /// matrices larger than one tile, so they are packed in tiles whose edges cut output lines.
     @Test(arguments: [
         ConvolutionCase(input: [5, 4, 6, 7], kernel: [6, 2, 3, 2], options: .init(padding: .explicit(low: [1, 0], high: [2, 1]), groups: 2)),
         ConvolutionCase(input: [5, 6, 5, 4], kernel: [4, 6, 1, 1], options: .init()),
         ConvolutionCase(input: [3, 2, 9], kernel: [3, 2, 3], options: .init(stride: [3], padding: .symmetric([2]), dilation: [2])),
+        ConvolutionCase(input: [1, 8, 10000], kernel: [2, 8, 5], options: .init(padding: .explicit(low: [3], high: [1]))),
+        ConvolutionCase(input: [1, 4, 60, 50], kernel: [2, 4, 5, 5], options: .init(padding: .explicit(low: [3, 1], high: [2, 4]), dilation: [2])),
+        ConvolutionCase(input: [1, 4, 16, 16, 16], kernel: [2, 4, 3, 3, 3], options: .init(padding: .symmetric([1]))),
     ])
     func everyThreadingAndChunkingAgrees(_ c: ConvolutionCase) throws {
         var random = TestRandom(seed: 4)
@@ -96,6 +100,9 @@ import TestSupport
         for threading in DirectConvolution.Threading.allCases {
             for chunk in [nil, 1, 2, 3] as [Int?] {
                 let engine = DirectConvolution(geometry: geometry, threading: threading, imagesPerChunk: chunk)
+                if c.input[0] == 1 && c.kernel[1] > 1 && chunk == nil {
+                    #expect(engine.columnsPerTile < geometry.outputSize.reduce(1, *), "sized to need several tiles")
+                }
                 var y = [Float](repeating: .nan, count: expected.count)
                 var gx = [Float](repeating: .nan, count: x.count), gk = [Float](repeating: .nan, count: k.count)
                 x.withUnsafeBufferPointer { x in

@@ -3,18 +3,21 @@ import CBLAS
 /// The direct convolution engine: im2col/vol2col packing (``ColumnLayout``) and single-precision
 /// BLAS matrix products, for any spatial rank.
 ///
-/// For a chunk of `n` images and a group `g` (`P = ∏y` output positions, `R = Cin/g·∏k` rows):
-/// - forward: `out_g (Cout_g × nP) = K_g (Cout_g × R) · col (R × nP)`;
-/// - kernel gradient: `∂K_g += ∂y_g (Cout_g × nP) · colᵀ`, accumulated over the batch;
-/// - input gradient: `∂x = col2im(K_gᵀ · ∂y_g)`.
+/// For a work item (`n` images of one group `g`) and a tile of `T` output positions
+/// (`R = Cin/g·∏k` rows of the column matrix):
+/// - forward: `out_g (Cout_g × nT) = K_g (Cout_g × R) · col (R × nT)`;
+/// - kernel gradient: `∂K_g += ∂y_g (Cout_g × nT) · colᵀ`, accumulated over the batch;
+/// - input gradient: `∂x += col2im(K_gᵀ · ∂y_g)`.
 ///
-/// A 1×…×1 kernel with unit stride and no padding needs no packing: the input planes already
-/// are the column matrix. Work items (chunks of images × groups) are spread over worker threads,
-/// each running single-threaded matrix products on scratch buffers reused across calls
-/// (see ``Threading``). Results are deterministic: the split depends only on the geometry.
+/// Large outputs are cut into tiles of output positions so that the column matrix stays in
+/// the processor's cache; small outputs instead pack several images side by side (one wider
+/// product). A 1×…×1 kernel with unit stride and no padding needs no packing: the input planes
+/// already are the column matrix. Work items are spread over worker threads, each running
+/// single-threaded products on scratch buffers reused across calls (see ``Threading``).
+/// Results are deterministic: the split depends only on the geometry.
 ///
 /// - Complexity: `2·B·Cout·(Cin/g)·∏k·∏y` flops per forward, twice that for the backward pass;
-///   scratch memory `O(R·nP)` per worker.
+///   scratch memory `O(R·nT)` per worker.
 public struct DirectConvolution: ConvolutionEngine {
     /// How the work of one call is spread over processors.
     public enum Threading: Sendable, Hashable, CaseIterable {
@@ -33,8 +36,14 @@ public struct DirectConvolution: ConvolutionEngine {
     public let threading: Threading
     /// Images packed side by side into one column matrix (one product per chunk and group).
     public let imagesPerChunk: Int
+    /// Output positions (columns of the column matrix) per tile.
+    public let columnsPerTile: Int
     private let layout: ColumnLayout
     private let isPointwise: Bool
+
+    /// Largest column-matrix tile, in elements: 1 MiB, one L2 cache of the machines measured
+    /// (`wconv bench conv`: 0.25–0.5 MiB and untiled were up to 25 % slower on large outputs).
+    static let tileElements = 256 * 1024
 
     /// Prepares the engine for `geometry`.
     /// - Parameters:
@@ -44,12 +53,25 @@ public struct DirectConvolution: ConvolutionEngine {
     ///     (small outputs gain from wider products).
     public init(geometry: ConvolutionGeometry, threading: Threading = .automatic, imagesPerChunk: Int? = nil) {
         precondition(imagesPerChunk.map { $0 >= 1 } ?? true, "imagesPerChunk must be ≥ 1")
+        let layout = ColumnLayout(geometry: geometry)
+        let isPointwise = geometry.kernelSize.allSatisfy { $0 == 1 } && geometry.stride.allSatisfy { $0 == 1 }
+            && geometry.isUnpadded
+        let chunk = Swift.max(1, imagesPerChunk ?? Self.defaultChunk(geometry, positions: layout.positions))
         self.geometry = geometry
         self.threading = threading
-        self.layout = ColumnLayout(geometry: geometry)
-        self.isPointwise = geometry.kernelSize.allSatisfy { $0 == 1 } && geometry.stride.allSatisfy { $0 == 1 }
-            && geometry.isUnpadded
-        self.imagesPerChunk = Swift.max(1, imagesPerChunk ?? Self.defaultChunk(geometry, positions: layout.positions))
+        self.layout = layout
+        self.isPointwise = isPointwise
+        self.imagesPerChunk = chunk
+        self.columnsPerTile = chunk > 1 || isPointwise
+            ? layout.positions
+            : Self.balancedTile(positions: layout.positions, largest: Swift.max(64, Self.tileElements / layout.rows))
+    }
+
+    /// The width of equal tiles (a multiple of 16 columns) covering `positions` with tiles of at
+    /// most about `largest` columns.
+    private static func balancedTile(positions: Int, largest: Int) -> Int {
+        let tiles = (positions + largest - 1) / largest
+        return Swift.min(positions, ((positions + tiles - 1) / tiles + 15) / 16 * 16)
     }
 
     /// Small outputs make thin products; pack images side by side up to about 1024 columns while
@@ -64,6 +86,11 @@ public struct DirectConvolution: ConvolutionEngine {
     private var inGroup: Int { geometry.inChannels / geometry.groups }
     private var outGroup: Int { geometry.outChannels / geometry.groups }
     private var chunkCount: Int { (geometry.batch + imagesPerChunk - 1) / imagesPerChunk }
+    /// Scratch floats per worker: the column tile, and for chunks the product or gathered ∂y.
+    private var scratchCount: Int {
+        let width = imagesPerChunk * columnsPerTile
+        return layout.rows * width + (imagesPerChunk > 1 ? outGroup * width : 0)
+    }
 
     /// The images of one work item and its group.
     private struct Item {
@@ -76,17 +103,19 @@ public struct DirectConvolution: ConvolutionEngine {
     ) {
         guard let x = input.baseAddress, let k = kernel.baseAddress, let y = output.baseAddress else { return }
         let rows = layout.rows, positions = layout.positions, outGroup = outGroup
-        let width = imagesPerChunk * positions
-        run(scratch: rows * width + (imagesPerChunk > 1 ? outGroup * width : 0), accumulator: 0) { item, scratch, _ in
-            let columns = columnMatrix(of: item, input: x, scratch: scratch)
-            let ld = item.images * positions
+        run(scratch: scratchCount, accumulator: 0) { item, scratch, _ in
             let kg = k + item.group * outGroup * rows
-            let direct = item.images == 1
-            let product = direct ? y + outputOffset(image: item.firstImage, group: item.group) : scratch + rows * width
-            gemm(.no, .no, outGroup, item.images * positions, rows, kg, rows, columns, ld, 0, product, ld)
-            if !direct {
+            forEachTile { part, width in
+                let columns = columnMatrix(of: item, positions: part, input: x, scratch: scratch)
+                let out = y + outputOffset(image: item.firstImage, group: item.group)
+                guard item.images > 1 else {
+                    gemm(.no, .no, outGroup, width, rows, kg, rows, columns, width, 0, out + part.lowerBound, positions)
+                    return
+                }
+                let ld = item.images * width, product = scratch + rows * ld
+                gemm(.no, .no, outGroup, ld, rows, kg, rows, columns, ld, 0, product, ld)
                 for i in 0..<item.images {
-                    let dst = y + outputOffset(image: item.firstImage + i, group: item.group)
+                    let dst = out + i * geometry.outChannels * positions
                     for o in 0..<outGroup { (dst + o * positions).update(from: product + o * ld + i * positions, count: positions) }
                 }
             }
@@ -106,56 +135,65 @@ public struct DirectConvolution: ConvolutionEngine {
             return
         }
         let rows = layout.rows, positions = layout.positions, outGroup = outGroup, inGroup = inGroup
-        let width = imagesPerChunk * positions
+        let inputImage = geometry.inChannels * layout.inputPlane, outputImage = geometry.outChannels * positions
         let gx = gradInput?.baseAddress, gk = gradKernel?.baseAddress
-        let gathered = imagesPerChunk > 1 ? outGroup * width : 0
-        run(scratch: rows * width + gathered, accumulator: gk == nil ? 0 : kernel.count, into: gk) { item, scratch, sum in
-            let columns = columnMatrix(of: item, input: x, scratch: scratch)
-            let ld = item.images * positions
-            // ∂y of the item as a (Cout_g × n·P) matrix.
-            let dy: UnsafePointer<Float>
-            if item.images == 1 {
-                dy = gy + outputOffset(image: item.firstImage, group: item.group)
-            } else {
-                let g = scratch + rows * width
-                for i in 0..<item.images {
-                    let src = gy + outputOffset(image: item.firstImage + i, group: item.group)
-                    for o in 0..<outGroup { (g + o * ld + i * positions).update(from: src + o * positions, count: positions) }
-                }
-                dy = UnsafePointer(g)
-            }
-            let n = item.images * positions
-            if let sum {
-                gemm(.no, .yes, outGroup, rows, n, dy, ld, columns, ld, 1, sum + item.group * outGroup * rows, rows)
-            }
-            guard let gx else { return }
+        run(scratch: scratchCount, accumulator: gk == nil ? 0 : kernel.count, into: gk) { item, scratch, sum in
             let kg = k + item.group * outGroup * rows
-            let first = gx + (item.firstImage * geometry.inChannels + item.group * inGroup) * layout.inputPlane
-            if isPointwise && item.images == 1 {
-                gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ld, 0, first, ld)
-                return
+            let gxFirst = gx.map { $0 + (item.firstImage * geometry.inChannels + item.group * inGroup) * layout.inputPlane }
+            let dyFirst = gy + outputOffset(image: item.firstImage, group: item.group)
+            let unpacked = isPointwise && item.images == 1
+            if let gxFirst, !unpacked {
+                for i in 0..<item.images { (gxFirst + i * inputImage).update(repeating: 0, count: inGroup * layout.inputPlane) }
             }
-            gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ld, 0, scratch, ld)
-            for i in 0..<item.images {
-                let block = first + i * geometry.inChannels * layout.inputPlane
-                block.update(repeating: 0, count: inGroup * layout.inputPlane)
-                layout.unpackAdding(scratch + i * positions, ld: ld, into: block)
+            forEachTile { part, width in
+                let columns = columnMatrix(of: item, positions: part, input: x, scratch: scratch)
+                let n = item.images * width
+                // ∂y of the tile as a (Cout_g × n) matrix with leading dimension `ldy`.
+                var dy = dyFirst + part.lowerBound, ldy = positions
+                if item.images > 1 {
+                    let gathered = scratch + rows * n
+                    for i in 0..<item.images {
+                        for o in 0..<outGroup {
+                            (gathered + o * n + i * positions).update(from: dyFirst + i * outputImage + o * positions, count: positions)
+                        }
+                    }
+                    (dy, ldy) = (UnsafePointer(gathered), n)
+                }
+                if let sum { gemm(.no, .yes, outGroup, rows, n, dy, ldy, columns, n, 1, sum + item.group * outGroup * rows, rows) }
+                guard let gxFirst else { return }
+                if unpacked {
+                    gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, gxFirst, positions)
+                    return
+                }
+                gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, scratch, n)
+                for i in 0..<item.images {
+                    layout.unpackAdding(scratch + i * width, ld: n, positions: part, into: gxFirst + i * inputImage)
+                }
             }
         }
     }
 
-    /// The column matrix of `item`: the input itself for an unpacked pointwise product, else
-    /// the images packed side by side into `scratch`.
-    private func columnMatrix(of item: Item, input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>)
-        -> UnsafePointer<Float>
-    {
+    /// Calls `body(positions, width)` for each tile of output positions, `width` being its size.
+    @inline(__always)
+    private func forEachTile(_ body: (Range<Int>, Int) -> Void) {
+        for first in stride(from: 0, to: layout.positions, by: columnsPerTile) {
+            let part = first..<Swift.min(first + columnsPerTile, layout.positions)
+            body(part, part.count)
+        }
+    }
+
+    /// The column matrix of `item` for the output positions `part`: the input itself for an unpacked
+    /// pointwise product, else the images' tiles packed side by side into `scratch`.
+    private func columnMatrix(
+        of item: Item, positions part: Range<Int>, input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) -> UnsafePointer<Float> {
         let groupInput = { (image: Int) in
             input + (image * geometry.inChannels + item.group * inGroup) * layout.inputPlane
         }
         if isPointwise && item.images == 1 { return groupInput(item.firstImage) }
-        let ld = item.images * layout.positions
+        let width = part.count, ld = item.images * width
         for i in 0..<item.images {
-            layout.pack(groupInput(item.firstImage + i), into: scratch + i * layout.positions, ld: ld)
+            layout.pack(groupInput(item.firstImage + i), into: scratch + i * width, ld: ld, positions: part)
         }
         return UnsafePointer(scratch)
     }

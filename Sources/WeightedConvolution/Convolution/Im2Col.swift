@@ -7,9 +7,9 @@
 /// `x[c, p·stride + q·dilation − low]`. Then `out(Cout_g × P) = K_g(Cout_g × rows) · col(rows × P)`.
 ///
 /// The traversal is rank-erased: the leading `D − 1` axes are resolved by a precomputed table of
-/// input row offsets per (leading tap, leading output position), and the last axis is copied as
-/// a run with a precomputed valid range, so the inner loops are contiguous (stride 1) or strided
-/// copies on raw pointers.
+/// input row offsets per (leading tap, output line), and the last axis is copied as a run with a
+/// precomputed valid range, so the inner loops are contiguous (stride 1) or strided copies on raw
+/// pointers. Any range of output positions can be packed, so large outputs are packed in tiles.
 struct ColumnLayout: Sendable {
     /// Input channels per group (`Cin/g`).
     let channels: Int
@@ -19,15 +19,15 @@ struct ColumnLayout: Sendable {
     let taps: Int
     /// Output positions, `∏y` (the width of one image's block of columns).
     let positions: Int
-    /// Output extent on the last axis (the length of a run).
-    private let lastOutput: Int
-    /// Output positions over the leading `D − 1` axes.
-    private let leadingPositions: Int
+    /// Output extent on the last axis: the columns of one output line.
+    private let lineLength: Int
+    /// Output lines: positions over the leading `D − 1` axes (`positions = lines · lineLength`).
+    private let lines: Int
     /// Kernel taps over the leading `D − 1` axes.
     private let leadingTaps: Int
     /// Stride on the last axis.
     private let lastStride: Int
-    /// `[leadingTaps][leadingPositions]`: offset of the input row read, or −1 when it lies in
+    /// `[leadingTaps][lines]`: offset of the input row read, or −1 when it lies in
     /// the padding.
     private let rowOffsets: [Int]
     /// Per tap on the last axis: the valid output range and the input offset of its first element.
@@ -38,8 +38,15 @@ struct ColumnLayout: Sendable {
         let low: Int
         /// One past the last output index that reads inside the input.
         let high: Int
-        /// Input offset (on the last axis) read by output index `low`.
-        let start: Int
+        /// Input index (on the last axis) read by output index 0, `tap·dilation − padLow`.
+        let shift: Int
+
+        /// The valid range within the segment `first..<end` (empty ranges collapse in it).
+        @inline(__always)
+        func clipped(_ first: Int, _ end: Int) -> (Int, Int) {
+            let low = Swift.min(Swift.max(self.low, first), end)
+            return (low, Swift.max(low, Swift.min(self.high, end)))
+        }
     }
 
     /// Rows of the column matrix, `Cin/g · ∏k`.
@@ -52,13 +59,13 @@ struct ColumnLayout: Sendable {
         inputPlane = g.inputSize.reduce(1, *)
         taps = g.kernelSize.reduce(1, *)
         positions = g.outputSize.reduce(1, *)
-        lastOutput = g.outputSize[d - 1]
+        lineLength = g.outputSize[d - 1]
         lastStride = g.stride[d - 1]
-        leadingPositions = positions / lastOutput
+        lines = positions / lineLength
         leadingTaps = taps / g.kernelSize[d - 1]
 
         var offsets: [Int] = []
-        offsets.reserveCapacity(leadingTaps * leadingPositions)
+        offsets.reserveCapacity(leadingTaps * lines)
         let rowLength = g.inputSize[d - 1]
         for tap in Self.multiIndices(Array(g.kernelSize.dropLast())) {
             for position in Self.multiIndices(Array(g.outputSize.dropLast())) {
@@ -81,59 +88,65 @@ struct ColumnLayout: Sendable {
             let shift = q * dil - pad  // input index read by output 0
             let low = Swift.min(Swift.max(0, (-shift + s - 1) / s), g.outputSize[d - 1])
             let high = Swift.max(low, Swift.min(g.outputSize[d - 1], Self.ceilDiv(rowLength - shift, s)))
-            return Run(low: low, high: high, start: low * s + shift)
+            return Run(low: low, high: high, shift: shift)
         }
     }
 
-    /// Writes the column matrix of one channel group of one image.
+    /// Writes the columns of the output positions `part` (a tile of the column matrix) of one
+    /// channel group of one image.
     /// - Parameters:
     ///   - input: the group's first channel plane (`channels` consecutive planes follow).
-    ///   - columns: row-major `rows × ld`; this image's block starts at column 0.
-    ///   - ld: the distance between rows of `columns` (`positions`, or more when several images
-    ///     share one matrix side by side).
-    func pack(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, ld: Int) {
-        traverse(columns, ld: ld) { dst, source, run in
-            guard let source else {
-                dst.update(repeating: 0, count: lastOutput)
+    ///   - columns: row-major `rows × ld`; the tile starts at column 0.
+    ///   - ld: the distance between rows of `columns` (the tile's width, or more when several
+    ///     images share one matrix side by side).
+    ///   - part: the output positions packed (row-major over the output extents).
+    func pack(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, ld: Int, positions part: Range<Int>) {
+        traverse(columns, ld: ld, positions: part) { dst, base, run, first, end in
+            guard let base else {
+                dst.update(repeating: 0, count: end - first)
                 return
             }
-            dst.update(repeating: 0, count: run.low)
-            let src = input + source
-            let count = run.high - run.low
+            let (low, high) = run.clipped(first, end)
+            dst.update(repeating: 0, count: low - first)
+            let src = input + (base + low * lastStride), to = dst + (low - first)
             if lastStride == 1 {
-                (dst + run.low).update(from: src, count: count)
+                to.update(from: src, count: high - low)
             } else {
-                for j in 0..<count { dst[run.low + j] = src[j * lastStride] }
+                for j in 0..<(high - low) { to[j] = src[j * lastStride] }
             }
-            (dst + run.high).update(repeating: 0, count: lastOutput - run.high)
+            (dst + (high - first)).update(repeating: 0, count: end - high)
         }
     }
 
-    /// The adjoint of ``pack(_:into:ld:)``: adds every column entry onto the input element it was
-    /// read from (entries read from the padding are dropped).
+    /// The adjoint of ``pack(_:into:ld:positions:)``: adds every column entry onto the input
+    /// element it was read from (entries read from the padding are dropped).
     /// - Parameters:
-    ///   - columns: row-major `rows × ld`, this image's block at column 0.
+    ///   - columns: row-major `rows × ld`, the tile of positions `part` at column 0.
     ///   - gradInput: the group's first channel plane of the input gradient (accumulated into).
-    func unpackAdding(_ columns: UnsafeMutablePointer<Float>, ld: Int, into gradInput: UnsafeMutablePointer<Float>) {
-        traverse(columns, ld: ld) { src, source, run in
-            guard let source else { return }
-            let dst = gradInput + source
-            let from = src + run.low
-            let count = run.high - run.low
+    func unpackAdding(
+        _ columns: UnsafeMutablePointer<Float>, ld: Int, positions part: Range<Int>, into gradInput: UnsafeMutablePointer<Float>
+    ) {
+        traverse(columns, ld: ld, positions: part) { src, base, run, first, end in
+            guard let base else { return }
+            let (low, high) = run.clipped(first, end)
+            let dst = gradInput + (base + low * lastStride), from = src + (low - first)
             if lastStride == 1 {
-                for j in 0..<count { dst[j] += from[j] }
+                for j in 0..<(high - low) { dst[j] += from[j] }
             } else {
-                for j in 0..<count { dst[j * lastStride] += from[j] }
+                for j in 0..<(high - low) { dst[j * lastStride] += from[j] }
             }
         }
     }
 
-    /// Calls `body(column run, input offset or nil, run)` for every run of `lastOutput` columns:
-    /// each row of the matrix and each leading output position, in memory order.
+    /// Calls `body(columns, base, run, first, end)` for every segment of an output line within
+    /// `part`, for each row of the matrix, in memory order: `columns` points at the segment's
+    /// first column, the segment covers indices `first..<end` of the line's last axis, and output
+    /// index `j` of the line reads input offset `base + j·stride` (`base` is `nil` when the whole
+    /// line lies in the padding).
     @inline(__always)
     private func traverse(
-        _ columns: UnsafeMutablePointer<Float>, ld: Int,
-        _ body: (UnsafeMutablePointer<Float>, Int?, Run) -> Void
+        _ columns: UnsafeMutablePointer<Float>, ld: Int, positions part: Range<Int>,
+        _ body: (UnsafeMutablePointer<Float>, Int?, Run, Int, Int) -> Void
     ) {
         rowOffsets.withUnsafeBufferPointer { offsets in
             runs.withUnsafeBufferPointer { runs in
@@ -141,13 +154,17 @@ struct ColumnLayout: Sendable {
                 for c in 0..<channels {
                     let plane = c * inputPlane
                     for leadingTap in 0..<leadingTaps {
-                        let table = offsets.baseAddress! + leadingTap * leadingPositions
+                        let table = offsets.baseAddress! + leadingTap * lines
                         for run in runs {
                             var dst = columns + row * ld
-                            for p in 0..<leadingPositions {
-                                let offset = table[p]
-                                body(dst, offset < 0 ? nil : plane + offset + run.start, run)
-                                dst += lastOutput
+                            var p = part.lowerBound
+                            while p < part.upperBound {
+                                let line = p / lineLength, first = p - line * lineLength
+                                let end = Swift.min(lineLength, first + part.upperBound - p)
+                                let offset = table[line]
+                                body(dst, offset < 0 ? nil : plane + offset + run.shift, run, first, end)
+                                dst += end - first
+                                p += end - first
                             }
                             row += 1
                         }
