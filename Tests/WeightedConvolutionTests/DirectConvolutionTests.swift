@@ -78,9 +78,12 @@ import TestSupport
     }
 
     /// Every threading policy and image chunking (including a ragged last chunk) computes the
-    /// same convolution; a pointwise kernel (no packing) too. The last three cases have column
-    /// matrices larger than one tile, so they are packed in tiles whose edges cut output lines.
+    /// same convolution; a pointwise kernel (no packing) and single-output-channel groups (fused
+    /// row products, in tiles) too. The last three cases have column matrices larger than one
+    /// tile, so they are packed in tiles whose edges cut output lines.
     @Test(arguments: [
+        ConvolutionCase(input: [1, 3, 100, 90], kernel: [3, 1, 3, 3], options: .init(stride: [1, 2], padding: .symmetric([1]), groups: 3)),
+        ConvolutionCase(input: [3, 4, 9, 8], kernel: [1, 4, 3, 2], options: .init(padding: .explicit(low: [2, 0], high: [0, 1]), dilation: [2, 1])),
         ConvolutionCase(input: [5, 4, 6, 7], kernel: [6, 2, 3, 2], options: .init(padding: .explicit(low: [1, 0], high: [2, 1]), groups: 2)),
         ConvolutionCase(input: [5, 6, 5, 4], kernel: [4, 6, 1, 1], options: .init()),
         ConvolutionCase(input: [3, 2, 9], kernel: [3, 2, 3], options: .init(stride: [3], padding: .symmetric([2]), dilation: [2])),
@@ -100,7 +103,7 @@ import TestSupport
         for threading in DirectConvolution.Threading.allCases {
             for chunk in [nil, 1, 2, 3] as [Int?] {
                 let engine = DirectConvolution(geometry: geometry, threading: threading, imagesPerChunk: chunk)
-                if c.input[0] == 1 && c.kernel[1] > 1 && chunk == nil {
+                if c.input[0] == 1 && chunk == nil && threading == .imageWorkers {
                     #expect(engine.columnsPerTile < geometry.outputSize.reduce(1, *), "sized to need several tiles")
                 }
                 var y = [Float](repeating: .nan, count: expected.count)

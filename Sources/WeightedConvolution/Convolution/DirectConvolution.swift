@@ -12,7 +12,9 @@ import CBLAS
 /// Large outputs are cut into tiles of output positions so that the column matrix stays in
 /// the processor's cache; small outputs instead pack several images side by side (one wider
 /// product). A 1×…×1 kernel with unit stride and no padding needs no packing: the input planes
-/// already are the column matrix. Work items are spread over worker threads, each running
+/// already are the column matrix. With one output channel per group (depthwise convolutions)
+/// the products would have a single row, so they are fused with the packing instead
+/// (``ColumnLayout``'s row products) and the column matrix is never formed. Work items are spread over worker threads, each running
 /// single-threaded products on scratch buffers reused across calls (see ``Threading``).
 /// Results are deterministic: the split depends only on the geometry.
 ///
@@ -34,16 +36,27 @@ public struct DirectConvolution: ConvolutionEngine {
     public let geometry: ConvolutionGeometry
     /// How work is spread over processors.
     public let threading: Threading
-    /// Images packed side by side into one column matrix (one product per chunk and group).
+    /// Images packed side by side into one column matrix (one product per chunk and group; always
+    /// 1 for fused row products).
     public let imagesPerChunk: Int
     /// Output positions (columns of the column matrix) per tile.
     public let columnsPerTile: Int
     private let layout: ColumnLayout
     private let isPointwise: Bool
+    /// One output channel per group: fused row products instead of packing and BLAS.
+    private let isRowProduct: Bool
+    /// Whether work items go to worker threads (else OpenBLAS threads each product).
+    private let usesWorkers: Bool
 
-    /// Largest column-matrix tile, in elements: 1 MiB, one L2 cache of the machines measured
-    /// (`wconv bench conv`: 0.25–0.5 MiB and untiled were up to 25 % slower on large outputs).
+    /// Largest column-matrix tile per worker, in elements: 1 MiB, one L2 cache of the machines
+    /// measured (`wconv bench conv`: 0.25–0.5 MiB and untiled were up to 25 % slower on large
+    /// outputs).
     static let tileElements = 256 * 1024
+    /// Largest tile when OpenBLAS threads each product: 8 MiB, wide enough for its threads to
+    /// split (1 MiB tiles ran at half speed, untiled 20 % slower on a 256×256 image).
+    static let threadedTileElements = 2 * 1024 * 1024
+    /// Output positions per tile of a fused row product: 16 KiB of output, well inside L1.
+    static let rowProductTile = 4096
 
     /// Prepares the engine for `geometry`.
     /// - Parameters:
@@ -56,15 +69,28 @@ public struct DirectConvolution: ConvolutionEngine {
         let layout = ColumnLayout(geometry: geometry)
         let isPointwise = geometry.kernelSize.allSatisfy { $0 == 1 } && geometry.stride.allSatisfy { $0 == 1 }
             && geometry.isUnpadded
-        let chunk = Swift.max(1, imagesPerChunk ?? Self.defaultChunk(geometry, positions: layout.positions))
+        let isRowProduct = geometry.outChannels == geometry.groups
+        let chunk = isRowProduct ? 1 : Swift.max(1, imagesPerChunk ?? Self.defaultChunk(geometry, positions: layout.positions))
         self.geometry = geometry
         self.threading = threading
         self.layout = layout
         self.isPointwise = isPointwise
+        self.isRowProduct = isRowProduct
         self.imagesPerChunk = chunk
-        self.columnsPerTile = chunk > 1 || isPointwise
-            ? layout.positions
-            : Self.balancedTile(positions: layout.positions, largest: Swift.max(64, Self.tileElements / layout.rows))
+        let items = (geometry.batch + chunk - 1) / chunk * geometry.groups
+        self.usesWorkers = switch threading {
+        case .automatic: items >= 2 && BLASThreads.processorCount >= 2
+        case .imageWorkers: true
+        case .blasThreads: false
+        }
+        let tileElements = usesWorkers ? Self.tileElements : Self.threadedTileElements
+        self.columnsPerTile = if isRowProduct {
+            Self.balancedTile(positions: layout.positions, largest: Self.rowProductTile)
+        } else if chunk > 1 || isPointwise {
+            layout.positions
+        } else {
+            Self.balancedTile(positions: layout.positions, largest: Swift.max(64, tileElements / layout.rows))
+        }
     }
 
     /// The width of equal tiles (a multiple of 16 columns) covering `positions` with tiles of at
@@ -88,6 +114,7 @@ public struct DirectConvolution: ConvolutionEngine {
     private var chunkCount: Int { (geometry.batch + imagesPerChunk - 1) / imagesPerChunk }
     /// Scratch floats per worker: the column tile, and for chunks the product or gathered ∂y.
     private var scratchCount: Int {
+        if isRowProduct { return 0 }
         let width = imagesPerChunk * columnsPerTile
         return layout.rows * width + (imagesPerChunk > 1 ? outGroup * width : 0)
     }
@@ -105,6 +132,15 @@ public struct DirectConvolution: ConvolutionEngine {
         let rows = layout.rows, positions = layout.positions, outGroup = outGroup
         run(scratch: scratchCount, accumulator: 0) { item, scratch, _ in
             let kg = k + item.group * outGroup * rows
+            if isRowProduct {
+                let x = groupInput(x, image: item.firstImage, group: item.group)
+                let out = y + outputOffset(image: item.firstImage, group: item.group)
+                forEachTile { part, width in
+                    (out + part.lowerBound).update(repeating: 0, count: width)
+                    layout.multiplyAdding(x, weights: kg, into: out + part.lowerBound, positions: part)
+                }
+                return
+            }
             forEachTile { part, width in
                 let columns = columnMatrix(of: item, positions: part, input: x, scratch: scratch)
                 let out = y + outputOffset(image: item.firstImage, group: item.group)
@@ -144,6 +180,15 @@ public struct DirectConvolution: ConvolutionEngine {
             let unpacked = isPointwise && item.images == 1
             if let gxFirst, !unpacked {
                 for i in 0..<item.images { (gxFirst + i * inputImage).update(repeating: 0, count: inGroup * layout.inputPlane) }
+            }
+            if isRowProduct {
+                let x = groupInput(x, image: item.firstImage, group: item.group)
+                forEachTile { part, _ in
+                    let dy = dyFirst + part.lowerBound
+                    if let sum { layout.correlateAdding(x, gradOutput: dy, into: sum + item.group * rows, positions: part) }
+                    if let gxFirst { layout.scatterAdding(dy, weights: kg, into: gxFirst, positions: part) }
+                }
+                return
             }
             forEachTile { part, width in
                 let columns = columnMatrix(of: item, positions: part, input: x, scratch: scratch)
@@ -187,15 +232,19 @@ public struct DirectConvolution: ConvolutionEngine {
     private func columnMatrix(
         of item: Item, positions part: Range<Int>, input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) -> UnsafePointer<Float> {
-        let groupInput = { (image: Int) in
-            input + (image * geometry.inChannels + item.group * inGroup) * layout.inputPlane
-        }
-        if isPointwise && item.images == 1 { return groupInput(item.firstImage) }
+        if isPointwise && item.images == 1 { return groupInput(input, image: item.firstImage, group: item.group) }
         let width = part.count, ld = item.images * width
         for i in 0..<item.images {
-            layout.pack(groupInput(item.firstImage + i), into: scratch + i * width, ld: ld, positions: part)
+            layout.pack(
+                groupInput(input, image: item.firstImage + i, group: item.group), into: scratch + i * width, ld: ld,
+                positions: part)
         }
         return UnsafePointer(scratch)
+    }
+
+    /// The first input plane of `group` in `image`.
+    private func groupInput(_ input: UnsafePointer<Float>, image: Int, group: Int) -> UnsafePointer<Float> {
+        input + (image * geometry.inChannels + group * inGroup) * layout.inputPlane
     }
 
     private func outputOffset(image: Int, group: Int) -> Int {
@@ -218,12 +267,7 @@ public struct DirectConvolution: ConvolutionEngine {
             let first = chunk * imagesPerChunk
             return Item(firstImage: first, images: Swift.min(imagesPerChunk, geometry.batch - first), group: index % groups)
         }
-        let useWorkers = switch threading {
-        case .automatic: itemCount >= 2 && BLASThreads.processorCount >= 2
-        case .imageWorkers: true
-        case .blasThreads: false
-        }
-        guard useWorkers else {
+        guard usesWorkers else {
             WorkspaceCache.shared.withBuffer(count: scratch) { buffer in
                 for index in 0..<itemCount { body(item(index), buffer.baseAddress!, destination) }
             }

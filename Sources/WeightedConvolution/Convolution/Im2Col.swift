@@ -26,14 +26,14 @@ struct ColumnLayout: Sendable {
     /// Kernel taps over the leading `D − 1` axes.
     private let leadingTaps: Int
     /// Stride on the last axis.
-    private let lastStride: Int
+    let lastStride: Int
     /// `[leadingTaps][lines]`: offset of the input row read, or −1 when it lies in
     /// the padding.
     private let rowOffsets: [Int]
     /// Per tap on the last axis: the valid output range and the input offset of its first element.
     private let runs: [Run]
 
-    private struct Run: Sendable {
+    struct Run: Sendable {
         /// First output index (on the last axis) that reads inside the input.
         let low: Int
         /// One past the last output index that reads inside the input.
@@ -101,7 +101,7 @@ struct ColumnLayout: Sendable {
     ///     images share one matrix side by side).
     ///   - part: the output positions packed (row-major over the output extents).
     func pack(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, ld: Int, positions part: Range<Int>) {
-        traverse(columns, ld: ld, positions: part) { dst, base, run, first, end in
+        traverse(columns, ld: ld, positions: part) { dst, base, run, first, end, _ in
             guard let base else {
                 dst.update(repeating: 0, count: end - first)
                 return
@@ -126,7 +126,7 @@ struct ColumnLayout: Sendable {
     func unpackAdding(
         _ columns: UnsafeMutablePointer<Float>, ld: Int, positions part: Range<Int>, into gradInput: UnsafeMutablePointer<Float>
     ) {
-        traverse(columns, ld: ld, positions: part) { src, base, run, first, end in
+        traverse(columns, ld: ld, positions: part) { src, base, run, first, end, _ in
             guard let base else { return }
             let (low, high) = run.clipped(first, end)
             let dst = gradInput + (base + low * lastStride), from = src + (low - first)
@@ -138,15 +138,16 @@ struct ColumnLayout: Sendable {
         }
     }
 
-    /// Calls `body(columns, base, run, first, end)` for every segment of an output line within
-    /// `part`, for each row of the matrix, in memory order: `columns` points at the segment's
-    /// first column, the segment covers indices `first..<end` of the line's last axis, and output
-    /// index `j` of the line reads input offset `base + j·stride` (`base` is `nil` when the whole
-    /// line lies in the padding).
+    /// Calls `body(columns, base, run, first, end, row)` for every segment of an output line
+    /// within `part`, for each row of the matrix, in memory order: `columns` points at the
+    /// segment's first column (`ld = 0` makes it point into a single row of `part.count` values),
+    /// the segment covers indices `first..<end` of the line's last axis, and output index `j` of
+    /// the line reads input offset `base + j·stride` (`base` is `nil` when the whole line lies in
+    /// the padding).
     @inline(__always)
-    private func traverse(
+    func traverse(
         _ columns: UnsafeMutablePointer<Float>, ld: Int, positions part: Range<Int>,
-        _ body: (UnsafeMutablePointer<Float>, Int?, Run, Int, Int) -> Void
+        _ body: (UnsafeMutablePointer<Float>, Int?, Run, Int, Int, Int) -> Void
     ) {
         rowOffsets.withUnsafeBufferPointer { offsets in
             runs.withUnsafeBufferPointer { runs in
@@ -162,7 +163,7 @@ struct ColumnLayout: Sendable {
                                 let line = p / lineLength, first = p - line * lineLength
                                 let end = Swift.min(lineLength, first + part.upperBound - p)
                                 let offset = table[line]
-                                body(dst, offset < 0 ? nil : plane + offset + run.shift, run, first, end)
+                                body(dst, offset < 0 ? nil : plane + offset + run.shift, run, first, end, row)
                                 dst += end - first
                                 p += end - first
                             }

@@ -17,6 +17,9 @@ struct BenchConvCommand: ParsableCommand {
     @Flag(help: "Also time every threading and chunking variant of the direct engine.")
     var variants = false
 
+    @Flag(help: "Also time single-image, depthwise and pointwise shapes.")
+    var extra = false
+
     func run() throws {
         let sgemm = Self.sgemmGFlops(size: 2048, repeats: 3)
         print("OpenBLAS SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
@@ -25,7 +28,7 @@ struct BenchConvCommand: ParsableCommand {
         var table: [[String]] = [[
             "shape", "method", "fwd ms", "fwd GFLOP/s", "fwd/sgemm", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd+bwd/sgemm",
         ]]
-        for shape in BenchShape.standard {
+        for shape in BenchShape.standard + (extra ? BenchShape.extra : []) {
             for method in methods {
                 table.append(try Self.row(shape: shape, method: method, repeats: repeats, sgemm: sgemm))
             }
@@ -109,6 +112,13 @@ struct BenchShape: Sendable {
         BenchShape(name: "[8,32,64,64] 7x7 32→32 p3", input: [8, 32, 64, 64], kernel: [32, 32, 7, 7], options: .init(padding: .symmetric([3]))),
         BenchShape(name: "[32,16,4096] k5 16→16 p2", input: [32, 16, 4096], kernel: [16, 16, 5], options: .init(padding: .symmetric([2]))),
         BenchShape(name: "[4,16,32,32,32] 3³ 16→16 p1", input: [4, 16, 32, 32, 32], kernel: [16, 16, 3, 3, 3], options: .init(padding: .symmetric([1]))),
+    ]
+
+    /// Shapes outside the targets that networks also use: one large image, depthwise, pointwise.
+    static let extra: [BenchShape] = [
+        BenchShape(name: "[1,64,256,256] 3x3 64→64 p1", input: [1, 64, 256, 256], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
+        BenchShape(name: "[16,64,64,64] 3x3 depthwise p1", input: [16, 64, 64, 64], kernel: [64, 1, 3, 3], options: .init(padding: .symmetric([1]), groups: 64)),
+        BenchShape(name: "[64,128,32,32] 1x1 128→128", input: [64, 128, 32, 32], kernel: [128, 128, 1, 1], options: .init()),
     ]
 
     func forwardFlops() throws -> Double {
