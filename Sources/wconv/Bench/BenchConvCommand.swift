@@ -114,8 +114,11 @@ struct BenchShape: Sendable {
         BenchShape(name: "[4,16,32,32,32] 3³ 16→16 p1", input: [4, 16, 32, 32, 32], kernel: [16, 16, 3, 3, 3], options: .init(padding: .symmetric([1]))),
     ]
 
-    /// Shapes outside the targets that networks also use: one large image, depthwise, pointwise.
+    /// Shapes outside the targets that networks also use: small late-layer maps (VGG on 32×32),
+    /// one large image, depthwise, pointwise.
     static let extra: [BenchShape] = [
+        BenchShape(name: "[64,256,8,8] 3x3 256→256 p1", input: [64, 256, 8, 8], kernel: [256, 256, 3, 3], options: .init(padding: .symmetric([1]))),
+        BenchShape(name: "[64,512,4,4] 3x3 512→512 p1", input: [64, 512, 4, 4], kernel: [512, 512, 3, 3], options: .init(padding: .symmetric([1]))),
         BenchShape(name: "[1,64,256,256] 3x3 64→64 p1", input: [1, 64, 256, 256], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
         BenchShape(name: "[16,64,64,64] 3x3 depthwise p1", input: [16, 64, 64, 64], kernel: [64, 1, 3, 3], options: .init(padding: .symmetric([1]), groups: 64)),
         BenchShape(name: "[64,128,32,32] 1x1 128→128", input: [64, 128, 32, 32], kernel: [128, 128, 1, 1], options: .init()),
