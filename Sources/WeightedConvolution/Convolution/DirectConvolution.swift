@@ -14,9 +14,11 @@ import CBLAS
 /// product). A 1×…×1 kernel with unit stride and no padding needs no packing: the input planes
 /// already are the column matrix. With one output channel per group (depthwise convolutions)
 /// the products would have a single row, so they are fused with the packing instead
-/// (``ColumnLayout``'s row products) and the column matrix is never formed. Work items are spread over worker threads, each running
-/// single-threaded products on scratch buffers reused across calls (see ``Threading``).
-/// Results are deterministic: the split depends only on the geometry.
+/// (``ColumnLayout``'s row products) and the column matrix is never formed.
+///
+/// Work items are spread over worker threads, each running single-threaded products on scratch
+/// buffers reused across calls (see ``Threading``). Results are deterministic: the split depends
+/// only on the geometry and the processor count.
 ///
 /// - Complexity: `2·B·Cout·(Cin/g)·∏k·∏y` flops per forward, twice that for the backward pass;
 ///   scratch memory `O(R·nT)` per worker.
@@ -177,7 +179,7 @@ public struct DirectConvolution: ConvolutionEngine {
             let kg = k + item.group * outGroup * rows
             let gxFirst = gx.map { $0 + (item.firstImage * geometry.inChannels + item.group * inGroup) * layout.inputPlane }
             let dyFirst = gy + outputOffset(image: item.firstImage, group: item.group)
-            let unpacked = isPointwise && item.images == 1
+            let unpacked = isPointwise && item.images == 1 && !isRowProduct
             if let gxFirst, !unpacked {
                 for i in 0..<item.images { (gxFirst + i * inputImage).update(repeating: 0, count: inGroup * layout.inputPlane) }
             }
