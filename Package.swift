@@ -4,7 +4,8 @@ import PackageDescription
 /// Layers, bottom to top (nothing points up):
 /// CFFTW, CBLAS, CImageCodecs (system libraries) → WeightedConvolution (Grid, densities, convolution)
 /// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
-/// → Models (VGG, ResNet, DnCNN, NAFNet) → wconv (command line) and the examples.
+/// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
+/// → wconv (command line) and the examples.
 let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -14,6 +15,7 @@ let package = Package(
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "wconv", targets: ["wconv"]),
     ],
     dependencies: [
@@ -27,10 +29,11 @@ let package = Package(
         .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
+        .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models"], swiftSettings: optimised),
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models",
+                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
@@ -39,5 +42,6 @@ let package = Package(
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
     ]
 )

@@ -1,0 +1,32 @@
+import Testing
+import Foundation
+import Training
+
+/// Reports people read: CSV quoting, durations, and the SVG plot's structure.
+@Suite struct ReportingTests {
+    @Test func csvQuotesOnlyWhereNeeded() {
+        var table = CSVTable(header: ["run", "note"])
+        table.append(["weighted", "a, b"])
+        table.append(["standard", "say \"hi\""])
+        #expect(table.text == "run,note\nweighted,\"a, b\"\nstandard,\"say \"\"hi\"\"\"\n")
+    }
+
+    @Test func durationsAreShort() {
+        #expect(ProgressLine.duration(12.4) == "12s")
+        #expect(ProgressLine.duration(187) == "3m07s")
+        #expect(ProgressLine.duration(3720) == "1h02m")
+        #expect(ProgressLine.duration(.nan) == "?")
+    }
+
+    @Test func plotHasOneLinePerSeriesAndABandForSpread() {
+        var plot = LinePlot(title: "a < b", xLabel: "epoch", yLabel: "accuracy")
+        plot.add(.init(name: "standard", points: [(1, 80), (2, 84), (3, 85)], spread: [1, 0.5, 0.4]))
+        plot.add(.init(name: "noisy input", points: [(1, 20), (3, 20)], dashed: true))
+        let svg = plot.svg()
+        #expect(svg.hasPrefix("<svg"))
+        #expect(svg.components(separatedBy: "<polyline").count == 3)
+        #expect(svg.components(separatedBy: "<polygon").count == 2)
+        #expect(svg.contains("a &lt; b"))
+        #expect(svg.contains("stroke-dasharray"))
+    }
+}
