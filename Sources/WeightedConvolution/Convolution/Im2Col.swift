@@ -27,12 +27,13 @@ struct ColumnLayout: Sendable {
     private let leadingTaps: Int
     /// Stride on the last axis.
     let lastStride: Int
-    /// `[leadingTaps][lines]`: offset of the input row read, or −1 when it lies in
-    /// the padding.
+    /// `[leadingTaps][lines]`: offset of the input row read, or −1 when it lies in the padding.
     private let rowOffsets: [Int]
-    /// Per tap on the last axis: the valid output range and the input offset of its first element.
+    /// Per tap on the last axis: the output indices that read inside the input, and the shift.
     private let runs: [Run]
 
+    /// How one kernel tap on the last axis reads an output line: output index `j` reads input
+    /// index `shift + j·stride`, which lies inside the input for `j` in `low..<high`.
     struct Run: Sendable {
         /// First output index (on the last axis) that reads inside the input.
         let low: Int

@@ -17,13 +17,16 @@ struct BenchConvCommand: ParsableCommand {
     @Flag(help: "Also time every threading and chunking variant of the direct engine.")
     var variants = false
 
-    @Flag(help: "Also time single-image, depthwise and pointwise shapes.")
+    @Flag(help: "Also time small late-layer maps, a single large image, depthwise and pointwise shapes.")
     var extra = false
+
+    @Option(name: .customLong("method"), help: "Operator method to time (repeatable: --method direct --method fft).")
+    var methods: [ConvolutionMethod] = [.direct]
 
     func run() throws {
         let sgemm = Self.sgemmGFlops(size: 2048, repeats: 3)
         print("OpenBLAS SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
-        var methods = [BenchMethod.convolution(.direct)]
+        var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
         var table: [[String]] = [[
             "shape", "method", "fwd ms", "fwd GFLOP/s", "fwd/sgemm", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd+bwd/sgemm",
@@ -75,6 +78,7 @@ struct BenchConvCommand: ParsableCommand {
         return 2 * Double(size * size * size) / seconds / 1e9
     }
 
+    /// `value` rounded to `decimals` places, with trailing zeros kept (`2.50`).
     static func format(_ value: Double, _ decimals: Int) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
@@ -85,6 +89,7 @@ struct BenchConvCommand: ParsableCommand {
         return decimals == 0 ? String(text[..<dot]) : text + String(repeating: "0", count: Swift.max(0, decimals - fraction.count))
     }
 
+    /// Prints `rows` as aligned columns: the first two left-aligned, the numbers right-aligned.
     static func printTable(_ rows: [[String]]) {
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
@@ -99,9 +104,13 @@ struct BenchConvCommand: ParsableCommand {
 
 /// A benchmark shape: input, kernel and options of one convolution.
 struct BenchShape: Sendable {
+    /// The label in the table's shape column.
     let name: String
+    /// `[B, Cin, x…]`.
     let input: [Int]
+    /// `[Cout, Cin/g, k…]`.
     let kernel: [Int]
+    /// Padding, stride, groups… (the method is set by each ``BenchMethod``).
     let options: ConvolutionOptions
 
     /// The shapes of the project's speed targets (PyTorch/oneDNN on 2 threads for comparison).
@@ -124,6 +133,7 @@ struct BenchShape: Sendable {
         BenchShape(name: "[64,128,32,32] 1x1 128→128", input: [64, 128, 32, 32], kernel: [128, 128, 1, 1], options: .init()),
     ]
 
+    /// `2·B·Cout·(Cin/g)·∏k·∏y`, the flops of one forward pass.
     func forwardFlops() throws -> Double {
         try ConvolutionGeometry(inputShape: input, kernelShape: kernel, options: options).forwardFlops
     }
@@ -137,7 +147,9 @@ struct BenchMethod {
         let forwardBackward: () -> Void
     }
 
+    /// The label in the table's method column.
     let name: String
+    /// Allocates the buffers for a shape and returns the closures to time.
     let prepare: (BenchShape) throws -> Run
 
     /// The public operator with the given method.
