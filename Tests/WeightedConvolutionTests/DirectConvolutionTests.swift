@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 import WeightedConvolution
 import TestSupport
@@ -145,6 +146,21 @@ import TestSupport
             #expect(try x.convolved(with: k, options: options) == first)
             let again = try x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
             #expect(again.input == firstGrad.input && again.kernel == firstGrad.kernel && again.bias == firstGrad.bias)
+        }
+    }
+
+    /// Calls from several threads at once (sharing the scratch pool and the BLAS thread setting)
+    /// give the same results as calls one at a time.
+    @Test func concurrentCallsAgree() throws {
+        let x = Grid<4>.uniform(shape: [4, 6, 12, 12], seed: 9), k = Grid<4>.uniform(shape: [6, 3, 3, 3], seed: 10)
+        let options = ConvolutionOptions(padding: .same, groups: 2, method: .direct)
+        let y = try x.convolved(with: k, options: options)
+        let gy = Grid<4>.uniform(shape: y.shape, seed: 11)
+        let g = try x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            #expect((try? x.convolved(with: k, options: options)) == y)
+            let again = try? x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
+            #expect(again?.input == g.input && again?.kernel == g.kernel && again?.bias == g.bias)
         }
     }
 
