@@ -50,13 +50,11 @@ public struct DirectConvolution: ConvolutionEngine {
     /// Whether work items go to worker threads (else OpenBLAS threads each product).
     private let usesWorkers: Bool
 
-    /// Largest column-matrix tile per worker, in elements: 1 MiB, one L2 cache of the machines
-    /// measured (`wconv bench conv`: 0.25–0.5 MiB and untiled were up to 25 % slower on large
-    /// outputs).
-    static let tileElements = 256 * 1024
-    /// Largest tile when OpenBLAS threads each product: 8 MiB, wide enough for its threads to
-    /// split (1 MiB tiles ran at half speed, untiled 20 % slower on a 256×256 image).
-    static let threadedTileElements = 2 * 1024 * 1024
+    /// Largest column-matrix tile, in elements: 8 MiB, a quarter of the L3 cache of the machine
+    /// measured (`wconv bench conv`, 2 cores: untiled was up to 25 % slower on large outputs,
+    /// 1 MiB tiles up to 8 % slower on 3×3 layers and half as fast when OpenBLAS threads the
+    /// products).
+    static let tileElements = 2 * 1024 * 1024
     /// Output positions per tile of a fused row product: 16 KiB of output, well inside L1.
     static let rowProductTile = 4096
 
@@ -66,8 +64,15 @@ public struct DirectConvolution: ConvolutionEngine {
     ///   - threading: how work is spread over processors.
     ///   - imagesPerChunk: images per matrix product, or `nil` to choose from the output size
     ///     (small outputs gain from wider products).
-    public init(geometry: ConvolutionGeometry, threading: Threading = .automatic, imagesPerChunk: Int? = nil) {
+    ///   - columnsPerTile: output positions per tile of single-image products and fused row
+    ///     products, or `nil` to choose from the cache budget (chunked and unpacked pointwise
+    ///     products always cover every position).
+    public init(
+        geometry: ConvolutionGeometry, threading: Threading = .automatic, imagesPerChunk: Int? = nil,
+        columnsPerTile: Int? = nil
+    ) {
         precondition(imagesPerChunk.map { $0 >= 1 } ?? true, "imagesPerChunk must be ≥ 1")
+        precondition(columnsPerTile.map { $0 >= 1 } ?? true, "columnsPerTile must be ≥ 1")
         let layout = ColumnLayout(geometry: geometry)
         let isPointwise = geometry.kernelSize.allSatisfy { $0 == 1 } && geometry.stride.allSatisfy { $0 == 1 }
             && geometry.isUnpadded
@@ -85,13 +90,14 @@ public struct DirectConvolution: ConvolutionEngine {
         case .imageWorkers: true
         case .blasThreads: false
         }
-        let tileElements = usesWorkers ? Self.tileElements : Self.threadedTileElements
-        self.columnsPerTile = if isRowProduct {
-            Self.balancedTile(positions: layout.positions, largest: Self.rowProductTile)
-        } else if chunk > 1 || isPointwise {
+        self.columnsPerTile = if chunk > 1 || (isPointwise && !isRowProduct) {
             layout.positions
+        } else if let columnsPerTile {
+            Swift.min(columnsPerTile, layout.positions)
+        } else if isRowProduct {
+            Self.balancedTile(positions: layout.positions, largest: Self.rowProductTile)
         } else {
-            Self.balancedTile(positions: layout.positions, largest: Swift.max(64, tileElements / layout.rows))
+            Self.balancedTile(positions: layout.positions, largest: Swift.max(64, Self.tileElements / layout.rows))
         }
     }
 
