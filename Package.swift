@@ -33,7 +33,7 @@ let package = Package(
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training",
+                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "CBLAS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),

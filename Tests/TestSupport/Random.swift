@@ -21,8 +21,10 @@ public struct TestRandom {
 
 /// The largest absolute difference between two arrays, relative to the largest magnitude of
 /// `expected` (and at least 1), for tolerance checks that do not depend on the scale.
+/// Any non-finite value on either side gives an infinite error, so NaN never passes.
 public func relativeError(_ actual: [Float], _ expected: [Double]) -> Double {
     precondition(actual.count == expected.count, "compared arrays differ in length")
+    guard actual.allSatisfy(\.isFinite), expected.allSatisfy(\.isFinite) else { return .infinity }
     let scale = max(1, expected.map(abs).max() ?? 0)
     var worst = 0.0
     for i in actual.indices { worst = max(worst, abs(Double(actual[i]) - expected[i])) }
