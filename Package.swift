@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS"], swiftSettings: optimised),
-        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"], swiftSettings: optimised),
+        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution", "CBLAS"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models"], swiftSettings: optimised),
