@@ -69,3 +69,12 @@ struct FloatListPerAxis: ExpressibleByArgument, Sendable {
 
 extension PaddingMode: ExpressibleByArgument {}
 extension ConvolutionMethod: ExpressibleByArgument {}
+
+/// A failure of a command caused by its input (printed as `Error: …`, exit code 1, no usage text).
+struct CommandFailure: Error, CustomStringConvertible {
+    /// What went wrong.
+    let description: String
+
+    /// A failure with a message.
+    init(_ description: String) { self.description = description }
+}

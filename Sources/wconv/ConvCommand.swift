@@ -1,8 +1,106 @@
 import ArgumentParser
+import Datasets
+import WeightedConvolution
 
 /// `wconv conv`: weighted convolution of `.npy` files, forward and optionally backward.
+///
+/// The spatial rank comes from the input's rank (`[batch, channels, spatial…]`). This is the
+/// contract outside tools use to check the library against other implementations.
 struct ConvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "conv", abstract: "Weighted convolution of .npy files (forward and gradients).")
-    func run() throws { throw ValidationError("not implemented yet") }
+        commandName: "conv",
+        abstract: "Weighted convolution y = conv(x, W ⊙ Φ) + b of .npy files, with optional gradients.",
+        discussion: """
+            Examples:
+              wconv conv --input x.npy --weight w.npy --den 0.25,0.15,0.55 --padding same --output y.npy
+              wconv conv --input x.npy --weight w.npy --den-per-axis "0.7;0.2,0.8" --stride 2,1 --output y.npy \\
+                         --grad-output gy.npy --grad-input gx.npy --grad-weight gw.npy --grad-den gd.npy
+            """)
+
+    @Option(help: "Input [batch, channels, spatial…] (.npy, float32 or float64).") var input: String
+    @Option(help: "Weight [out, in/groups, k…] (.npy).") var weight: String
+    @Option(help: "Bias [out] (.npy).") var bias: String?
+    @Option(help: "Symmetric isotropic density, outermost first: d1,…,dn for kernels of size 2n+1.")
+    var den: FloatList?
+    @Option(help: "Symmetric density per spatial axis, lists separated by ';' (e.g. \"0.7;0.2,0.8\" for 3×5).")
+    var denPerAxis: FloatListPerAxis?
+    @Option(help: "Free (not necessarily symmetric) profile per axis, lists separated by ';'.")
+    var profilePerAxis: FloatListPerAxis?
+    @Option(help: "Radial Gaussian density exp(-|o|²/2σ²) with this σ.") var gaussian: Float?
+    @Option(help: "Stride: one value or one per spatial axis.") var stride = PerAxis(argument: "1")!
+    @Option(help: "Padding: 'same', one value, or one per spatial axis (before and after).")
+    var padding = PaddingArgument.symmetric([0])
+    @Option(help: "Dilation: one value or one per spatial axis.") var dilation = PerAxis(argument: "1")!
+    @Option(help: "Channel groups.") var groups = 1
+    @Option(help: "Padding mode: zeros, reflect, replicate, circular.") var paddingMode = PaddingMode.zeros
+    @Option(help: "Algorithm: auto, direct, fft, measure.") var method = ConvolutionMethod.auto
+    @Option(help: "Where to write the output y (.npy, float32).") var output: String
+    @Option(help: "∂L/∂y (.npy); required for any --grad-* output.") var gradOutput: String?
+    @Option(help: "Where to write ∂L/∂x.") var gradInput: String?
+    @Option(help: "Where to write ∂L/∂W.") var gradWeight: String?
+    @Option(help: "Where to write ∂L/∂b.") var gradBias: String?
+    @Option(help: "Where to write ∂L/∂den (density parameters).") var gradDen: String?
+
+    func validate() throws {
+        let densities = [den != nil, denPerAxis != nil, profilePerAxis != nil, gaussian != nil].filter { $0 }.count
+        guard densities <= 1 else {
+            throw ValidationError("give at most one of --den, --den-per-axis, --profile-per-axis, --gaussian")
+        }
+        let wantsGradients = [gradInput, gradWeight, gradBias, gradDen].contains { $0 != nil }
+        if wantsGradients && gradOutput == nil {
+            throw ValidationError("--grad-input/--grad-weight/--grad-bias/--grad-den need --grad-output")
+        }
+        if gradOutput != nil && !wantsGradients {
+            throw ValidationError("--grad-output given but no --grad-* destination")
+        }
+        guard groups >= 1 else { throw ValidationError("--groups must be ≥ 1") }
+    }
+
+    var density: Density {
+        if let den { return .symmetric(den.values) }
+        if let denPerAxis { return .symmetric(perAxis: denPerAxis.values) }
+        if let profilePerAxis { return .profiles(perAxis: profilePerAxis.values) }
+        if let gaussian { return .gaussian(sigma: gaussian) }
+        return .uniform
+    }
+
+    func run() throws {
+        let x = try Npy.read(input)
+        let w = try Npy.read(weight)
+        let b = try bias.map { path throws(DataError) in try Npy.read(path) }
+        if let b, b.shape.count != 1 { throw CommandFailure("bias must be 1-D, \(bias!) has shape \(b.shape)") }
+        let options = ConvolutionOptions(
+            stride: stride.values, padding: padding.padding, dilation: dilation.values, groups: groups,
+            paddingMode: paddingMode, method: method)
+        let conv = WeightedConvolution(density: density, options: options)
+        for (name, array) in [("input", x), ("weight", w)] + (b.map { [("bias", $0)] } ?? []) {
+            guard array.scalars.allSatisfy(\.isFinite) else { throw CommandFailure("\(name) holds NaN or infinity") }
+        }
+        let y = try x.scalars.withUnsafeBufferPointer { xs in
+            try w.scalars.withUnsafeBufferPointer { ws in
+                try (b?.scalars ?? []).withUnsafeBufferPointer { bs in
+                    try conv.forward(input: xs, inputShape: x.shape, weight: ws, weightShape: w.shape, bias: b == nil ? nil : bs)
+                }
+            }
+        }
+        try Npy.write(y.output, shape: y.shape, to: output)
+        guard let gradOutput else { return }
+        let gy = try Npy.read(gradOutput)
+        guard gy.shape == y.shape else {
+            throw CommandFailure("--grad-output has shape \(gy.shape), the output has \(y.shape)")
+        }
+        guard gy.scalars.allSatisfy(\.isFinite) else { throw CommandFailure("output gradient holds NaN or infinity") }
+        let g = try x.scalars.withUnsafeBufferPointer { xs in
+            try w.scalars.withUnsafeBufferPointer { ws in
+                try gy.scalars.withUnsafeBufferPointer { gys in
+                    try conv.backward(input: xs, inputShape: x.shape, weight: ws, weightShape: w.shape,
+                                      gradOutput: gys, computeInputGradient: gradInput != nil)
+                }
+            }
+        }
+        if let gradInput, let values = g.input { try Npy.write(values, shape: x.shape, to: gradInput) }
+        if let gradWeight { try Npy.write(g.weight, shape: w.shape, to: gradWeight) }
+        if let gradBias { try Npy.write(g.bias, shape: [g.bias.count], to: gradBias) }
+        if let gradDen { try Npy.write(g.density, shape: [g.density.count], to: gradDen) }
+    }
 }

@@ -1,0 +1,16 @@
+/// A file that cannot be used: missing, unreadable, truncated, corrupt, or of an unsupported kind.
+public struct DataError: Error, Equatable, CustomStringConvertible {
+    /// The file concerned.
+    public let path: String
+    /// What was wrong, saying what was expected and what came.
+    public let message: String
+
+    /// An error about `path`.
+    public init(_ path: String, _ message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    /// `path: message`.
+    public var description: String { "\(path): \(message)" }
+}

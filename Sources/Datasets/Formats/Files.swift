@@ -1,0 +1,66 @@
+import CCodecs
+import Foundation
+
+/// Reading and writing whole files, with gzip and atomic replacement.
+public enum Files {
+    /// The bytes of a file.
+    /// - Throws: ``DataError`` when the file is missing or unreadable.
+    public static func read(_ path: String) throws(DataError) -> [UInt8] {
+        guard FileManager.default.fileExists(atPath: path) else { throw DataError(path, "no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(path, "cannot be read") }
+        return [UInt8](data)
+    }
+
+    /// The bytes of a file, inflated when it is gzip-compressed (by its magic bytes).
+    /// - Throws: ``DataError`` when the file is missing, unreadable, or corrupt gzip.
+    public static func readDecompressed(_ path: String) throws(DataError) -> [UInt8] {
+        let bytes = try read(path)
+        guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { return bytes }
+        return try gunzip(bytes, path: path)
+    }
+
+    /// Inflates gzip data.
+    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data.
+    public static func gunzip(_ bytes: [UInt8], path: String) throws(DataError) -> [UInt8] {
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var count = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = wc_gunzip(bytes, bytes.count, &out, &count, &message, message.count)
+        guard status == 0, let out else { throw DataError(path, String(cString: message)) }
+        defer { wc_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: count))
+    }
+
+    /// Replaces `path` with `bytes` atomically: the bytes go to a temporary file in the same
+    /// folder, are flushed to disk, and the file is renamed over `path`, so a crash leaves either
+    /// the old or the new file, never a partial one. Missing folders are created.
+    /// - Throws: ``DataError`` when the folder or file cannot be written.
+    public static func atomicWrite(_ bytes: [UInt8], to path: String) throws(DataError) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw DataError(path, "cannot create folder \(folder): \(error.localizedDescription)")
+        }
+        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw DataError(path, "cannot write (\(String(cString: strerror(errno))))") }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
+            guard n > 0 else {
+                close(descriptor)
+                unlink(temporary)
+                throw DataError(path, "write failed (\(String(cString: strerror(errno))))")
+            }
+            written += n
+        }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard synced, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw DataError(path, "cannot replace the file (\(String(cString: strerror(errno))))")
+        }
+    }
+}
