@@ -49,6 +49,27 @@ int wc_gunzip(const unsigned char *data, size_t size, unsigned char **out, size_
     return 0;
 }
 
+int wc_gzip(const unsigned char *data, size_t size, unsigned char **out, size_t *outSize,
+            char *message, size_t messageSize) {
+    z_stream stream;
+    memset(&stream, 0, sizeof stream);
+    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return fail(message, messageSize, "zlib initialisation failed");
+    size_t capacity = deflateBound(&stream, (uLong)size) + 32;
+    unsigned char *buffer = malloc(capacity);
+    if (!buffer) { deflateEnd(&stream); return fail(message, messageSize, "out of memory"); }
+    stream.next_in = (unsigned char *)data;
+    stream.avail_in = (uInt)size;
+    stream.next_out = buffer;
+    stream.avail_out = (uInt)capacity;
+    int status = deflate(&stream, Z_FINISH);
+    deflateEnd(&stream);
+    if (status != Z_STREAM_END) { free(buffer); return fail(message, messageSize, "gzip deflate failed"); }
+    *out = buffer;
+    *outSize = capacity - stream.avail_out;
+    return 0;
+}
+
 // ---- PNG ----
 
 struct png_source { const unsigned char *data; size_t size, offset; };

@@ -12,6 +12,10 @@ void wc_free(void *buffer);
 int wc_gunzip(const unsigned char *data, size_t size, unsigned char **out, size_t *outSize,
               char *message, size_t messageSize);
 
+/// Compresses data in the gzip format. Returns 0 on success.
+int wc_gzip(const unsigned char *data, size_t size, unsigned char **out, size_t *outSize,
+            char *message, size_t messageSize);
+
 /// Decodes a PNG into interleaved samples: 1-4 channels (grey, grey+alpha, RGB, RGBA; palettes
 /// expand to RGB or RGBA), 8 or 16 bits (16-bit samples in native byte order). Returns 0 on success.
 int wc_decode_png(const unsigned char *data, size_t size, unsigned char **pixels, int *width, int *height,

@@ -19,16 +19,27 @@ public enum Files {
         return try gunzip(bytes, path: path)
     }
 
-    /// Inflates gzip data.
-    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data.
-    public static func gunzip(_ bytes: [UInt8], path: String) throws(DataError) -> [UInt8] {
+    /// Compresses data in the gzip format.
+    public static func gzip(_ bytes: [UInt8]) throws(DataError) -> [UInt8] {
+        try callCodec(path: "(gzip)") { out, count, message in wc_gzip(bytes, bytes.count, &out, &count, &message, message.count) }
+    }
+
+    /// Calls a codec that returns a buffer allocated in C, and copies it out.
+    static func callCodec(
+        path: String, _ body: (inout UnsafeMutablePointer<UInt8>?, inout Int, inout [CChar]) -> Int32
+    ) throws(DataError) -> [UInt8] {
         var out: UnsafeMutablePointer<UInt8>? = nil
         var count = 0
         var message = [CChar](repeating: 0, count: 256)
-        let status = wc_gunzip(bytes, bytes.count, &out, &count, &message, message.count)
-        guard status == 0, let out else { throw DataError(path, String(cString: message)) }
+        guard body(&out, &count, &message) == 0, let out else { throw DataError(path, String(cString: message)) }
         defer { wc_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: count))
+    }
+
+    /// Inflates gzip data.
+    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data.
+    public static func gunzip(_ bytes: [UInt8], path: String) throws(DataError) -> [UInt8] {
+        try callCodec(path: path) { out, count, message in wc_gunzip(bytes, bytes.count, &out, &count, &message, message.count) }
     }
 
     /// Replaces `path` with `bytes` atomically: the bytes go to a temporary file in the same

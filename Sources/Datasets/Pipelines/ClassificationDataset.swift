@@ -1,0 +1,85 @@
+import WeightedConvolution
+
+/// Labelled images ready for training: per-channel normalisation, seeded shuffling and
+/// batching, and optional augmentation (random crop with zero padding, horizontal flip).
+public struct ClassificationDataset: Sendable {
+    /// The images (samples in `[0, 1]`) and labels.
+    public let images: LabelledImages
+    /// The number of classes.
+    public let classes: Int
+    /// Per-channel mean subtracted before the network.
+    public let mean: [Float]
+    /// Per-channel standard deviation divided out before the network.
+    public let standardDeviation: [Float]
+
+    /// A dataset normalised with the given statistics (usually the training set's).
+    public init(images: LabelledImages, classes: Int, mean: [Float], standardDeviation: [Float]) {
+        self.images = images
+        self.classes = classes
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+    }
+
+    /// Per-channel mean and standard deviation of a set of images.
+    public static func statistics(of images: LabelledImages) -> (mean: [Float], standardDeviation: [Float]) {
+        let (n, c, plane) = (images.shape[0], images.shape[1], images.shape[2] * images.shape[3])
+        var mean = [Float](), std = [Float]()
+        for channel in 0..<c {
+            var sum = 0.0, squares = 0.0
+            for i in 0..<n {
+                let base = (i * c + channel) * plane
+                for k in base..<(base + plane) { let v = Double(images.pixels[k]); sum += v; squares += v * v }
+            }
+            let count = Double(n * plane), m = sum / max(1, count)
+            mean.append(Float(m))
+            std.append(Float(max(1e-6, (squares / max(1, count) - m * m)).squareRoot()))
+        }
+        return (mean, std)
+    }
+
+    /// The number of images.
+    public var count: Int { images.count }
+
+    /// The batches of one epoch, in a reproducible shuffled order (or in file order when
+    /// `shuffle` is false); the last batch may be smaller.
+    /// - Parameters:
+    ///   - augment: random crops after zero padding by `cropPadding`, and horizontal flips.
+    public func batches(size: Int, seed: UInt64, epoch: Int, shuffle: Bool = true, augment: Bool = false,
+                        cropPadding: Int = 4) -> [Batch] {
+        let order = shuffle ? epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
+        return stride(from: 0, to: count, by: size).enumerated().map { index, start in
+            let members = Array(order[start..<min(start + size, count)])
+            var generator = batchGenerator(seed: seed, epoch: epoch, batch: index)
+            return batch(members, cropPadding: augment ? cropPadding : nil, generator: &generator)
+        }
+    }
+
+    /// The normalised batch of `members`; augmented when `cropPadding` is given.
+    private func batch(_ members: [Int], cropPadding: Int?, generator: inout SeededGenerator) -> Batch {
+        let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
+        let size = c * h * w
+        var input = [Float](repeating: 0, count: members.count * size)
+        for (slot, item) in members.enumerated() {
+            var dy = 0, dx = 0, flip = false
+            if let padding = cropPadding {
+                dy = Int.random(in: -padding...padding, using: &generator)
+                dx = Int.random(in: -padding...padding, using: &generator)
+                flip = Bool.random(using: &generator)
+            }
+            for channel in 0..<c {
+                let source = item * size + channel * h * w, target = slot * size + channel * h * w
+                let (m, s) = (mean[channel], standardDeviation[channel])
+                for y in 0..<h {
+                    let sy = y + dy
+                    for x in 0..<w {
+                        let sx = (flip ? w - 1 - x : x) + dx
+                        // Zero padding happens before normalisation, as in torchvision.
+                        let value = sy >= 0 && sy < h && sx >= 0 && sx < w ? images.pixels[source + sy * w + sx] : 0
+                        input[target + y * w + x] = (value - m) / s
+                    }
+                }
+            }
+        }
+        return Batch(shape: [members.count, c, h, w], input: input, labels: members.map { images.labels[$0] })
+    }
+}
