@@ -81,7 +81,7 @@ import WeightedConvolution
         try checkGradients(input: randomTensor([2, 4, 3, 3], seed: 10)) { x in
             let gated = try Function.simpleGate(x)
             let attention = try scaleChannels(gated, by: try GlobalAveragePooling()(gated))
-            return try concatenateChannels([attention, try channels(x, 1..<3), try add(gated, gated)])
+            return try concatenateChannels([attention, try channels(x, 1..<3), try add(gated, gated), try subtract(gated, attention)])
         }
     }
 

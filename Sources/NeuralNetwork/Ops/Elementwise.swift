@@ -37,15 +37,22 @@ public func gelu(_ x: Variable) -> Variable {
 
 /// Element-wise `a + b` (same shapes): residual connections.
 /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the shapes differ.
-public func add(_ a: Variable, _ b: Variable) throws -> Variable {
-    guard a.shape == b.shape else { throw NetworkError.shapeMismatch("add: \(a.shape) and \(b.shape)") }
+public func add(_ a: Variable, _ b: Variable) throws -> Variable { try combine(a, b, sign: 1) }
+
+/// Element-wise `a − b` (same shapes): residual learning of the noise.
+/// - Throws: ``NetworkError/shapeMismatch(_:)`` when the shapes differ.
+public func subtract(_ a: Variable, _ b: Variable) throws -> Variable { try combine(a, b, sign: -1) }
+
+/// `a + sign·b`, with `sign` ±1.
+private func combine(_ a: Variable, _ b: Variable, sign: Float) throws -> Variable {
+    guard a.shape == b.shape else { throw NetworkError.shapeMismatch("\(sign > 0 ? "add" : "subtract"): \(a.shape) and \(b.shape)") }
     var sum = a.value.scalars
     b.value.scalars.withUnsafeBufferPointer { rhs in
-        sum.withUnsafeMutableBufferPointer { lhs in for i in lhs.indices { lhs[i] += rhs[i] } }
+        sum.withUnsafeMutableBufferPointer { lhs in for i in lhs.indices { lhs[i] += sign * rhs[i] } }
     }
     return result(Tensor(shape: a.shape, scalars: sum), [a, b]) { g in
         a.accumulate(g)
-        b.accumulate(g)
+        if b.requiresGrad { b.accumulate(sign > 0 ? Array(g) : g.map { -$0 }) }
     }
 }
 
@@ -61,29 +68,35 @@ public func multiply(_ a: Variable, _ b: Variable) throws -> Variable {
     }
 }
 
-/// `x[b, c, …] · s[b, c]`: scales every channel plane (channel attention).
-/// - Throws: ``NetworkError/shapeMismatch(_:)`` unless `s` is `[B, C]` or `[B, C, 1, …]`.
+/// `x[b, c, …] · s[b, c]` (one scale per sample and channel: channel attention) or
+/// `x[b, c, …] · s[c]` (one scale per channel, shared by the batch: learnt layer scales).
+/// - Throws: ``NetworkError/shapeMismatch(_:)`` unless `s` has `B·C` or `C` values.
 public func scaleChannels(_ x: Variable, by s: Variable) throws -> Variable {
     let (batch, channels) = (x.shape[0], x.shape[1])
-    guard s.value.count == batch * channels, s.shape.count >= 2, s.shape[0] == batch, s.shape[1] == channels else {
+    let perSample = s.value.count == batch * channels && s.shape.first == batch
+    guard perSample || s.value.count == channels else {
         throw NetworkError.shapeMismatch("scaleChannels: \(x.shape) by \(s.shape)")
     }
     let plane = x.value.count / max(1, batch * channels)
     let input = x.value.scalars, scale = s.value.scalars
+    let scaleIndex: (Int) -> Int = perSample ? { $0 } : { $0 % channels }
     var output = input
     for bc in 0..<(batch * channels) {
-        for i in (bc * plane)..<((bc + 1) * plane) { output[i] *= scale[bc] }
+        let factor = scale[scaleIndex(bc)]
+        for i in (bc * plane)..<((bc + 1) * plane) { output[i] *= factor }
     }
     return result(Tensor(shape: x.shape, scalars: output), [x, s]) { g in
         if x.requiresGrad {
-            x.accumulate((0..<g.count).map { g[$0] * scale[$0 / plane] })
+            x.accumulate((0..<g.count).map { g[$0] * scale[scaleIndex($0 / plane)] })
         }
         if s.requiresGrad {
-            s.accumulate((0..<(batch * channels)).map { bc in
+            var ds = [Float](repeating: 0, count: scale.count)
+            for bc in 0..<(batch * channels) {
                 var total: Float = 0
                 for i in (bc * plane)..<((bc + 1) * plane) { total += g[i] * input[i] }
-                return total
-            })
+                ds[scaleIndex(bc)] += total
+            }
+            s.accumulate(ds)
         }
     }
 }

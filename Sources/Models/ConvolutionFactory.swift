@@ -1,0 +1,58 @@
+import NeuralNetwork
+import WeightedConvolution
+
+/// Standard or weighted convolution: the one switch of the comparison.
+public enum ConvolutionKind: Sendable, Equatable {
+    /// Ordinary convolution.
+    case standard
+    /// Weighted convolution with the density `den` (outermost first) on every axis of the
+    /// network's main kernels, fixed or trainable.
+    case weighted(den: [Float], trainable: Bool)
+
+    /// `"standard"` or `"weighted"`.
+    public var name: String {
+        if case .weighted = self { return "weighted" }
+        return "standard"
+    }
+}
+
+/// Builds the convolutions of a model with deterministic seeds, so the standard and weighted
+/// variants of a model start from identical weights (the density is the only difference).
+///
+/// The density applies to kernels of the model's main size (`2·den.count + 1` on every axis);
+/// other kernels (1×1 projections, 2×2 down-sampling) stay ordinary.
+public final class ConvolutionFactory {
+    /// Standard or weighted.
+    public let kind: ConvolutionKind
+    private var nextSeed: UInt64
+
+    /// A factory whose `n`-th convolution is initialised from a seed derived from `seed` and `n`.
+    public init(kind: ConvolutionKind, seed: UInt64) {
+        self.kind = kind
+        self.nextSeed = seed &* 1_000_003
+    }
+
+    /// The next seed (for any initialised layer, so every layer's weights are reproducible).
+    public func seed() -> UInt64 {
+        nextSeed &+= 1
+        return nextSeed
+    }
+
+    /// A convolution on `spatialRank` axes with a square kernel of `size` and the given options.
+    public func make(
+        _ inChannels: Int, _ outChannels: Int, size: Int, spatialRank: Int = 2, stride: Int = 1, padding: Int? = nil,
+        groups: Int = 1, bias: Bool = true
+    ) -> Convolution {
+        let options = ConvolutionOptions(
+            stride: [stride], padding: .symmetric([padding ?? size / 2]), groups: groups)
+        var density: Density? = nil
+        var trainable = false
+        if case .weighted(let den, let isTrainable) = kind, size == 2 * den.count + 1, size > 1 {
+            density = .symmetric(den)
+            trainable = isTrainable
+        }
+        return Convolution(inChannels: inChannels, outChannels: outChannels,
+                           kernelSize: [Int](repeating: size, count: spatialRank), options: options,
+                           density: density, trainableDensity: trainable, bias: bias, seed: seed())
+    }
+}
