@@ -1,0 +1,163 @@
+import Datasets
+import Foundation
+import Models
+import NeuralNetwork
+
+/// Everything that defines a training experiment except the convolution kind: model, data,
+/// kernel and density, batch and subset sizes. The same experiment built with `.standard` and
+/// `.weighted` gives the two arms of a comparison (same seed ⇒ same initial weights and data).
+public struct Experiment: Codable, Sendable, Equatable {
+    /// `classification` or `denoising`.
+    public var task = "classification"
+    /// `vgg-small`, `vgg11`, `vgg16`, `resnet20`, `resnet18` (classification); `dncnn`, `nafnet` (denoising).
+    public var model = "vgg-small"
+    /// `fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `cifar100-coarse`; `photos` (Debian nature
+    /// photographs) or `folder` (PNG/JPEG folder, e.g. DIV2K) for denoising.
+    public var dataset = "fashion-mnist"
+    /// Where the dataset's files are (defaults: the Debian packages' folders).
+    public var dataDirectory: String?
+    /// Validation images for `folder` denoising (default: the last sixth of the training folder).
+    public var validationDirectory: String?
+    /// Side of the main square kernels.
+    public var kernelSize = 7
+    /// The density (outermost first) of the weighted arm; `kernelSize = 2·den.count + 1`.
+    public var den: [Float] = [0.25, 0.15, 0.55]
+    /// Whether the density is trained (with its own learning rate).
+    public var trainableDensity = false
+    /// Batch size.
+    public var batchSize = 64
+    /// Training images used (0: all).
+    public var trainingSubset = 0
+    /// Evaluation images used (0: all).
+    public var evaluationSubset = 0
+    /// Random crops and flips for classification.
+    public var augment = false
+    /// Label smoothing for classification.
+    public var labelSmoothing: Float = 0
+    /// Denoising: noise level on the 0–255 scale.
+    public var sigma: Float = 25
+    /// Denoising: patch side.
+    public var patchSize = 40
+    /// Denoising: training patches per epoch.
+    public var patchesPerEpoch = 2048
+    /// Denoising: fixed validation patches.
+    public var evaluationPatches = 256
+    /// Denoising: grey (1 channel) rather than RGB.
+    public var grey = true
+    /// Denoising: integer downscale of the photographs before cutting patches.
+    public var downscale = 4
+    /// Denoising: `mse`, `l1` or `psnr`.
+    public var loss = "mse"
+    /// DnCNN depth and width.
+    public var depth = 17, width = 64
+    /// NAFNet base width and blocks per level.
+    public var nafWidth = 16, nafBlocks = 1
+
+    /// An experiment with the defaults above.
+    public init() {}
+
+    /// Checks that the density fits the kernel size.
+    /// - Throws: ``TrainingError`` when `kernelSize ≠ 2·den.count + 1`.
+    public func validate() throws(TrainingError) {
+        guard kernelSize == 2 * den.count + 1 else {
+            throw TrainingError("a density of \(den.count) values needs kernel size \(2 * den.count + 1), got --kernel-size \(kernelSize)")
+        }
+    }
+
+    /// The model for data of `channels` channels and `size × size` images (classification) with
+    /// `classes` classes, built with standard or weighted convolutions from `seed`.
+    /// - Throws: ``TrainingError`` for an unknown model or one that does not fit the task.
+    public func makeModel(kind: ConvolutionKind, seed: UInt64, channels: Int, size: Int, classes: Int) throws(TrainingError) -> any Module {
+        let factory = ConvolutionFactory(kind: kind, seed: seed)
+        switch (task, model) {
+        case ("classification", "vgg-small"):
+            return VGG(VGG.small, inputChannels: channels, inputSize: size, classes: classes, kernelSize: kernelSize, factory: factory)
+        case ("classification", "vgg11"):
+            return VGG(VGG.vgg11, inputChannels: channels, inputSize: size, classes: classes, kernelSize: kernelSize, factory: factory)
+        case ("classification", "vgg16"):
+            return VGG(VGG.vgg16, inputChannels: channels, inputSize: size, classes: classes, kernelSize: kernelSize, factory: factory)
+        case ("classification", "resnet20"):
+            return ResNet.resnet20(inputChannels: channels, classes: classes, kernelSize: kernelSize, factory: factory)
+        case ("classification", "resnet18"):
+            return ResNet.resnet18(inputChannels: channels, classes: classes, kernelSize: kernelSize, factory: factory)
+        case ("denoising", "dncnn"):
+            return DnCNN(channels: channels, depth: depth, width: width, kernelSize: kernelSize, factory: factory)
+        case ("denoising", "nafnet"):
+            return NAFNet(channels: channels, width: nafWidth, encoderBlocks: [nafBlocks, nafBlocks], middleBlocks: nafBlocks,
+                          decoderBlocks: [nafBlocks, nafBlocks], kernelSize: kernelSize, factory: factory)
+        default:
+            throw TrainingError("model \(model) does not do \(task) (classification: vgg-small, vgg11, vgg16, resnet20, resnet18; denoising: dncnn, nafnet)")
+        }
+    }
+
+    /// The data of the experiment as a task (batches, loss, metric), plus the input shape and
+    /// class count for building the model.
+    /// - Throws: ``DataError`` for missing or corrupt files, ``TrainingError`` for unknown names.
+    public func makeTask(seed: UInt64) throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
+        switch task {
+        case "classification":
+            var (training, evaluation, classes) = try loadClassification()
+            if trainingSubset > 0 { training = training.prefix(trainingSubset) }
+            if evaluationSubset > 0 { evaluation = evaluation.prefix(evaluationSubset) }
+            let (mean, std) = ClassificationDataset.statistics(of: training)
+            let task = ClassificationTask(
+                training: ClassificationDataset(images: training, classes: classes, mean: mean, standardDeviation: std),
+                evaluation: ClassificationDataset(images: evaluation, classes: classes, mean: mean, standardDeviation: std),
+                batchSize: batchSize, seed: seed, augment: augment, labelSmoothing: labelSmoothing)
+            return (task, training.shape[1], training.shape[2], classes)
+        case "denoising":
+            let (training, validation) = try loadDenoising()
+            guard let lossKind = DenoisingTask.LossKind(rawValue: loss) else {
+                throw TrainingError("unknown loss \(loss) (mse, l1, psnr)")
+            }
+            let task = DenoisingTask(
+                training: try DenoisingDataset(images: training, patchSize: patchSize, sigma: sigma),
+                validation: try DenoisingDataset(images: validation, patchSize: patchSize, sigma: sigma),
+                batchSize: batchSize, patchesPerEpoch: patchesPerEpoch, evaluationPatches: evaluationPatches,
+                seed: seed, loss: lossKind)
+            return (task, training[0].channels, patchSize, 0)
+        default:
+            throw TrainingError("unknown task \(task) (classification, denoising)")
+        }
+    }
+
+    private func loadClassification() throws -> (LabelledImages, LabelledImages, Int) {
+        switch dataset {
+        case "fashion-mnist", "mnist":
+            let folder = dataDirectory ?? (dataset == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : "")
+            guard !folder.isEmpty else { throw TrainingError("--data-dir is needed for \(dataset) (its IDX files)") }
+            func pair(_ prefix: String) throws -> LabelledImages {
+                let name = { (kind: String) in
+                    ["\(prefix)-\(kind)", "\(prefix)-\(kind).gz"].map { folder + "/" + $0 }
+                        .first { FileManager.default.fileExists(atPath: $0) } ?? folder + "/\(prefix)-\(kind).gz"
+                }
+                return try IDX.read(images: name("images-idx3-ubyte"), labels: name("labels-idx1-ubyte"))
+            }
+            return (try pair("train"), try pair("t10k"), 10)
+        case "cifar10", "cifar100", "cifar100-coarse":
+            guard let folder = dataDirectory else { throw TrainingError("--data-dir is needed for \(dataset) (its binary files)") }
+            let variant: CIFAR.Variant = dataset == "cifar10" ? .cifar10 : dataset == "cifar100" ? .cifar100Fine : .cifar100Coarse
+            let read = { (training: Bool) in try CIFAR.read(CIFAR.files(variant, training: training).map { folder + "/" + $0 }, variant: variant) }
+            return (try read(true), try read(false), variant.classes)
+        default:
+            throw TrainingError("unknown classification dataset \(dataset) (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
+        }
+    }
+
+    private func loadDenoising() throws -> ([Image], [Image]) {
+        switch dataset {
+        case "photos", "folder":
+            let folder = dataDirectory ?? (dataset == "photos" ? "/usr/share/backgrounds/mate/nature" : "")
+            guard !folder.isEmpty else { throw TrainingError("--data-dir is needed for a folder of images") }
+            let images = try DenoisingDataset.loadFolder(folder, grey: grey, downscale: downscale)
+            if let validationDirectory {
+                return (images, try DenoisingDataset.loadFolder(validationDirectory, grey: grey, downscale: downscale))
+            }
+            guard images.count >= 2 else { throw TrainingError("\(folder): need at least 2 images to hold one out for validation") }
+            let held = max(1, images.count / 6)
+            return (Array(images.dropLast(held)), Array(images.suffix(held)))
+        default:
+            throw TrainingError("unknown denoising dataset \(dataset) (photos, folder)")
+        }
+    }
+}

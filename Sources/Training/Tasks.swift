@@ -1,0 +1,140 @@
+import Datasets
+import NeuralNetwork
+
+/// What a training run learns: its batches, loss and quality metric.
+public protocol TrainingTask {
+    /// Name of the metric, e.g. `accuracy (%)` or `PSNR (dB)`.
+    var metricName: String { get }
+    /// A metric that a trivial method reaches (noisy-input PSNR, chance accuracy), for context.
+    var baseline: (name: String, value: Double)? { get }
+    /// The batches of one training epoch (reproducible from the epoch number).
+    func trainingBatches(epoch: Int) -> [Batch]
+    /// The fixed evaluation batches.
+    func evaluationBatches() -> [Batch]
+    /// The loss of a batch's output.
+    func loss(_ output: Variable, _ batch: Batch) throws -> Variable
+    /// The metric's sum over a batch's samples (its mean is the sum over all batches / samples).
+    func metricSum(_ output: Tensor, _ batch: Batch) -> Double
+}
+
+/// Image classification: cross-entropy (optionally label-smoothed), accuracy in percent.
+public struct ClassificationTask: TrainingTask {
+    /// Training images.
+    public let training: ClassificationDataset
+    /// Evaluation images.
+    public let evaluation: ClassificationDataset
+    /// Batch size.
+    public let batchSize: Int
+    /// Seed of the shuffling and augmentation.
+    public let seed: UInt64
+    /// Random crops and flips in training.
+    public let augment: Bool
+    /// Label smoothing of the loss.
+    public let labelSmoothing: Float
+
+    /// A classification task.
+    public init(training: ClassificationDataset, evaluation: ClassificationDataset, batchSize: Int, seed: UInt64,
+                augment: Bool, labelSmoothing: Float = 0) {
+        self.training = training
+        self.evaluation = evaluation
+        self.batchSize = batchSize
+        self.seed = seed
+        self.augment = augment
+        self.labelSmoothing = labelSmoothing
+    }
+
+    /// `accuracy (%)`.
+    public var metricName: String { "accuracy (%)" }
+    /// Chance level, `100/classes`.
+    public var baseline: (name: String, value: Double)? { ("chance", 100 / Double(training.classes)) }
+
+    /// Shuffled (and augmented) batches.
+    public func trainingBatches(epoch: Int) -> [Batch] {
+        training.batches(size: batchSize, seed: seed, epoch: epoch, augment: augment)
+    }
+
+    /// The evaluation set in file order.
+    public func evaluationBatches() -> [Batch] {
+        evaluation.batches(size: batchSize, seed: seed, epoch: 0, shuffle: false)
+    }
+
+    /// Cross-entropy against the labels.
+    public func loss(_ output: Variable, _ batch: Batch) throws -> Variable {
+        try Loss.crossEntropy(output, labels: batch.labels, smoothing: labelSmoothing)
+    }
+
+    /// 100 × correct predictions.
+    public func metricSum(_ output: Tensor, _ batch: Batch) -> Double {
+        100 * Double(Metric.correct(output, labels: batch.labels))
+    }
+}
+
+/// Denoising: mean squared error (or L1/PSNR loss), PSNR in dB of each denoised patch.
+public struct DenoisingTask: TrainingTask {
+    /// The training loss.
+    public enum LossKind: String, Sendable, CaseIterable { case mse, l1, psnr }
+
+    /// Training patches.
+    public let training: DenoisingDataset
+    /// Evaluation patches (fixed noise).
+    public let evaluation: [Batch]
+    /// Batch size.
+    public let batchSize: Int
+    /// Training patches per epoch.
+    public let patchesPerEpoch: Int
+    /// Seed of patches and noise.
+    public let seed: UInt64
+    /// Which loss trains the model.
+    public let lossKind: LossKind
+
+    /// A denoising task with `evaluationPatches` fixed validation patches drawn from `validation`.
+    public init(training: DenoisingDataset, validation: DenoisingDataset, batchSize: Int, patchesPerEpoch: Int,
+                evaluationPatches: Int, seed: UInt64, loss: LossKind = .mse) {
+        self.training = training
+        self.evaluation = validation.validationBatches(size: batchSize, count: evaluationPatches, seed: seed)
+        self.batchSize = batchSize
+        self.patchesPerEpoch = patchesPerEpoch
+        self.seed = seed
+        self.lossKind = loss
+    }
+
+    /// `PSNR (dB)`.
+    public var metricName: String { "PSNR (dB)" }
+
+    /// The PSNR of the noisy input itself: a denoiser must beat it.
+    public var baseline: (name: String, value: Double)? {
+        let total = evaluation.reduce(0.0) { sum, batch in sum + Self.psnrSum(batch.input, batch) }
+        return ("noisy input", total / Double(evaluation.reduce(0) { $0 + $1.count }))
+    }
+
+    /// Random noisy patches.
+    public func trainingBatches(epoch: Int) -> [Batch] {
+        training.trainingBatches(size: batchSize, count: patchesPerEpoch, seed: seed, epoch: epoch)
+    }
+
+    /// The fixed validation patches.
+    public func evaluationBatches() -> [Batch] { evaluation }
+
+    /// The chosen loss against the clean patches.
+    public func loss(_ output: Variable, _ batch: Batch) throws -> Variable {
+        let target = Tensor(shape: batch.shape, scalars: batch.target)
+        switch lossKind {
+        case .mse: return try Loss.meanSquaredError(output, target: target)
+        case .l1: return try Loss.meanAbsoluteError(output, target: target)
+        case .psnr: return try Loss.psnr(output, target: target)
+        }
+    }
+
+    /// The sum of per-patch PSNRs (outputs clipped to [0, 1], as when saving an image).
+    public func metricSum(_ output: Tensor, _ batch: Batch) -> Double {
+        Self.psnrSum(output.scalars.map { min(max($0, 0), 1) }, batch)
+    }
+
+    static func psnrSum(_ values: [Float], _ batch: Batch) -> Double {
+        let size = batch.input.count / batch.count
+        return (0..<batch.count).reduce(0.0) { sum, i in
+            let range = (i * size)..<((i + 1) * size)
+            return sum + Metric.psnr(Array(values[range]), Array(batch.target[range]))
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Datasets
+import Foundation
+import NeuralNetwork
+
+/// One epoch's results.
+public struct EpochRecord: Codable, Sendable, Equatable {
+    /// 1-based epoch number.
+    public var epoch: Int
+    /// Mean training loss.
+    public var trainingLoss: Double
+    /// Training metric (on the augmented/noisy training batches).
+    public var trainingMetric: Double
+    /// Evaluation loss.
+    public var evaluationLoss: Double
+    /// Evaluation metric.
+    public var evaluationMetric: Double
+    /// Learning rate of the weights during the epoch.
+    public var learningRate: Double
+    /// Wall time of the epoch (training and evaluation), seconds.
+    public var seconds: Double
+    /// Training throughput.
+    public var imagesPerSecond: Double
+    /// Density parameters by layer after the epoch (trainable or not).
+    public var densities: [String: [Float]]
+}
+
+/// The outcome of a training run.
+public struct RunResult: Codable, Sendable {
+    /// A label such as `weighted seed 2`.
+    public var label: String
+    /// One record per epoch.
+    public var history: [EpochRecord]
+    /// Whether the loss became NaN or infinite (training stopped there).
+    public var diverged: Bool
+    /// Peak resident memory of the process, MiB.
+    public var peakMemoryMiB: Double
+    /// Trainable parameters.
+    public var parameterCount: Int
+
+    /// The last epoch's evaluation metric (NaN when no epoch finished).
+    public var finalMetric: Double { history.last?.evaluationMetric ?? .nan }
+    /// The best evaluation metric over epochs.
+    public var bestMetric: Double { history.map(\.evaluationMetric).filter(\.isFinite).max() ?? .nan }
+    /// Mean seconds per epoch.
+    public var secondsPerEpoch: Double { history.isEmpty ? .nan : history.map(\.seconds).reduce(0, +) / Double(history.count) }
+}
+
+/// Trains a model on a task: progress line, per-epoch CSV, atomic checkpoints, resumption.
+public struct Trainer {
+    /// The optimisation settings.
+    public let settings: TrainingSettings
+    /// A folder for `history.csv`, `checkpoint.safetensors`, `model.safetensors`, `result.json`;
+    /// `nil` writes nothing.
+    public let directory: String?
+    /// Prefix of the progress line, e.g. `weighted s1`.
+    public let label: String
+
+    /// A trainer.
+    public init(settings: TrainingSettings, directory: String?, label: String) {
+        self.settings = settings
+        self.directory = directory
+        self.label = label
+    }
+
+    /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
+    /// from the checkpoint in ``directory`` when there is one (bit for bit: same batches, same
+    /// optimiser state).
+    /// - Throws: configuration, data or checkpoint errors (a diverging loss is not an error: it is
+    ///   reported in the result).
+    public func run(model: any Module, task: any TrainingTask, resume: Bool = false) throws -> RunResult {
+        let optimizer = try settings.makeOptimizer(model.namedParameters())
+        let schedule = try settings.parseSchedule(settings.schedule)
+        let densitySchedule = try settings.parseSchedule(settings.densitySchedule)
+        var history: [EpochRecord] = []
+        var start = 0
+        let checkpoint = directory.map { $0 + "/checkpoint.safetensors" }
+        if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
+            (start, history) = try Checkpoint.restore(from: checkpoint, model: model, optimizer: optimizer)
+            FileHandle.standardError.write(Data("[\(label)] resuming after epoch \(start) from \(checkpoint)\n".utf8))
+        }
+        var progress = ProgressLine()
+        var diverged = false
+        for epoch in start..<settings.epochs {
+            let factor = schedule.factor(epoch: epoch)
+            optimizer.learningRateScale = [.weights: factor, .noDecay: factor, .densities: densitySchedule.factor(epoch: epoch)]
+            let epochStart = ContinuousClock.now
+            model.setTraining(true)
+            let batches = task.trainingBatches(epoch: epoch)
+            var lossSum = 0.0, metricSum = 0.0, seen = 0
+            for (index, batch) in batches.enumerated() {
+                model.zeroGradients()
+                let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
+                let loss = try task.loss(output, batch)
+                let value = Double(loss.value.scalars[0])
+                guard value.isFinite else { diverged = true; break }
+                loss.backward()
+                optimizer.step()
+                lossSum += value * Double(batch.count)
+                metricSum += task.metricSum(output.value, batch)
+                seen += batch.count
+                let elapsed = seconds(since: epochStart)
+                let epochEstimate = elapsed / Double(index + 1) * Double(batches.count)
+                let remaining = epochEstimate - elapsed + epochEstimate * Double(settings.epochs - epoch - 1)
+                progress.show(String(format: "[%@] epoch %d/%d batch %d/%d loss %.4f %@ %.2f %.0f img/s ETA %@",
+                                     label, epoch + 1, settings.epochs, index + 1, batches.count, lossSum / Double(seen),
+                                     task.metricName, metricSum / Double(seen), Double(seen) / elapsed,
+                                     ProgressLine.duration(remaining)))
+            }
+            let trainingSeconds = seconds(since: epochStart)
+            let evaluation = diverged ? (loss: Double.nan, metric: Double.nan) : try evaluate(model: model, task: task)
+            let record = EpochRecord(
+                epoch: epoch + 1, trainingLoss: diverged ? .nan : lossSum / Double(max(1, seen)),
+                trainingMetric: metricSum / Double(max(1, seen)), evaluationLoss: evaluation.loss,
+                evaluationMetric: evaluation.metric, learningRate: Double(optimizer.learningRate(.weights)),
+                seconds: seconds(since: epochStart), imagesPerSecond: Double(seen) / trainingSeconds,
+                densities: Self.densities(of: model))
+            history.append(record)
+            progress.show(String(format: "[%@] epoch %d/%d done: train loss %.4f, eval loss %.4f, eval %@ %.3f, %.1f s%@",
+                                 label, epoch + 1, settings.epochs, record.trainingLoss, record.evaluationLoss,
+                                 task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss not finite)" : ""),
+                          force: true)
+            if let directory {
+                try writeHistory(history, to: directory + "/history.csv")
+                if !diverged {
+                    try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch + 1, history: history,
+                                        settings: settings, to: checkpoint!)
+                }
+            }
+            if diverged { break }
+        }
+        let result = RunResult(label: label, history: history, diverged: diverged, peakMemoryMiB: peakMemoryMiB(),
+                               parameterCount: model.parameterCount)
+        if let directory {
+            try Checkpoint.weights(of: model).write(to: directory + "/model.safetensors")
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try Files.atomicWrite([UInt8](try encoder.encode(result)), to: directory + "/result.json")
+        }
+        return result
+    }
+
+    /// Mean loss and metric of `model` on the task's evaluation batches, in evaluation mode.
+    public func evaluate(model: any Module, task: any TrainingTask) throws -> (loss: Double, metric: Double) {
+        model.setTraining(false)
+        defer { model.setTraining(true) }
+        var lossSum = 0.0, metricSum = 0.0, seen = 0
+        for batch in task.evaluationBatches() {
+            let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
+            lossSum += Double(try task.loss(output, batch).value.scalars[0]) * Double(batch.count)
+            metricSum += task.metricSum(output.value, batch)
+            seen += batch.count
+        }
+        return (lossSum / Double(max(1, seen)), metricSum / Double(max(1, seen)))
+    }
+
+    /// The density parameters of every weighted layer, by parameter name.
+    static func densities(of model: any Module) -> [String: [Float]] {
+        Dictionary(uniqueKeysWithValues: model.namedParameters().filter { $0.name.hasSuffix(".density") }
+            .map { ($0.name, $0.parameter.value.scalars) })
+    }
+
+    private func writeHistory(_ history: [EpochRecord], to path: String) throws {
+        var table = CSVTable(header: ["epoch", "train_loss", "train_metric", "eval_loss", "eval_metric", "learning_rate",
+                                      "seconds", "images_per_second"])
+        for r in history {
+            table.append([String(r.epoch), "\(r.trainingLoss)", "\(r.trainingMetric)", "\(r.evaluationLoss)",
+                          "\(r.evaluationMetric)", "\(r.learningRate)", "\(r.seconds)", "\(r.imagesPerSecond)"])
+        }
+        try Files.atomicWrite(Array(table.text.utf8), to: path)
+    }
+}
+
+/// Seconds elapsed since `start`.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+}
+
+/// The process's peak resident memory (VmHWM), MiB; 0 where `/proc` is unavailable.
+public func peakMemoryMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kib / 1024
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import Models
+import Training
+
+/// `wconv train`: one training run (standard or weighted), with progress, CSV, JSON,
+/// checkpoints and `--resume`.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "Train one model (standard or weighted convolution).")
+
+    @OptionGroup var experiment: ExperimentOptions
+    @Option(help: "standard or weighted.") var conv = "weighted"
+    @Option(help: "Seed of weights, data order, augmentation and noise.") var seed: UInt64 = 1
+    @Option(help: "Folder for history.csv, checkpoint.safetensors, model.safetensors, result.json.")
+    var output = "runs/train"
+    @Flag(help: "Continue from the checkpoint in --output.") var resume = false
+
+    func run() throws {
+        let (e, s) = try experiment.resolve()
+        var settings = s
+        settings.seed = seed
+        let kind: ConvolutionKind = switch conv {
+        case "standard": .standard
+        case "weighted": .weighted(den: e.den, trainable: e.trainableDensity)
+        default: throw CommandFailure("--conv must be standard or weighted, got \(conv)")
+        }
+        let (task, channels, size, classes) = try e.makeTask(seed: seed)
+        let model = try e.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)")
+            .run(model: model, task: task, resume: resume)
+        print(String(format: "%@: final %@ %.3f (best %.3f), %.1f s/epoch, %d parameters, peak memory %.0f MiB%@",
+                     result.label, task.metricName, result.finalMetric, result.bestMetric, result.secondsPerEpoch,
+                     result.parameterCount, result.peakMemoryMiB, result.diverged ? " — DIVERGED" : ""))
+        if let baseline = task.baseline { print(String(format: "%@: %.3f", baseline.name, baseline.value)) }
+        print("results in \(output)/")
+    }
+}
