@@ -30,7 +30,7 @@ public struct ConvolutionCase: Sendable, CustomStringConvertible {
         case .same: "same"
         case .explicit(let low, let high): "p\(low)/\(high)"
         }
-        return "x\(input) k\(kernel) s\(options.stride) \(padding) d\(options.dilation) g\(options.groups) \(options.paddingMode)"
+        return "x\(input) k\(kernel) s\(options.stride) \(padding) d\(options.dilation) g\(options.groups) \(options.paddingMode) \(options.method)"
     }
 
     /// Seeded random cases covering, for each spatial rank in `ranks`, every padding mode with

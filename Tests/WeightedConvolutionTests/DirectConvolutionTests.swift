@@ -3,15 +3,16 @@ import Testing
 import WeightedConvolution
 import TestSupport
 
-/// The direct (im2col + SGEMM) path against the naive `Double` reference, on seeded random cases
-/// over spatial ranks 1–4 × odd/even kernels × stride × dilation × groups (incl. depthwise) ×
-/// explicit asymmetric / `same` padding × every padding mode.
+/// The direct (im2col + SGEMM) and FFT paths against the naive `Double` reference, on seeded
+/// random cases over spatial ranks 1–4 × odd/even kernels × stride × dilation × groups (incl.
+/// depthwise) × explicit asymmetric / `same` padding × every padding mode.
 ///
 /// Tolerances: values are uniform in [-1, 1) and each output or gradient entry is a `Float` sum
 /// of at most a few thousand products, accumulated by SGEMM in `Float`; the rounding error is then
 /// ≲ √n·2⁻²⁴ relative to the magnitude of the terms (≈ 3e-6 for n = 3000). Errors are measured
 /// relative to max(1, largest expected magnitude), and 2e-5 leaves a margin without hiding an
-/// indexing error (which shows as an O(1) difference).
+/// indexing error (which shows as an O(1) difference). Single-precision FFTs of these sizes err
+/// by ≈ 1e-7·log₂L relative to the signal energy, well inside the same bound.
 @Suite struct DirectConvolutionTests {
     static let tolerance = 2e-5
 
@@ -21,8 +22,9 @@ import TestSupport
         actual.allSatisfy(\.isFinite) && relativeError(actual, expected) < tolerance
     }
 
-    static let cases = ConvolutionCase.random(
-        seed: 20_250_601, ranks: [1, 2, 3, 4], maxExtent: { [0, 24, 12, 7, 5][$0] }, method: .direct)
+    static let cases = [ConvolutionMethod.direct, .fft].flatMap { method in
+        ConvolutionCase.random(seed: 20_250_601, ranks: [1, 2, 3, 4], maxExtent: { [0, 24, 12, 7, 5][$0] }, method: method)
+    }
 
     @Test(arguments: cases)
     func forwardMatchesReference(_ c: ConvolutionCase) throws {
@@ -54,7 +56,9 @@ import TestSupport
     /// The gradients against central differences of `L = Σ r ⊙ conv(x, k)` computed by the
     /// `Double` reference. `L` is linear in `x` and in `k`, so the differences are exact up to
     /// `Double` rounding (≈ 1e-13 / h); the tolerance is the `Float` one of the library.
-    @Test(arguments: ConvolutionCase.random(seed: 7, ranks: [1, 2, 3, 4], maxExtent: { [0, 8, 5, 4, 3][$0] }, method: .direct))
+    @Test(arguments: [ConvolutionMethod.direct, .fft].flatMap { method in
+        ConvolutionCase.random(seed: 7, ranks: [1, 2, 3, 4], maxExtent: { [0, 8, 5, 4, 3][$0] }, method: method)
+    })
     func gradientsMatchFiniteDifferences(_ c: ConvolutionCase) throws {
         var random = TestRandom(seed: 3)
         let geometry = try c.geometry()

@@ -1,0 +1,135 @@
+/// Convolution through FFTW: transforms of the zero-padded signals and kernels, products of
+/// spectra summed over input channels, and inverse transforms. Its cost hardly depends on the
+/// kernel size, so it wins over the direct path for large kernels.
+///
+/// With `x̃` the input zero-padded to `Lp` per axis and `w̃` the dilated kernel, a transform size
+/// `L ≥ Lp` per axis suffices — the valid cross-correlation never wraps around:
+/// - forward: `Y = X · conj(W̃)`, read at the strided positions `t·s`;
+/// - input gradient: `GX = G · W̃`, where `G` is the output gradient scattered at `t·s`, then
+///   cropped back to the unpadded input;
+/// - kernel gradient: `GW̃ = X · conj(G)`, read at the dilated taps `q·d`.
+/// Spectra of one group are summed over channels; transforms run on two threads.
+struct FFTConvolution: ConvolutionEngine {
+    let geometry: ConvolutionGeometry
+    private let plans: FFTPlans
+    private let input: StridedBlock, kernel: StridedBlock, output: StridedBlock
+
+    init(geometry g: ConvolutionGeometry) {
+        geometry = g
+        let size = g.paddedSize.map(FFTPlans.fastSize)
+        let ones = [Int](repeating: 1, count: g.spatialRank), zeros = [Int](repeating: 0, count: g.spatialRank)
+        plans = FFTPlans.plans(for: size)
+        input = StridedBlock(shape: g.inputSize, size: size, offset: g.padLow, step: ones)
+        kernel = StridedBlock(shape: g.kernelSize, size: size, offset: zeros, step: g.dilation)
+        output = StridedBlock(shape: g.outputSize, size: size, offset: zeros, step: g.stride)
+    }
+
+    private var inPerGroup: Int { geometry.inChannels / geometry.groups }
+    private var outPerGroup: Int { geometry.outChannels / geometry.groups }
+
+    func forward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
+                 output y: UnsafeMutableBufferPointer<Float>) {
+        let g = geometry
+        withSpectra(g.batch * g.inChannels, of: x.baseAddress!, block: input) { xs in
+            withSpectra(g.outChannels * inPerGroup, of: k.baseAddress!, block: kernel) { ks in
+                // Y[b,o] = Σ_c X[b, group(o)·Cin/G + c] · conj(W[o,c])
+                inverseOfSums(count: g.batch * g.outChannels, block: output, into: y.baseAddress!) { index, sum in
+                    let (b, o) = (index / g.outChannels, index % g.outChannels)
+                    let first = b * g.inChannels + (o / outPerGroup) * inPerGroup
+                    for c in 0..<inPerGroup { accumulate(sum, xs(first + c), ks(o * inPerGroup + c), conjugate: true) }
+                }
+            }
+        }
+    }
+
+    func backward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
+                  gradOutput gy: UnsafeBufferPointer<Float>,
+                  gradInput: UnsafeMutableBufferPointer<Float>?, gradKernel: UnsafeMutableBufferPointer<Float>?) {
+        let g = geometry
+        withSpectra(g.batch * g.outChannels, of: gy.baseAddress!, block: output) { gs in
+            if let gradInput {
+                withSpectra(g.outChannels * inPerGroup, of: k.baseAddress!, block: kernel) { ks in
+                    // GX[b,i] = Σ_{o ∈ group(i)} G[b,o] · W[o, i mod Cin/G]
+                    inverseOfSums(count: g.batch * g.inChannels, block: input, into: gradInput.baseAddress!) { index, sum in
+                        let (b, i) = (index / g.inChannels, index % g.inChannels)
+                        let group = i / inPerGroup, c = i % inPerGroup
+                        for o in (group * outPerGroup)..<((group + 1) * outPerGroup) {
+                            accumulate(sum, gs(b * g.outChannels + o), ks(o * inPerGroup + c), conjugate: false)
+                        }
+                    }
+                }
+            }
+            if let gradKernel {
+                withSpectra(g.batch * g.inChannels, of: x.baseAddress!, block: input) { xs in
+                    // GW[o,c] = Σ_b X[b, group(o)·Cin/G + c] · conj(G[b,o])
+                    inverseOfSums(count: g.outChannels * inPerGroup, block: kernel, into: gradKernel.baseAddress!) { index, sum in
+                        let (o, c) = (index / inPerGroup, index % inPerGroup)
+                        let channel = (o / outPerGroup) * inPerGroup + c
+                        for b in 0..<g.batch {
+                            accumulate(sum, xs(b * g.inChannels + channel), gs(b * g.outChannels + o), conjugate: true)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with an accessor to the spectra of `count` signals of `block.shape`, stored
+    /// one after the other at `source` and embedded into the transform size as `block` says.
+    private func withSpectra(_ count: Int, of source: UnsafePointer<Float>, block: StridedBlock,
+                             _ body: ((Int) -> UnsafeMutablePointer<Float>) -> Void) {
+        let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
+        WorkspaceCache.shared.withBuffer(count: count * width) { spectra in
+            let base = spectra.baseAddress!
+            parallelChunks(count) { range in
+                WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
+                    for n in range {
+                        real.update(repeating: 0)
+                        block.scatter(source + n * signal, into: real.baseAddress!)
+                        plans.transform(real.baseAddress!, into: base + n * width)
+                    }
+                }
+            }
+            body { base + $0 * width }
+        }
+    }
+
+    /// For each of `count` results: `fill(index, sum)` accumulates a spectrum into the zeroed
+    /// `sum`, which is inverse-transformed, normalised and gathered through `block` into
+    /// `destination` (results stored one after the other).
+    private func inverseOfSums(count: Int, block: StridedBlock, into destination: UnsafeMutablePointer<Float>,
+                               _ fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
+        let scale = 1 / Float(plans.realCount)
+        parallelChunks(count) { range in
+            WorkspaceCache.shared.withBuffer(count: width) { sum in
+                WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
+                    for n in range {
+                        sum.update(repeating: 0)
+                        fill(n, sum.baseAddress!)
+                        plans.inverse(sum.baseAddress!, into: real.baseAddress!)
+                        block.gather(real.baseAddress!, into: destination + n * signal, scale: scale)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `sum += a · b` or `sum += a · conj(b)` over interleaved complex spectra.
+    private func accumulate(_ sum: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>,
+                            _ b: UnsafeMutablePointer<Float>, conjugate: Bool) {
+        let sign: Float = conjugate ? -1 : 1
+        for f in 0..<plans.complexCount {
+            let (ar, ai, br, bi) = (a[2 * f], a[2 * f + 1], b[2 * f], sign * b[2 * f + 1])
+            sum[2 * f] += ar * br - ai * bi
+            sum[2 * f + 1] += ar * bi + ai * br
+        }
+    }
+}
+
+/// Splits `0..<count` into two contiguous halves run concurrently (one when `count < 2`).
+private func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
+    let workers = Swift.min(2, count)
+    guard workers > 1 else { if count > 0 { body(0..<count) }; return }
+    concurrentPerform(workers) { w in body((w * count / workers)..<((w + 1) * count / workers)) }
+}
