@@ -39,6 +39,18 @@ public struct Comparison {
         public var standard: [RunResult]
         /// Weighted runs, one per seed.
         public var weighted: [RunResult]
+
+        /// An outcome from its parts.
+        public init(experiment: Experiment, settings: TrainingSettings, metricName: String, baselineName: String,
+                    baselineValue: Double, standard: [RunResult], weighted: [RunResult]) {
+            self.experiment = experiment
+            self.settings = settings
+            self.metricName = metricName
+            self.baselineName = baselineName
+            self.baselineValue = baselineValue
+            self.standard = standard
+            self.weighted = weighted
+        }
     }
 
     /// Trains both arms for every seed (resuming finished or interrupted runs when `resume`).

@@ -22,6 +22,20 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var imagesPerSecond: Double
     /// Density parameters by layer after the epoch (trainable or not).
     public var densities: [String: [Float]]
+
+    /// A record of one epoch.
+    public init(epoch: Int, trainingLoss: Double, trainingMetric: Double, evaluationLoss: Double, evaluationMetric: Double,
+                learningRate: Double, seconds: Double, imagesPerSecond: Double, densities: [String: [Float]]) {
+        self.epoch = epoch
+        self.trainingLoss = trainingLoss
+        self.trainingMetric = trainingMetric
+        self.evaluationLoss = evaluationLoss
+        self.evaluationMetric = evaluationMetric
+        self.learningRate = learningRate
+        self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
+        self.densities = densities
+    }
 }
 
 /// The outcome of a training run.
@@ -36,6 +50,15 @@ public struct RunResult: Codable, Sendable {
     public var peakMemoryMiB: Double
     /// Trainable parameters.
     public var parameterCount: Int
+
+    /// The outcome of a run.
+    public init(label: String, history: [EpochRecord], diverged: Bool, peakMemoryMiB: Double, parameterCount: Int) {
+        self.label = label
+        self.history = history
+        self.diverged = diverged
+        self.peakMemoryMiB = peakMemoryMiB
+        self.parameterCount = parameterCount
+    }
 
     /// The last epoch's evaluation metric (NaN when no epoch finished).
     public var finalMetric: Double { history.last?.evaluationMetric ?? .nan }

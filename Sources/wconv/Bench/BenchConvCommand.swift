@@ -23,34 +23,56 @@ struct BenchConvCommand: ParsableCommand {
     @Option(name: .customLong("method"), help: "Operator method to time (repeatable: --method direct --method fft).")
     var methods: [ConvolutionMethod] = [.direct]
 
+    @Flag(help: "Skip the large-kernel table (direct vs FFT vs auto).")
+    var skipLargeKernels = false
+
     func run() throws {
         let sgemm = Self.sgemmGFlops(size: 2048, repeats: 3)
         print("OpenBLAS SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
+        methods += [BenchMethod.layer(weighted: false), BenchMethod.layer(weighted: true)]
+        print("Network layers: operator paths, and the layer API (W ⊙ Φ folded in, ∂den computed) standard vs weighted")
+        try printRows(BenchShape.standard + (extra ? BenchShape.extra : []), methods: methods, sgemm: sgemm)
+        guard !skipLargeKernels else { return }
+        print("\nLarge kernels, single channel, same padding: direct vs FFT, and what .auto picks")
+        try printRows(BenchShape.largeKernels, methods: [.convolution(.direct), .convolution(.fft), .automatic], sgemm: sgemm)
+    }
+
+    /// Times every method on every shape and prints one table; weighted-layer rows also show
+    /// their time relative to the standard layer on the same shape.
+    private func printRows(_ shapes: [BenchShape], methods: [BenchMethod], sgemm: Double) throws {
         var table: [[String]] = [[
             "shape", "method", "fwd ms", "fwd GFLOP/s", "fwd/sgemm", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd+bwd/sgemm",
+            "vs standard layer",
         ]]
-        for shape in BenchShape.standard + (extra ? BenchShape.extra : []) {
+        for shape in shapes {
+            var standardTimes: (Double, Double)?
             for method in methods {
-                table.append(try Self.row(shape: shape, method: method, repeats: repeats, sgemm: sgemm))
+                let (row, times) = try Self.row(shape: shape, method: method, repeats: repeats, sgemm: sgemm)
+                var ratio = ""
+                if method.name == BenchMethod.layer(weighted: false).name { standardTimes = times }
+                if method.name == BenchMethod.layer(weighted: true).name, let standardTimes {
+                    ratio = "fwd \(Self.format(100 * (times.0 / standardTimes.0 - 1), 1))%, fwd+bwd \(Self.format(100 * (times.1 / standardTimes.1 - 1), 1))%"
+                }
+                table.append(row + [ratio])
             }
         }
         Self.printTable(table)
     }
 
-    /// One row of the table: `method` timed on `shape`.
-    static func row(shape: BenchShape, method: BenchMethod, repeats: Int, sgemm: Double) throws -> [String] {
+    /// One row of the table (`method` timed on `shape`) and its forward and forward+backward seconds.
+    static func row(shape: BenchShape, method: BenchMethod, repeats: Int, sgemm: Double) throws -> ([String], (Double, Double)) {
         let run = try method.prepare(shape)
         let flops = try shape.forwardFlops()
         let forward = bestTime(repeats: repeats, run.forward)
         let both = bestTime(repeats: repeats, run.forwardBackward)
         let forwardRate = flops / forward / 1e9, bothRate = 3 * flops / both / 1e9
-        return [
-            shape.name, method.name,
+        return ([
+            shape.name, run.label ?? method.name,
             format(forward * 1e3, 2), format(forwardRate, 1), format(forwardRate / sgemm, 2),
             format(both * 1e3, 2), format(bothRate, 1), format(bothRate / sgemm, 2),
-        ]
+        ], (forward, both))
     }
 
     /// The shortest of `repeats` timed calls of `body`, in seconds, after one untimed call.
@@ -133,6 +155,13 @@ struct BenchShape: Sendable {
         BenchShape(name: "[64,128,32,32] 1x1 128→128", input: [64, 128, 32, 32], kernel: [128, 128, 1, 1], options: .init()),
     ]
 
+    /// Single-channel signals with kernels of 15 taps and more, where the FFT path should win.
+    static let largeKernels: [BenchShape] = [
+        BenchShape(name: "[1,1,65536] k255 same", input: [1, 1, 65536], kernel: [1, 1, 255], options: .init(padding: .same)),
+        BenchShape(name: "[1,1,512,512] 31x31 same", input: [1, 1, 512, 512], kernel: [1, 1, 31, 31], options: .init(padding: .same)),
+        BenchShape(name: "[1,1,64,64,64] 15³ same", input: [1, 1, 64, 64, 64], kernel: [1, 1, 15, 15, 15], options: .init(padding: .same)),
+    ]
+
     /// `2·B·Cout·(Cin/g)·∏k·∏y`, the flops of one forward pass.
     func forwardFlops() throws -> Double {
         try ConvolutionGeometry(inputShape: input, kernelShape: kernel, options: options).forwardFlops
@@ -145,6 +174,8 @@ struct BenchMethod {
     struct Run {
         let forward: () -> Void
         let forwardBackward: () -> Void
+        /// A label replacing the method's name for this shape (e.g. what `.auto` picked).
+        var label: String? = nil
     }
 
     /// The label in the table's method column.
@@ -162,6 +193,32 @@ struct BenchMethod {
                 op.forward(input: x, kernel: k, bias: nil, output: y)
             } backward: { x, k, gy, gx, gk in
                 op.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk, gradBias: nil)
+            }
+        }
+    }
+
+    /// The operator with `.auto`, labelled with the method it picked.
+    static var automatic: BenchMethod { BenchMethod(name: "auto") { shape in
+        var options = shape.options
+        options.method = .auto
+        let op = try ConvolutionOperator(inputShape: shape.input, kernelShape: shape.kernel, options: options)
+        var run = try convolution(op.method).prepare(shape)
+        run.label = "auto → \(op.method)"
+        return run
+    } }
+
+    /// The weighted-convolution layer API (allocating its output, folding `Φ` into the kernel,
+    /// computing `∂den` in the backward pass) with a uniform (standard) or symmetric density.
+    static func layer(weighted: Bool) -> BenchMethod {
+        BenchMethod(name: weighted ? "weighted layer" : "standard layer") { shape in
+            let size = shape.kernel[2]
+            let density: Density = weighted ? .symmetric([Float](repeating: 0.5, count: size / 2)) : .uniform
+            let conv = WeightedConvolution(density: density, options: shape.options)
+            let geometry = try ConvolutionGeometry(inputShape: shape.input, kernelShape: shape.kernel, options: shape.options)
+            return run(geometry: geometry) { x, k, _ in
+                _ = try? conv.forward(input: x, inputShape: shape.input, weight: k, weightShape: shape.kernel, bias: nil)
+            } backward: { x, k, gy, _, _ in
+                _ = try? conv.backward(input: x, inputShape: shape.input, weight: k, weightShape: shape.kernel, gradOutput: gy)
             }
         }
     }
