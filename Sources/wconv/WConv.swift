@@ -7,5 +7,5 @@ struct WConv: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wconv",
         abstract: "Weighted convolution: apply, train, compare, benchmark.",
-        subcommands: [CompareCommand.self, TrainCommand.self, ConvCommand.self, BenchCommand.self])
+        subcommands: [CompareCommand.self, TrainCommand.self, EvalCommand.self, DenoiseCommand.self, ConvCommand.self, BenchCommand.self])
 }

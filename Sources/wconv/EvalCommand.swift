@@ -1,0 +1,74 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Models
+import NeuralNetwork
+import Training
+import WeightedConvolution
+
+/// `wconv eval`: a trained model on the evaluation data — accuracy and top-5 for classification;
+/// PSNR and SSIM against the noisy input's, and denoised PNGs, for denoising.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Evaluate trained weights (accuracy/top-5, or PSNR/SSIM and denoised PNGs).")
+
+    @OptionGroup var experiment: ExperimentOptions
+    @Option(help: "standard or weighted (must match the weights).") var conv = "weighted"
+    @Option(help: "model.safetensors (or checkpoint.safetensors) written by train.") var weights: String
+    @Option(help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
+    @Option(help: "Folder for denoised images (denoising).") var output = "runs/eval"
+    @Option(help: "How many validation images to denoise whole and save (denoising).") var images = 2
+
+    func run() throws {
+        let (e, _) = try experiment.resolve()
+        let (task, channels, size, classes) = try e.makeTask(seed: seed)
+        let model = try e.makeModel(kind: try convolutionKind(conv, e), seed: seed, channels: channels, size: size, classes: classes)
+        try Checkpoint.load(try SafeTensors.read(weights), into: model, path: weights)
+        model.setTraining(false)
+        if let task = task as? ClassificationTask {
+            var correct = 0, top5 = 0, total = 0
+            for batch in task.evaluationBatches() {
+                let logits = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input))).value
+                correct += Metric.correct(logits, labels: batch.labels)
+                top5 += Metric.correct(logits, labels: batch.labels, topK: 5)
+                total += batch.count
+            }
+            print(String(format: "accuracy %.2f %%, top-5 %.2f %% on %d images (chance %.2f %%)",
+                         100 * Double(correct) / Double(total), 100 * Double(top5) / Double(total), total, 100 / Double(classes)))
+            return
+        }
+        let evaluation = try Trainer(settings: TrainingSettings(), directory: nil, label: "eval").evaluate(model: model, task: task)
+        print(String(format: "validation patches: PSNR %.3f dB (noisy input %.3f dB)", evaluation.metric, task.baseline?.value ?? .nan))
+        try denoiseWholeImages(e, model: model)
+    }
+
+    /// Denoises whole validation images: PSNR and SSIM of input and output, PNGs of both.
+    private func denoiseWholeImages(_ e: Experiment, model: any Module) throws {
+        let folder = e.validationDirectory ?? e.dataDirectory ?? "/usr/share/backgrounds/mate/nature"
+        let all = try DenoisingDataset.loadFolder(folder, grey: e.grey, downscale: e.downscale)
+        let chosen = e.validationDirectory == nil ? Array(all.suffix(max(1, all.count / 6))) : all
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        var generator = SeededGenerator(seed: seed)
+        for (index, clean) in chosen.prefix(images).enumerated() {
+            let noisy = clean.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
+            let restored = try Denoiser(model: model).denoise(Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy))
+            let q = (ImageQuality.ssim(noisy.map { min(max($0, 0), 1) }, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width),
+                     ImageQuality.ssim(restored.pixels, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width))
+            print(String(format: "image %d (%d×%d): PSNR %.2f → %.2f dB, SSIM %.3f → %.3f", index, clean.width, clean.height,
+                         Metric.psnr(noisy.map { min(max($0, 0), 1) }, clean.pixels), Metric.psnr(restored.pixels, clean.pixels), q.0, q.1))
+            try Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy).writePNG(to: "\(output)/image\(index)-noisy.png")
+            try restored.writePNG(to: "\(output)/image\(index)-denoised.png")
+            try clean.writePNG(to: "\(output)/image\(index)-clean.png")
+        }
+        print("images in \(output)/")
+    }
+}
+
+/// `standard` or `weighted` as the convolution kind of an experiment.
+func convolutionKind(_ name: String, _ e: Experiment) throws -> ConvolutionKind {
+    switch name {
+    case "standard": return .standard
+    case "weighted": return .weighted(den: e.den, trainable: e.trainableDensity)
+    default: throw CommandFailure("--conv must be standard or weighted, got \(name)")
+    }
+}
