@@ -24,9 +24,14 @@ import Training
         plot.add(.init(name: "noisy input", points: [(1, 20), (3, 20)], dashed: true))
         let svg = plot.svg()
         #expect(svg.hasPrefix("<svg"))
-        #expect(svg.components(separatedBy: "<polyline").count == 3)
+        #expect(svg.components(separatedBy: "<polyline").count == 2, "the far-away dashed line is listed, not drawn")
+        #expect(svg.contains("noisy input 20 (off scale)"))
         #expect(svg.components(separatedBy: "<polygon").count == 2)
         #expect(svg.contains("a &lt; b"))
         #expect(svg.contains("stroke-dasharray"))
+        var near = LinePlot(title: "PSNR", xLabel: "epoch", yLabel: "dB")
+        near.add(.init(name: "weighted", points: [(1, 18), (2, 21)]))
+        near.add(.init(name: "noisy input", points: [(1, 20.2), (2, 20.2)], dashed: true))
+        #expect(near.svg().components(separatedBy: "<polyline").count == 3, "a nearby baseline is drawn")
     }
 }

@@ -57,11 +57,21 @@ public struct LinePlot: Sendable {
     public func svg(width: Double = 720, height: Double = 440) -> String {
         let left = 70.0, right = 180.0, top = 40.0, bottom = 55.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        let finite = series.flatMap { s in s.points.indices.flatMap { i -> [(Double, Double)] in
+        let extent = { (curves: [Series]) in curves.flatMap { s in s.points.indices.flatMap { i -> [(Double, Double)] in
             let p = s.points[i], d = s.spread.isEmpty ? 0 : s.spread[i]
             return [(p.x, p.y - d), (p.x, p.y + d)]
-        } }.filter { $0.0.isFinite && $0.1.isFinite }
-        let xTicks = Ticks(finite.map(\.0)), yTicks = Ticks(finite.map(\.1))
+        } }.filter { $0.0.isFinite && $0.1.isFinite } }
+        // Dashed reference lines extend the vertical range only when they are near the curves;
+        // a far-away one (chance level under 90 % accuracy) is listed in the legend instead.
+        let curves = extent(series.filter { !$0.dashed })
+        let curveRange = (curves.map(\.1).min() ?? 0, curves.map(\.1).max() ?? 1)
+        let span = Swift.max(curveRange.1 - curveRange.0, 1e-9)
+        let onScale = series.filter { s in
+            !s.dashed || s.points.allSatisfy { $0.y >= curveRange.0 - span && $0.y <= curveRange.1 + span }
+        }
+        let finite = extent(onScale)
+        let xs = finite.map(\.0)
+        let xTicks = Ticks(xs, integers: xs.allSatisfy { $0 == $0.rounded() }), yTicks = Ticks(finite.map(\.1))
         func sx(_ x: Double) -> Double { left + (x - xTicks.low) / (xTicks.high - xTicks.low) * plotWidth }
         func sy(_ y: Double) -> Double { top + plotHeight - (y - yTicks.low) / (yTicks.high - yTicks.low) * plotHeight }
         var svg = """
@@ -84,7 +94,8 @@ public struct LinePlot: Sendable {
         svg += "<text transform=\"translate(18 \(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
         for (index, s) in series.enumerated() {
             let colour = Self.palette[index % Self.palette.count]
-            let points = s.points.enumerated().filter { $0.element.x.isFinite && $0.element.y.isFinite }
+            let isShown = onScale.contains { $0.name == s.name }
+            let points = isShown ? s.points.enumerated().filter { $0.element.x.isFinite && $0.element.y.isFinite } : []
             if !s.spread.isEmpty, points.count > 1 {
                 let upper = points.map { "\(fmt(sx($0.element.x))),\(fmt(sy($0.element.y + s.spread[$0.offset])))" }
                 let lower = points.reversed().map { "\(fmt(sx($0.element.x))),\(fmt(sy($0.element.y - s.spread[$0.offset])))" }
@@ -92,11 +103,14 @@ public struct LinePlot: Sendable {
             }
             let line = points.map { "\(fmt(sx($0.element.x))),\(fmt(sy($0.element.y)))" }.joined(separator: " ")
             let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            svg += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>\n"
+            if !points.isEmpty {
+                svg += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>\n"
+            }
             for p in points { svg += "<circle cx=\"\(fmt(sx(p.element.x)))\" cy=\"\(fmt(sy(p.element.y)))\" r=\"2.5\" fill=\"\(colour)\"/>" }
             let legendY = top + 10 + Double(index) * 20
             svg += "\n<line x1=\"\(fmt(left + plotWidth + 12))\" x2=\"\(fmt(left + plotWidth + 36))\" y1=\"\(fmt(legendY))\" y2=\"\(fmt(legendY))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"
-            svg += "<text x=\"\(fmt(left + plotWidth + 42))\" y=\"\(fmt(legendY + 4))\">\(escape(s.name))</text>\n"
+            let offScale = isShown ? "" : " \(Ticks.label(s.points.first?.y ?? .nan)) (off scale)"
+            svg += "<text x=\"\(fmt(left + plotWidth + 42))\" y=\"\(fmt(legendY + 4))\">\(escape(s.name + offScale))</text>\n"
         }
         return svg + "</svg>\n"
     }
@@ -106,14 +120,15 @@ public struct LinePlot: Sendable {
 struct Ticks {
     let low: Double, high: Double, values: [Double]
 
-    init(_ data: [Double]) {
+    init(_ data: [Double], integers: Bool = false) {
         var low = data.min() ?? 0, high = data.max() ?? 1
         if high - low < 1e-12 { low -= 0.5; high += 0.5 }
         let rough = (high - low) / 6
         var magnitude = 1.0
         while magnitude * 10 <= rough { magnitude *= 10 }
         while magnitude > rough { magnitude /= 10 }
-        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? magnitude * 10
+        var step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? magnitude * 10
+        if integers { step = Swift.max(1, step.rounded()) }
         self.low = (low / step).rounded(.down) * step
         self.high = (high / step).rounded(.up) * step
         self.values = Array(stride(from: self.low, through: self.high + step / 2, by: step))
