@@ -27,7 +27,7 @@ struct BenchConvCommand: ParsableCommand {
     var skipLargeKernels = false
 
     func run() throws {
-        let sgemm = Self.sgemmGFlops(size: 2048, repeats: 3)
+        let sgemm = Self.sgemmGFlops(size: 2048, repeats: 8)
         print("OpenBLAS SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
