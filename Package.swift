@@ -37,6 +37,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
+        .executableTarget(name: "quickstart", dependencies: ["WeightedConvolution"], path: "Examples/QuickStart"),
         .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
