@@ -1,0 +1,67 @@
+import Testing
+import WeightedConvolution
+import TestSupport
+
+/// `correlate` / `convolve` against values printed by scipy.signal 1.17 (`method='direct'`) and
+/// against a naive loop on random signals of rank 1–3, for every mode and both paths.
+@Suite struct SignalTests {
+    func grid(_ values: [Float]) throws -> Grid<1> { try Grid<1>(dims: [values.count], scalars: values) }
+
+    @Test(arguments: [ConvolutionMethod.direct, .fft, .auto])
+    func matchesScipy(method: ConvolutionMethod) throws {
+        let a = try grid([1, 2, 3, 4, 5]), b = try grid([1, 0, -2]), c = try grid([1, 2])
+        let expected: [(SignalMode, [Float], [Float], [Float], [Float], [Float])] = [
+            // mode, corr(a,b), corr(a,c), conv(a,b), conv(a,c), corr(c,a)
+            (.full, [-2, -4, -5, -6, -7, 4, 5], [2, 5, 8, 11, 14, 5], [1, 2, 1, 0, -1, -8, -10], [1, 4, 7, 10, 13, 10], [5, 14, 11, 8, 5, 2]),
+            (.same, [-4, -5, -6, -7, 4], [2, 5, 8, 11, 14], [2, 1, 0, -1, -8], [1, 4, 7, 10, 13], []),
+            (.valid, [-5, -6, -7], [5, 8, 11, 14], [1, 0, -1], [4, 7, 10, 13], [14, 11, 8, 5]),
+        ]
+        for (mode, ab, ac, vab, vac, ca) in expected {
+            #expect(close(try correlate(a, b, mode: mode, method: method).scalars, ab), "correlate \(mode)")
+            #expect(close(try correlate(a, c, mode: mode, method: method).scalars, ac), "correlate even \(mode)")
+            #expect(close(try convolve(a, b, mode: mode, method: method).scalars, vab), "convolve \(mode)")
+            #expect(close(try convolve(a, c, mode: mode, method: method).scalars, vac), "convolve even \(mode)")
+            if !ca.isEmpty { #expect(close(try correlate(c, a, mode: mode, method: method).scalars, ca), "swapped \(mode)") }
+        }
+        let m = try Grid<2>(dims: [3, 4], scalars: (0..<12).map(Float.init))
+        let k = try Grid<2>(dims: [2, 2], scalars: [1, 2, 0, -1])
+        #expect(close(try correlate(m, k, mode: .same, method: method).scalars, [0, -1, -2, -3, -4, -3, -1, 1, 0, 5, 7, 9]))
+    }
+
+    /// Float sums of a few dozen products of values in [-1, 1): 1e-5 absolute is ample.
+    func close(_ a: [Float], _ b: [Float]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-4 }
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func fullCorrelationMatchesNaiveLoops(rank: Int) throws {
+        var random = TestRandom(seed: UInt64(rank))
+        let n = (0..<rank).map { _ in random.int(in: 3...9) }, k = (0..<rank).map { _ in random.int(in: 1...4) }
+        let a = random.values(n.reduce(1, *)), b = random.values(k.reduce(1, *))
+        let full = n.indices.map { n[$0] + k[$0] - 1 }
+        var expected = [Double](repeating: 0, count: full.reduce(1, *))
+        for (p, position) in allIndices(full).enumerated() {
+            for (q, tap) in allIndices(k).enumerated() {
+                let source = position.indices.map { position[$0] + tap[$0] - (k[$0] - 1) }
+                guard source.indices.allSatisfy({ source[$0] >= 0 && source[$0] < n[$0] }) else { continue }
+                let offset = source.indices.reduce(0) { $0 * n[$1] + source[$1] }
+                expected[p] += Double(a[offset]) * Double(b[q])
+            }
+        }
+        for method in [ConvolutionMethod.direct, .fft] {
+            let z: [Float]
+            switch rank {
+            case 1: z = try correlate(Grid<1>(dims: n, scalars: a), Grid<1>(dims: k, scalars: b), method: method).scalars
+            case 2: z = try correlate(Grid<2>(dims: n, scalars: a), Grid<2>(dims: k, scalars: b), method: method).scalars
+            default: z = try correlate(Grid<3>(dims: n, scalars: a), Grid<3>(dims: k, scalars: b), method: method).scalars
+            }
+            #expect(relativeError(z, expected) < 1e-5, "\(method) rank \(rank)")
+        }
+    }
+
+    @Test func validModeNeedsContainment() throws {
+        let a = try Grid<2>(dims: [3, 5], repeating: 1), b = try Grid<2>(dims: [4, 2], repeating: 1)
+        #expect(throws: ConvolutionError.self) { try correlate(a, b, mode: .valid) }
+        #expect(throws: ConvolutionError.self) { try convolve(try Grid<1>(dims: [0]), try grid([1])) }
+    }
+}
