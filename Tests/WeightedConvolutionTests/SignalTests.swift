@@ -65,3 +65,31 @@ import TestSupport
         #expect(throws: ConvolutionError.self) { try convolve(try Grid<1>(dims: [0]), try grid([1])) }
     }
 }
+
+/// The cost model's choices on the benchmark shapes (the timings that fitted it are in
+/// `ConvolutionPlanner`): FFT for large kernels, direct for channel-heavy 3×3 layers.
+@Suite struct PlannerTests {
+    func choice(_ input: [Int], _ kernel: [Int], _ padding: ConvolutionPadding = .same) throws -> ConvolutionMethod {
+        try ConvolutionOperator(inputShape: input, kernelShape: kernel, options: .init(padding: padding)).method
+    }
+
+    @Test func largeKernelsUseTheFFT() throws {
+        #expect(try choice([1, 1, 65536], [1, 1, 255]) == .fft)
+        #expect(try choice([1, 1, 512, 512], [1, 1, 31, 31]) == .fft)
+        #expect(try choice([1, 1, 64, 64, 64], [1, 1, 15, 15, 15]) == .fft)
+    }
+
+    @Test func channelHeavySmallKernelsUseTheDirectPath() throws {
+        #expect(try choice([64, 64, 32, 32], [64, 64, 3, 3]) == .direct)
+        #expect(try choice([64, 128, 16, 16], [128, 128, 3, 3]) == .direct)
+        #expect(try choice([32, 16, 4096], [16, 16, 5]) == .direct)
+        #expect(try choice([4, 16, 32, 32, 32], [16, 16, 3, 3, 3]) == .direct)
+    }
+
+    @Test func measuredChoiceIsCachedAndValid() throws {
+        let options = ConvolutionOptions(padding: .same, method: .measure)
+        let first = try ConvolutionOperator(inputShape: [1, 1, 256], kernelShape: [1, 1, 31], options: options).method
+        let second = try ConvolutionOperator(inputShape: [1, 1, 256], kernelShape: [1, 1, 31], options: options).method
+        #expect(first == second && [.direct, .fft].contains(first))
+    }
+}

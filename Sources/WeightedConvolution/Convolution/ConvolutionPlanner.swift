@@ -3,7 +3,8 @@ import Synchronization
 /// Chooses the algorithm for a geometry and caches prepared engines.
 ///
 /// `.auto` compares two estimated times (the idea of scipy's `choose_conv_method`), with
-/// constants measured on the development machine (2-core AMD EPYC, AVX-512, OpenBLAS, FFTW 3.3.10):
+/// constants measured with `wconv bench conv` on the development machine (2-core AMD EPYC,
+/// AVX-512, OpenBLAS 0.3.21, FFTW 3.3.10):
 /// - direct: `flops / rate`, where the rate of im2col + SGEMM grows with the rows of the matrix
 ///   product (`Cout/groups`) up to the machine's sustained speed:
 ///   `rate = min(directPeak, directPerRow · Cout/groups)`;
@@ -16,14 +17,18 @@ public final class ConvolutionPlanner: Sendable {
     /// The process-wide planner.
     public static let shared = ConvolutionPlanner()
 
-    /// Sustained direct speed, FLOP/s (measured: 150–220 GFLOP/s on 3×3…7×7 layers).
-    static let directPeak = 150e9
-    /// Direct speed per output row of the product, FLOP/s (single-channel layers: ≈ 8 GFLOP/s).
-    static let directPerRow = 8e9
-    /// Seconds per `L·log₂L` of one real transform (measured ≈ 1.2 ns at 64³ … 512²).
-    static let fftCost = 1.2e-9
-    /// Seconds per complex multiply-add of a spectral product (measured ≈ 0.6 ns).
-    static let productCost = 0.6e-9
+    /// Sustained direct speed, FLOP/s (measured 165–218 GFLOP/s on the 1-D and 2-D benchmark
+    /// layers, 123 on the 3-D one).
+    static let directPeak = 200e9
+    /// Direct speed per output row of the product, FLOP/s (measured 14–26 GFLOP/s with one row:
+    /// single-channel 1-D, 2-D and 3-D signals with large kernels).
+    static let directPerRow = 20e9
+    /// Seconds per `L·log₂L` of one real transform, two threads: fitted with ``productCost`` to
+    /// the FFT timings of [8,32,64,64]·7×7 (16 ms) and [16,64,64,64]·3×3 (95 ms); it predicts
+    /// [64,128,16,16]·3×3 within 1 % and [64,64,32,32]·3×3 within 30 %.
+    static let fftCost = 0.09e-9
+    /// Seconds per complex multiply-add of a spectral product (fitted as above).
+    static let productCost = 0.35e-9
 
     private let engines = Mutex<[EngineKey: any ConvolutionEngine]>([:])
     private let measured = Mutex<[ConvolutionGeometry: ConvolutionMethod]>([:])
