@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Datasets
 import Models
 import Training
 
@@ -28,6 +29,7 @@ struct TrainCommand: ParsableCommand {
         let (task, channels, size, classes) = try e.makeTask(seed: seed)
         let model = try e.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try writeConfiguration(e, settings, kind: kind)
         let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)")
             .run(model: model, task: task, resume: resume)
         print(String(format: "%@: final %@ %.3f (best %.3f), %.1f s/epoch, %d parameters, peak memory %.0f MiB%@",
@@ -35,5 +37,14 @@ struct TrainCommand: ParsableCommand {
                      result.parameterCount, result.peakMemoryMiB, result.diverged ? " — DIVERGED" : ""))
         if let baseline = task.baseline { print(String(format: "%@: %.3f", baseline.name, baseline.value)) }
         print("results in \(output)/")
+    }
+
+    /// `config.json`: the experiment, the settings and the convolution kind of this run.
+    private func writeConfiguration(_ e: Experiment, _ settings: TrainingSettings, kind: ConvolutionKind) throws {
+        struct Configuration: Encodable { let experiment: Experiment, settings: TrainingSettings, convolution: String }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(Configuration(experiment: e, settings: settings, convolution: kind.name))
+        try Files.atomicWrite([UInt8](data), to: output + "/config.json")
     }
 }
