@@ -10,8 +10,7 @@ struct DenoiseCommand: ParsableCommand {
         commandName: "denoise", abstract: "Denoise a PNG or JPEG with trained weights.")
 
     @OptionGroup var experiment: ExperimentOptions
-    @Option(help: "standard or weighted (must match the weights).") var conv = "weighted"
-    @Option(help: "model.safetensors written by train.") var weights: String
+    @OptionGroup var trained: TrainedModelOptions
     @Option(help: "Image to denoise (PNG or JPEG).") var input: String
     @Option(help: "Where to write the denoised PNG.") var outputImage: String
     @Flag(help: "Add Gaussian noise of --sigma first (to try the model on a clean image); also prints PSNR.") var addNoise = false
@@ -25,8 +24,7 @@ struct DenoiseCommand: ParsableCommand {
             var generator = SeededGenerator(seed: seed)
             image.pixels = image.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
         }
-        let model = try e.makeModel(kind: try convolutionKind(conv, e), seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
-        try Checkpoint.load(try SafeTensors.read(weights), into: model, path: weights)
+        let model = try trained.load(e, seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
         let restored = try Denoiser(model: model).denoise(image)
         try restored.writePNG(to: outputImage)
         if addNoise {

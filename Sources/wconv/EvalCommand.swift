@@ -13,8 +13,7 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval", abstract: "Evaluate trained weights (accuracy/top-5, or PSNR/SSIM and denoised PNGs).")
 
     @OptionGroup var experiment: ExperimentOptions
-    @Option(help: "standard or weighted (must match the weights).") var conv = "weighted"
-    @Option(help: "model.safetensors (or checkpoint.safetensors) written by train.") var weights: String
+    @OptionGroup var trained: TrainedModelOptions
     @Option(help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
     @Option(help: "Folder for denoised images (denoising).") var output = "runs/eval"
     @Option(help: "How many validation images to denoise whole and save (denoising).") var images = 2
@@ -22,9 +21,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let (e, _) = try experiment.resolve()
         let (task, channels, size, classes) = try e.makeTask(seed: seed)
-        let model = try e.makeModel(kind: try convolutionKind(conv, e), seed: seed, channels: channels, size: size, classes: classes)
-        try Checkpoint.load(try SafeTensors.read(weights), into: model, path: weights)
-        model.setTraining(false)
+        let model = try trained.load(e, seed: seed, channels: channels, size: size, classes: classes)
         if let task = task as? ClassificationTask {
             var correct = 0, top5 = 0, total = 0
             for batch in task.evaluationBatches() {
@@ -61,14 +58,5 @@ struct EvalCommand: ParsableCommand {
             try clean.writePNG(to: "\(output)/image\(index)-clean.png")
         }
         print("images in \(output)/")
-    }
-}
-
-/// `standard` or `weighted` as the convolution kind of an experiment.
-func convolutionKind(_ name: String, _ e: Experiment) throws -> ConvolutionKind {
-    switch name {
-    case "standard": return .standard
-    case "weighted": return .weighted(den: e.den, trainable: e.trainableDensity)
-    default: throw CommandFailure("--conv must be standard or weighted, got \(name)")
     }
 }

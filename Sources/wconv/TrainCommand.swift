@@ -21,11 +21,7 @@ struct TrainCommand: ParsableCommand {
         let (e, s) = try experiment.resolve()
         var settings = s
         settings.seed = seed
-        let kind: ConvolutionKind = switch conv {
-        case "standard": .standard
-        case "weighted": .weighted(den: e.den, trainable: e.trainableDensity)
-        default: throw CommandFailure("--conv must be standard or weighted, got \(conv)")
-        }
+        let kind = try e.convolutionKind(named: conv)
         let (task, channels, size, classes) = try e.makeTask(seed: seed)
         let model = try e.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
