@@ -7,8 +7,11 @@ public protocol TrainingTask {
     var metricName: String { get }
     /// A metric that a trivial method reaches (noisy-input PSNR, chance accuracy), for context.
     var baseline: (name: String, value: Double)? { get }
-    /// The batches of one training epoch (reproducible from the epoch number).
-    func trainingBatches(epoch: Int) -> [Batch]
+    /// The number of training batches in an epoch.
+    func trainingBatchCount(epoch: Int) -> Int
+    /// A source of the training batches of an epoch: `batch(i)` depends only on the epoch and
+    /// `i` (reproducible, and safe to call from another thread for prefetching).
+    func trainingBatches(epoch: Int) -> @Sendable (Int) -> Batch
     /// The fixed evaluation batches.
     func evaluationBatches() -> [Batch]
     /// The loss of a batch's output.
@@ -48,9 +51,14 @@ public struct ClassificationTask: TrainingTask {
     /// Chance level, `100/classes`.
     public var baseline: (name: String, value: Double)? { ("chance", 100 / Double(training.classes)) }
 
+    /// Batches of the training set per epoch.
+    public func trainingBatchCount(epoch: Int) -> Int { training.batchCount(size: batchSize) }
+
     /// Shuffled (and augmented) batches.
-    public func trainingBatches(epoch: Int) -> [Batch] {
-        training.batches(size: batchSize, seed: seed, epoch: epoch, augment: augment)
+    public func trainingBatches(epoch: Int) -> @Sendable (Int) -> Batch {
+        let order = training.order(seed: seed, epoch: epoch, shuffle: true)
+        let (data, size, seed, augment) = (training, batchSize, seed, augment)
+        return { data.batch($0, order: order, size: size, seed: seed, epoch: epoch, augment: augment) }
     }
 
     /// The evaluation set in file order.
@@ -107,9 +115,13 @@ public struct DenoisingTask: TrainingTask {
         return ("noisy input", total / Double(evaluation.reduce(0) { $0 + $1.count }))
     }
 
+    /// Batches of patches per epoch.
+    public func trainingBatchCount(epoch: Int) -> Int { (patchesPerEpoch + batchSize - 1) / batchSize }
+
     /// Random noisy patches.
-    public func trainingBatches(epoch: Int) -> [Batch] {
-        training.trainingBatches(size: batchSize, count: patchesPerEpoch, seed: seed, epoch: epoch)
+    public func trainingBatches(epoch: Int) -> @Sendable (Int) -> Batch {
+        let (data, size, count, seed) = (training, batchSize, patchesPerEpoch, seed)
+        return { data.trainingBatch($0, size: size, count: count, seed: seed, epoch: epoch) }
     }
 
     /// The fixed validation patches.

@@ -108,9 +108,11 @@ public struct Trainer {
             optimizer.learningRateScale = [.weights: factor, .noDecay: factor, .densities: densitySchedule.factor(epoch: epoch)]
             let epochStart = ContinuousClock.now
             model.setTraining(true)
-            let batches = task.trainingBatches(epoch: epoch)
+            let batchCount = task.trainingBatchCount(epoch: epoch)
+            let prefetcher = Prefetcher(count: batchCount, make: task.trainingBatches(epoch: epoch))
             var lossSum = 0.0, metricSum = 0.0, seen = 0
-            for (index, batch) in batches.enumerated() {
+            for index in 0..<batchCount {
+                let batch = prefetcher.next()
                 model.zeroGradients()
                 let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
                 let loss = try task.loss(output, batch)
@@ -122,10 +124,10 @@ public struct Trainer {
                 metricSum += task.metricSum(output.value, batch)
                 seen += batch.count
                 let elapsed = seconds(since: epochStart)
-                let epochEstimate = elapsed / Double(index + 1) * Double(batches.count)
+                let epochEstimate = elapsed / Double(index + 1) * Double(batchCount)
                 let remaining = epochEstimate - elapsed + epochEstimate * Double(settings.epochs - epoch - 1)
                 progress.show(String(format: "[%@] epoch %d/%d batch %d/%d loss %.4f %@ %.2f %.0f img/s ETA %@",
-                                     label, epoch + 1, settings.epochs, index + 1, batches.count, lossSum / Double(seen),
+                                     label, epoch + 1, settings.epochs, index + 1, batchCount, lossSum / Double(seen),
                                      task.metricName, metricSum / Double(seen), Double(seen) / elapsed,
                                      ProgressLine.duration(remaining)))
             }

@@ -40,17 +40,31 @@ public struct ClassificationDataset: Sendable {
     /// The number of images.
     public var count: Int { images.count }
 
-    /// The batches of one epoch, in a reproducible shuffled order (or in file order when
-    /// `shuffle` is false); the last batch may be smaller.
-    /// - Parameters:
-    ///   - augment: random crops after zero padding by `cropPadding`, and horizontal flips.
+    /// The number of batches of `size` in an epoch (the last may be smaller).
+    public func batchCount(size: Int) -> Int { (count + size - 1) / size }
+
+    /// The order of the images in an epoch: shuffled reproducibly from `(seed, epoch)`, or file
+    /// order when `shuffle` is false.
+    public func order(seed: UInt64, epoch: Int, shuffle: Bool) -> [Int] {
+        shuffle ? epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
+    }
+
+    /// Batch `index` of an epoch whose image order is `order` (from ``order(seed:epoch:shuffle:)``);
+    /// it depends only on its arguments, so batches can be built in any order or concurrently.
+    /// - Parameter augment: random crops after zero padding by `cropPadding`, and horizontal flips.
+    public func batch(_ index: Int, order: [Int], size: Int, seed: UInt64, epoch: Int, augment: Bool = false,
+                      cropPadding: Int = 4) -> Batch {
+        let members = Array(order[(index * size)..<min((index + 1) * size, count)])
+        var generator = batchGenerator(seed: seed, epoch: epoch, batch: index)
+        return batch(members, cropPadding: augment ? cropPadding : nil, generator: &generator)
+    }
+
+    /// All batches of one epoch (see ``batch(_:order:size:seed:epoch:augment:cropPadding:)``).
     public func batches(size: Int, seed: UInt64, epoch: Int, shuffle: Bool = true, augment: Bool = false,
                         cropPadding: Int = 4) -> [Batch] {
-        let order = shuffle ? epochOrder(count: count, seed: seed, epoch: epoch) : Array(0..<count)
-        return stride(from: 0, to: count, by: size).enumerated().map { index, start in
-            let members = Array(order[start..<min(start + size, count)])
-            var generator = batchGenerator(seed: seed, epoch: epoch, batch: index)
-            return batch(members, cropPadding: augment ? cropPadding : nil, generator: &generator)
+        let order = order(seed: seed, epoch: epoch, shuffle: shuffle)
+        return (0..<batchCount(size: size)).map {
+            batch($0, order: order, size: size, seed: seed, epoch: epoch, augment: augment, cropPadding: cropPadding)
         }
     }
 

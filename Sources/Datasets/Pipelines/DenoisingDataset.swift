@@ -47,13 +47,17 @@ public struct DenoisingDataset: Sendable {
         return images
     }
 
-    /// The training batches of one epoch: `count` random patches (image, position, one of the 8
-    /// flips/rotations, noise all drawn from `(seed, epoch)`).
+    /// Training batch `index` of an epoch of `count` random patches: image, position, one of the
+    /// 8 flips/rotations and the noise are drawn from `(seed, epoch, index)` alone, so batches can
+    /// be built in any order or concurrently.
+    public func trainingBatch(_ index: Int, size: Int, count: Int, seed: UInt64, epoch: Int) -> Batch {
+        var generator = batchGenerator(seed: seed, epoch: epoch, batch: index)
+        return batch(of: min(size, count - index * size), generator: &generator, transform: true)
+    }
+
+    /// All training batches of an epoch (see ``trainingBatch(_:size:count:seed:epoch:)``).
     public func trainingBatches(size: Int, count: Int, seed: UInt64, epoch: Int) -> [Batch] {
-        stride(from: 0, to: count, by: size).enumerated().map { index, start in
-            var generator = batchGenerator(seed: seed, epoch: epoch, batch: index)
-            return batch(of: min(size, count - start), generator: &generator, transform: true)
-        }
+        (0..<((count + size - 1) / size)).map { trainingBatch($0, size: size, count: count, seed: seed, epoch: epoch) }
     }
 
     /// A fixed validation set of `count` patches with fixed noise (the same for every call with
