@@ -55,8 +55,18 @@ extension Module {
     /// All parameters, depth first.
     public var parameters: [Parameter] { namedParameters().map(\.parameter) }
 
-    /// The number of trainable values.
+    /// The number of trainable values (frozen parameters excluded).
     public var parameterCount: Int { parameters.filter(\.requiresGrad).reduce(0) { $0 + $1.value.count } }
+
+    /// Freezes (or unfreezes) every parameter whose full name satisfies `predicate`; an
+    /// optimiser created afterwards skips frozen parameters.
+    ///
+    /// ```swift
+    /// model.setTrainable(false) { name, _ in name.hasSuffix(".density") }   // fixed densities
+    /// ```
+    public func setTrainable(_ trainable: Bool, where predicate: (String, Parameter) -> Bool = { _, _ in true }) {
+        for (name, p) in namedParameters() where predicate(name, p) { p.requiresGrad = trainable }
+    }
 
     /// Switches this module and its children to training or evaluation behaviour.
     public func setTraining(_ training: Bool) {
@@ -85,20 +95,4 @@ public final class Sequential: Module {
 
     /// Children named by position.
     public var children: [(name: String, module: any Module)] { layers.enumerated().map { ("\($0.offset)", $0.element) } }
-}
-
-/// Errors from network inputs that do not fit a layer.
-public enum NetworkError: Error, Equatable, CustomStringConvertible {
-    /// An input or target whose shape the layer cannot take.
-    case shapeMismatch(String)
-    /// A value outside its domain (label out of range, negative probability…).
-    case invalidArgument(String)
-
-    /// A message saying what was expected and what came.
-    public var description: String {
-        switch self {
-        case .shapeMismatch(let m): "shape mismatch: \(m)"
-        case .invalidArgument(let m): "invalid argument: \(m)"
-        }
-    }
 }

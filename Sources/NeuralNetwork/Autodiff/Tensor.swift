@@ -31,14 +31,23 @@ public struct Tensor: Sendable, Equatable {
     /// The number of elements.
     public var count: Int { scalars.count }
 
-    /// The extent of axis 0 (the batch) and the product of the others.
-    var rows: (count: Int, width: Int) { (shape[0], shape[0] == 0 ? 0 : count / shape[0]) }
-
     /// The elements `[start, end)` along the first axis.
     public func batch(_ range: Range<Int>) -> Tensor {
-        let width = rows.width
+        let width = shape[0] == 0 ? 0 : count / shape[0]
         var newShape = shape
         newShape[0] = range.count
         return Tensor(shape: newShape, scalars: Array(scalars[(range.lowerBound * width)..<(range.upperBound * width)]))
+    }
+}
+
+extension Grid {
+    /// The grid holding a tensor's elements (storage shared until mutated).
+    ///
+    /// ```swift
+    /// let image = try Grid<4>(output.value)     // [B, C, H, W]
+    /// ```
+    /// - Throws: `GridError` when the tensor's rank is not `N`.
+    public init(_ tensor: Tensor) throws(GridError) {
+        try self.init(dims: tensor.shape, scalars: tensor.scalars)
     }
 }

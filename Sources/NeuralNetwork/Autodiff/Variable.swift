@@ -3,15 +3,23 @@
 ///
 /// Ops create variables with a `backward` closure that reads `grad` and adds (`+=`) into their
 /// inputs' gradients; ``backward()`` on a scalar loss runs them in reverse topological order.
+/// Values are shared, never copied, between the graph and the tensors that produced them.
+///
+/// ```swift
+/// let w = Parameter(name: "w", value: Tensor(shape: [2], scalars: [1, -2]), group: .weights)
+/// let loss = sum(relu(w), weightedBy: [3, 4])
+/// loss.backward()                       // w.grad == [3, 0]
+/// ```
 public class Variable {
     /// The forward value.
     public internal(set) var value: Tensor
     /// `∂L/∂value`, allocated on first accumulation; `nil` when nothing flowed here.
+    /// Only leaves (inputs, parameters) keep their gradient after ``backward()``.
     public internal(set) var grad: [Float]?
     /// Whether gradients flow into this node (false for inputs and frozen parameters).
     public var requiresGrad: Bool
-    let parents: [Variable]
-    let backwardFunction: ((Variable) -> Void)?
+    private var parents: [Variable]
+    private var backwardFunction: ((Variable) -> Void)?
 
     /// A leaf (input or parameter).
     public init(_ value: Tensor, requiresGrad: Bool = false) {
@@ -21,41 +29,55 @@ public class Variable {
         self.backwardFunction = nil
     }
 
-    /// The result of an op; it requires a gradient when any parent does.
+    /// The result of an op; it requires a gradient when any parent does and recording is on
+    /// (see ``withoutGradients(_:)``). Otherwise the op's backward closure is dropped at once.
     init(_ value: Tensor, parents: [Variable], backward: @escaping (Variable) -> Void) {
         self.value = value
-        self.parents = parents
-        self.requiresGrad = parents.contains { $0.requiresGrad }
-        self.backwardFunction = requiresGrad ? backward : nil
+        let records = GradientRecording.isEnabled && parents.contains { $0.requiresGrad }
+        self.requiresGrad = records
+        self.parents = records ? parents : []
+        self.backwardFunction = records ? backward : nil
     }
 
     /// The shape of the value.
     public var shape: [Int] { value.shape }
 
-    /// Adds `delta` into the gradient (allocating it at zero first).
-    func accumulate(_ delta: UnsafeBufferPointer<Float>) {
+    /// Whether the node was produced by an op (and so does not keep its gradient).
+    private var isIntermediate: Bool { backwardFunction != nil }
+
+    /// Adds `delta` into the gradient; when there is none yet, `delta` becomes it without a copy.
+    func accumulate(_ delta: [Float]) {
         guard requiresGrad else { return }
-        if grad == nil {
-            grad = Array(delta)
-            return
-        }
-        grad!.withUnsafeMutableBufferPointer { g in
-            for i in g.indices { g[i] += delta[i] }
+        guard grad != nil else { grad = delta; return }
+        delta.withUnsafeBufferPointer { delta in
+            grad!.withUnsafeMutableBufferPointer { g in
+                for i in 0..<g.count { g[i] += delta[i] }
+            }
         }
     }
 
-    /// Adds `delta` into the gradient.
-    func accumulate(_ delta: [Float]) {
+    /// Adds a gradient that `fill` writes into a buffer of the value's size: straight into the
+    /// gradient's fresh storage when there is none yet (no temporary), otherwise into a scratch
+    /// array that is then added. `fill` must set every element, or only add into a buffer that
+    /// starts at zero when `zeroed` is true (scatter kernels such as pooling).
+    func accumulateGradient(zeroed: Bool = false, _ fill: (UnsafeMutableBufferPointer<Float>) -> Void) {
         guard requiresGrad else { return }
-        if grad == nil { grad = delta; return }
-        delta.withUnsafeBufferPointer { accumulate($0) }
+        let count = value.count
+        let delta = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if zeroed { buffer.initialize(repeating: 0) }
+            fill(buffer)
+            initialized = count
+        }
+        accumulate(delta)
     }
 
     /// Forgets the gradient.
     public func zeroGrad() { grad = nil }
 
     /// Back-propagates from this scalar: sets `∂L/∂L = 1` and runs every reachable op's backward
-    /// once, in reverse topological order.
+    /// once, in reverse topological order. As in PyTorch (without `retain_graph`), the graph is
+    /// released as it is consumed: intermediate gradients and saved values are freed, so each
+    /// graph can be differentiated once; leaves keep their accumulated gradients.
     /// - Precondition: the value has one element.
     public func backward() {
         precondition(value.count == 1, "backward() starts from a scalar loss, got shape \(value.shape)")
@@ -70,8 +92,26 @@ public class Variable {
         }
         grad = [1]
         for node in order.reversed() {
-            guard let backward = node.backwardFunction, node.grad != nil else { continue }
-            backward(node)
+            guard let backward = node.backwardFunction else { continue }
+            if node.grad != nil { backward(node) }
+            node.backwardFunction = nil
+            node.parents = []
+            node.grad = nil
         }
     }
+}
+
+/// Whether ops record the graph (task-local, on by default).
+enum GradientRecording {
+    @TaskLocal static var isEnabled = true
+}
+
+/// Runs `body` without recording the graph, as `torch.no_grad()`: results of ops require no
+/// gradient and keep nothing for a backward pass (evaluation, inference).
+///
+/// ```swift
+/// let logits = try withoutGradients { try model(Variable(images)) }
+/// ```
+public func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
+    try GradientRecording.$isEnabled.withValue(false, operation: body)
 }

@@ -4,23 +4,19 @@ public func channels(_ x: Variable, _ range: Range<Int>) throws -> Variable {
     guard x.shape.count >= 2, range.lowerBound >= 0, range.upperBound <= x.shape[1] else {
         throw NetworkError.shapeMismatch("channels \(range) of \(x.shape)")
     }
-    let batch = x.shape[0], total = x.shape[1]
-    let plane = x.value.count / max(1, batch * total)
+    let batch = x.shape[0], plane = x.shape.dropFirst(2).reduce(1, *)
+    let width = range.count * plane, total = x.shape[1] * plane, offset = range.lowerBound * plane
     var shape = x.shape
     shape[1] = range.count
-    var output = [Float]()
-    output.reserveCapacity(batch * range.count * plane)
-    for b in 0..<batch {
-        output += x.value.scalars[((b * total + range.lowerBound) * plane)..<((b * total + range.upperBound) * plane)]
+    let output = x.value.scalars.withUnsafeBufferPointer { input in
+        [Float].filled(batch * width) { out in
+            for b in 0..<batch { copy(input, from: b * total + offset, to: out, at: b * width, count: width) }
+        }
     }
     return result(Tensor(shape: shape, scalars: output), [x]) { g in
-        guard x.requiresGrad else { return }
-        var delta = [Float](repeating: 0, count: x.value.count)
-        for b in 0..<batch {
-            let source = b * range.count * plane, target = (b * total + range.lowerBound) * plane
-            for i in 0..<(range.count * plane) { delta[target + i] = g[source + i] }
+        x.accumulateGradient(zeroed: true) { dx in
+            for b in 0..<batch { copy(g, from: b * width, to: dx, at: b * total + offset, count: width) }
         }
-        x.accumulate(delta)
     }
 }
 
@@ -34,22 +30,105 @@ public func concatenateChannels(_ parts: [Variable]) throws -> Variable {
     }
     let batch = first.shape[0], plane = first.shape.dropFirst(2).reduce(1, *)
     let widths = parts.map { $0.shape[1] * plane }, total = widths.reduce(0, +)
-    var output = [Float]()
-    output.reserveCapacity(batch * total)
-    for b in 0..<batch {
-        for (p, width) in zip(parts, widths) { output += p.value.scalars[(b * width)..<((b + 1) * width)] }
+    let starts = widths.indices.map { widths[..<$0].reduce(0, +) }
+    let output = [Float].filled(batch * total) { out in
+        for (p, (width, start)) in zip(parts, zip(widths, starts)) {
+            p.value.scalars.withUnsafeBufferPointer { input in
+                for b in 0..<batch { copy(input, from: b * width, to: out, at: b * total + start, count: width) }
+            }
+        }
     }
     var shape = first.shape
     shape[1] = parts.reduce(0) { $0 + $1.shape[1] }
     return result(Tensor(shape: shape, scalars: output), parts) { g in
-        var offset = 0
-        for (p, width) in zip(parts, widths) {
-            if p.requiresGrad {
-                var delta = [Float](repeating: 0, count: batch * width)
-                for b in 0..<batch { for i in 0..<width { delta[b * width + i] = g[b * total + offset + i] } }
-                p.accumulate(delta)
+        for (p, (width, start)) in zip(parts, zip(widths, starts)) {
+            p.accumulateGradient { dp in
+                for b in 0..<batch { copy(g, from: b * total + start, to: dp, at: b * width, count: width) }
             }
-            offset += width
         }
     }
+}
+
+/// NAFNet's SimpleGate, fused: `[B, 2C, …]` → `[B, C, …]`, the first half of the channels
+/// times the second half.
+/// - Throws: ``NetworkError/shapeMismatch(_:)`` for an odd channel count.
+public func simpleGate(_ x: Variable) throws -> Variable {
+    guard x.shape.count >= 2, x.shape[1] % 2 == 0 else {
+        throw NetworkError.shapeMismatch("SimpleGate needs [B, 2C, …] with an even channel count, got \(x.shape)")
+    }
+    let batch = x.shape[0], half = x.shape[1] / 2 * x.shape.dropFirst(2).reduce(1, *)
+    let input = x.value.scalars
+    var shape = x.shape
+    shape[1] /= 2
+    let output = input.withUnsafeBufferPointer { v in
+        [Float].filled(batch * half) { out in
+            guard half > 0 else { return }
+            for b in 0..<batch {
+                let a = v.baseAddress! + 2 * b * half, c = a + half, y = out.baseAddress! + b * half
+                for i in 0..<half { y[i] = a[i] * c[i] }
+            }
+        }
+    }
+    return result(Tensor(shape: shape, scalars: output), [x]) { g in
+        input.withUnsafeBufferPointer { v in
+            x.accumulateGradient { dx in
+                guard half > 0 else { return }
+                for b in 0..<batch {
+                    let a = v.baseAddress! + 2 * b * half, c = a + half, gy = g.baseAddress! + b * half
+                    let da = dx.baseAddress! + 2 * b * half, dc = da + half
+                    for i in 0..<half { da[i] = gy[i] * c[i]; dc[i] = gy[i] * a[i] }
+                }
+            }
+        }
+    }
+}
+
+/// `x[b, c, …] · s[b, c]` (one scale per sample and channel: channel attention) or
+/// `x[b, c, …] · s[c]` (one scale per channel, shared by the batch: learnt layer scales).
+/// - Throws: ``NetworkError/shapeMismatch(_:)`` unless `s` has `B·C` or `C` values.
+public func scaleChannels(_ x: Variable, by s: Variable) throws -> Variable {
+    guard x.shape.count >= 2 else { throw NetworkError.shapeMismatch("scaleChannels needs [B, C, …], got \(x.shape)") }
+    let (batch, channels) = (x.shape[0], x.shape[1])
+    let perSample = s.value.count == batch * channels && s.shape.first == batch
+    guard perSample || s.value.count == channels else {
+        throw NetworkError.shapeMismatch("scaleChannels: \(x.shape) by \(s.shape)")
+    }
+    let plane = x.shape.dropFirst(2).reduce(1, *), planes = batch * channels
+    let input = x.value.scalars, scale = s.value.scalars
+    let output = input.withUnsafeBufferPointer { v in
+        scale.withUnsafeBufferPointer { scale in
+            [Float].filled(input.count) { out in
+                for bc in 0..<planes {
+                    let factor = scale[perSample ? bc : bc % channels], base = bc * plane
+                    for i in base..<(base + plane) { out[i] = v[i] * factor }
+                }
+            }
+        }
+    }
+    return result(Tensor(shape: x.shape, scalars: output), [x, s]) { g in
+        scale.withUnsafeBufferPointer { scale in
+            x.accumulateGradient { dx in
+                for bc in 0..<planes {
+                    let factor = scale[perSample ? bc : bc % channels], base = bc * plane
+                    for i in base..<(base + plane) { dx[i] = g[i] * factor }
+                }
+            }
+        }
+        guard s.requiresGrad, plane > 0 else { return }
+        input.withUnsafeBufferPointer { v in
+            s.accumulateGradient(zeroed: true) { ds in
+                for bc in 0..<planes {
+                    let base = bc * plane
+                    ds[perSample ? bc : bc % channels] += Kernels.centredDot(g.baseAddress! + base, 0, v.baseAddress! + base, 0, plane)
+                }
+            }
+        }
+    }
+}
+
+/// Copies `count` values from `source[from...]` to `target[at...]`.
+@inline(__always)
+func copy(_ source: UnsafeBufferPointer<Float>, from: Int, to target: UnsafeMutableBufferPointer<Float>, at: Int, count: Int) {
+    guard count > 0 else { return }
+    (target.baseAddress! + at).update(from: source.baseAddress! + from, count: count)
 }

@@ -9,33 +9,46 @@ func result(_ value: Tensor, _ parents: [Variable], backward: @escaping (UnsafeB
     }
 }
 
-/// Applies `f` element-wise with derivative `df(x, y)`, where `y = f(x)`.
-func pointwise(_ x: Variable, _ f: (Float) -> Float, derivative: @escaping (Float, Float) -> Float) -> Variable {
-    let input = x.value.scalars
-    let output = input.map(f)
-    return result(Tensor(shape: x.shape, scalars: output), [x]) { g in
-        guard x.requiresGrad else { return }
-        let delta = [Float](unsafeUninitializedCapacity: g.count) { buffer, count in
-            for i in 0..<g.count { buffer[i] = g[i] * derivative(input[i], output[i]) }
-            count = g.count
-        }
-        x.accumulate(delta)
-    }
-}
-
-/// `max(x, 0)`.
+/// `max(x, 0)`; the backward pass masks by the output, as PyTorch.
 public func relu(_ x: Variable) -> Variable {
-    pointwise(x, { max($0, 0) }, derivative: { input, _ in input > 0 ? 1 : 0 })
+    let y = x.value.scalars.withUnsafeBufferPointer { input in
+        [Float].filled(input.count) { out in
+            guard let v = input.baseAddress else { return }
+            Kernels.mask(v, wherePositive: v, out.baseAddress!, out.count)
+        }
+    }
+    return result(Tensor(shape: x.shape, scalars: y), [x]) { g in
+        y.withUnsafeBufferPointer { y in
+            x.accumulateGradient { dx in
+                guard let y = y.baseAddress else { return }
+                Kernels.mask(g.baseAddress!, wherePositive: y, dx.baseAddress!, dx.count)
+            }
+        }
+    }
 }
 
 /// GELU with the exact erf form, `x·Φ(x)` (PyTorch's default).
 public func gelu(_ x: Variable) -> Variable {
-    pointwise(x, { 0.5 * $0 * (1 + erff($0 * 0.70710678)) }, derivative: { input, _ in
-        0.5 * (1 + erff(input * 0.70710678)) + input * 0.39894228 * expf(-0.5 * input * input)
-    })
+    let input = x.value.scalars
+    let y = input.withUnsafeBufferPointer { input in
+        [Float].filled(input.count) { out in
+            for i in 0..<out.count { out[i] = 0.5 * input[i] * (1 + erff(input[i] * 0.70710678)) }
+        }
+    }
+    return result(Tensor(shape: x.shape, scalars: y), [x]) { g in
+        input.withUnsafeBufferPointer { input in
+            x.accumulateGradient { dx in
+                for i in 0..<dx.count {
+                    let v = input[i]
+                    dx[i] = g[i] * (0.5 * (1 + erff(v * 0.70710678)) + v * 0.39894228 * expf(-0.5 * v * v))
+                }
+            }
+        }
+    }
 }
 
-/// Element-wise `a + b` (same shapes): residual connections.
+/// Element-wise `a + b` (same shapes): residual connections. The backward pass hands the
+/// output gradient to both inputs without copying it.
 /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the shapes differ.
 public func add(_ a: Variable, _ b: Variable) throws -> Variable { try combine(a, b, sign: 1) }
 
@@ -46,13 +59,19 @@ public func subtract(_ a: Variable, _ b: Variable) throws -> Variable { try comb
 /// `a + sign·b`, with `sign` ±1.
 private func combine(_ a: Variable, _ b: Variable, sign: Float) throws -> Variable {
     guard a.shape == b.shape else { throw NetworkError.shapeMismatch("\(sign > 0 ? "add" : "subtract"): \(a.shape) and \(b.shape)") }
-    var sum = a.value.scalars
-    b.value.scalars.withUnsafeBufferPointer { rhs in
-        sum.withUnsafeMutableBufferPointer { lhs in for i in lhs.indices { lhs[i] += sign * rhs[i] } }
+    let sum = a.value.scalars.withUnsafeBufferPointer { lhs in
+        b.value.scalars.withUnsafeBufferPointer { rhs in
+            [Float].filled(lhs.count) { out in for i in 0..<out.count { out[i] = lhs[i] + sign * rhs[i] } }
+        }
     }
-    return result(Tensor(shape: a.shape, scalars: sum), [a, b]) { g in
+    return Variable(Tensor(shape: a.shape, scalars: sum), parents: [a, b]) { y in
+        let g = y.grad!
         a.accumulate(g)
-        if b.requiresGrad { b.accumulate(sign > 0 ? Array(g) : g.map { -$0 }) }
+        if sign > 0 {
+            b.accumulate(g)
+        } else {
+            g.withUnsafeBufferPointer { g in b.accumulateGradient { db in for i in 0..<db.count { db[i] = -g[i] } } }
+        }
     }
 }
 
@@ -61,61 +80,33 @@ private func combine(_ a: Variable, _ b: Variable, sign: Float) throws -> Variab
 public func multiply(_ a: Variable, _ b: Variable) throws -> Variable {
     guard a.shape == b.shape else { throw NetworkError.shapeMismatch("multiply: \(a.shape) and \(b.shape)") }
     let x = a.value.scalars, y = b.value.scalars
-    let product = zip(x, y).map { $0 * $1 }
+    let product = x.withUnsafeBufferPointer { x in
+        y.withUnsafeBufferPointer { y in [Float].filled(x.count) { out in for i in 0..<out.count { out[i] = x[i] * y[i] } } }
+    }
     return result(Tensor(shape: a.shape, scalars: product), [a, b]) { g in
-        if a.requiresGrad { a.accumulate((0..<g.count).map { g[$0] * y[$0] }) }
-        if b.requiresGrad { b.accumulate((0..<g.count).map { g[$0] * x[$0] }) }
+        y.withUnsafeBufferPointer { y in a.accumulateGradient { da in for i in 0..<da.count { da[i] = g[i] * y[i] } } }
+        x.withUnsafeBufferPointer { x in b.accumulateGradient { db in for i in 0..<db.count { db[i] = g[i] * x[i] } } }
     }
 }
 
-/// `x[b, c, …] · s[b, c]` (one scale per sample and channel: channel attention) or
-/// `x[b, c, …] · s[c]` (one scale per channel, shared by the batch: learnt layer scales).
-/// - Throws: ``NetworkError/shapeMismatch(_:)`` unless `s` has `B·C` or `C` values.
-public func scaleChannels(_ x: Variable, by s: Variable) throws -> Variable {
-    let (batch, channels) = (x.shape[0], x.shape[1])
-    let perSample = s.value.count == batch * channels && s.shape.first == batch
-    guard perSample || s.value.count == channels else {
-        throw NetworkError.shapeMismatch("scaleChannels: \(x.shape) by \(s.shape)")
-    }
-    let plane = x.value.count / max(1, batch * channels)
-    let input = x.value.scalars, scale = s.value.scalars
-    let scaleIndex: (Int) -> Int = perSample ? { $0 } : { $0 % channels }
-    var output = input
-    for bc in 0..<(batch * channels) {
-        let factor = scale[scaleIndex(bc)]
-        for i in (bc * plane)..<((bc + 1) * plane) { output[i] *= factor }
-    }
-    return result(Tensor(shape: x.shape, scalars: output), [x, s]) { g in
-        if x.requiresGrad {
-            x.accumulate((0..<g.count).map { g[$0] * scale[scaleIndex($0 / plane)] })
-        }
-        if s.requiresGrad {
-            var ds = [Float](repeating: 0, count: scale.count)
-            for bc in 0..<(batch * channels) {
-                var total: Float = 0
-                for i in (bc * plane)..<((bc + 1) * plane) { total += g[i] * input[i] }
-                ds[scaleIndex(bc)] += total
-            }
-            s.accumulate(ds)
-        }
-    }
-}
-
-/// The same values with another shape of equal element count (flatten, view).
+/// The same values with another shape of equal element count (flatten, view); no copy.
 /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the counts differ.
 public func reshape(_ x: Variable, to shape: [Int]) throws -> Variable {
     guard shape.reduce(1, *) == x.value.count else {
         throw NetworkError.shapeMismatch("reshape \(x.shape) to \(shape)")
     }
-    return result(Tensor(shape: shape, scalars: x.value.scalars), [x]) { g in x.accumulate(g) }
+    return Variable(Tensor(shape: shape, scalars: x.value.scalars), parents: [x]) { y in x.accumulate(y.grad!) }
 }
 
 /// `Σᵢ wᵢ·xᵢ` as a scalar (a probe loss for gradient checks, or a weighted objective).
 /// - Precondition: one weight per element.
 public func sum(_ x: Variable, weightedBy weights: [Float]) -> Variable {
     precondition(weights.count == x.value.count, "one weight per element")
-    let total = zip(x.value.scalars, weights).reduce(Double(0)) { $0 + Double($1.0 * $1.1) }
-    return result(Tensor(shape: [1], scalars: [Float(total)]), [x]) { g in
-        x.accumulate(weights.map { $0 * g[0] })
+    let total = x.value.scalars.withUnsafeBufferPointer { v in
+        weights.withUnsafeBufferPointer { w in v.isEmpty ? 0 : Kernels.centredDot(v.baseAddress!, 0, w.baseAddress!, 0, v.count) }
+    }
+    return result(Tensor(shape: [1], scalars: [total]), [x]) { g in
+        let scale = g[0]
+        weights.withUnsafeBufferPointer { w in x.accumulateGradient { dx in for i in 0..<dx.count { dx[i] = w[i] * scale } } }
     }
 }
