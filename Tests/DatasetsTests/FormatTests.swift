@@ -156,3 +156,34 @@ import Datasets
         #expect(leftovers == ["file.bin"])
     }
 }
+
+/// The UCR `.ts` reader on files written here.
+@Suite struct UCRSeriesTests {
+    func write(_ text: String) -> String {
+        let path = NSTemporaryDirectory() + "wconv-\(UUID().uuidString).ts"
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    @Test func readsUnivariateEqualLengthSeries() throws {
+        let path = write("#comment\n@problemName Toy\n@univariate true\n@equalLength true\n@classLabel true a b\n@data\n1,2,3:b\n4,5.5,-6:a\n")
+        let (series, classes) = try UCRSeries.read(path)
+        #expect(classes == ["a", "b"] && series.shape == [2, 1, 3] && series.labels == [1, 0])
+        #expect(series.pixels == [1, 2, 3, 4, 5.5, -6])
+        let data = ClassificationDataset(images: series, classes: 2, mean: [0], standardDeviation: [1])
+        #expect(data.batches(size: 2, seed: 1, epoch: 0, shuffle: false, augment: true)[0].shape == [2, 1, 3])
+    }
+
+    @Test func badSeriesFilesAreErrors() {
+        let cases = [
+            "@classLabel true a\n@data\n1,2:a\n1,2,3:a\n",       // unequal length
+            "@classLabel true a\n@data\n1,2:c\n",                // unknown label
+            "@univariate false\n@data\n",                        // multivariate
+            "@classLabel true a\n@data\n1,?,3:a\n",              // missing value
+            "@classLabel true a\n",                              // no data
+        ]
+        for text in cases {
+            #expect(throws: DataError.self, "\(text)") { try UCRSeries.read(write(text)) }
+        }
+    }
+}

@@ -1,7 +1,7 @@
-/// Images with class labels, as read from IDX or CIFAR files: `[n, channels, height, width]`
-/// samples in `[0, 1]` and one label per image.
+/// Labelled samples, as read from IDX, CIFAR or UCR files: images `[n, channels, height, width]`
+/// with samples in `[0, 1]`, or series `[n, channels, length]` (any rank ≥ 3), one label each.
 public struct LabelledImages: Sendable {
-    /// Shape `[n, channels, height, width]`.
+    /// Shape `[n, channels, spatial…]`.
     public let shape: [Int]
     /// Samples in `[0, 1]`, row-major.
     public var pixels: [Float]
@@ -10,7 +10,7 @@ public struct LabelledImages: Sendable {
 
     /// Labelled images. - Precondition: counts agree with the shape.
     public init(shape: [Int], pixels: [Float], labels: [Int]) {
-        precondition(shape.count == 4 && pixels.count == shape.reduce(1, *) && labels.count == shape[0],
+        precondition(shape.count >= 3 && pixels.count == shape.reduce(1, *) && labels.count == shape[0],
                      "labelled images: shape \(shape), \(pixels.count) samples, \(labels.count) labels")
         self.shape = shape
         self.pixels = pixels

@@ -22,7 +22,7 @@ public struct ClassificationDataset: Sendable {
 
     /// Per-channel mean and standard deviation of a set of images.
     public static func statistics(of images: LabelledImages) -> (mean: [Float], standardDeviation: [Float]) {
-        let (n, c, plane) = (images.shape[0], images.shape[1], images.shape[2] * images.shape[3])
+        let (n, c, plane) = (images.shape[0], images.shape[1], images.shape[2...].reduce(1, *))
         var mean = [Float](), std = [Float]()
         for channel in 0..<c {
             var sum = 0.0, squares = 0.0
@@ -70,12 +70,14 @@ public struct ClassificationDataset: Sendable {
 
     /// The normalised batch of `members`; augmented when `cropPadding` is given.
     private func batch(_ members: [Int], cropPadding: Int?, generator: inout SeededGenerator) -> Batch {
-        let (c, h, w) = (images.shape[1], images.shape[2], images.shape[3])
+        // Series and volumes are viewed as one row per channel (no augmentation applies to them).
+        let (c, h, w) = images.shape.count == 4
+            ? (images.shape[1], images.shape[2], images.shape[3]) : (images.shape[1], 1, images.shape[2...].reduce(1, *))
         let size = c * h * w
         var input = [Float](repeating: 0, count: members.count * size)
         for (slot, item) in members.enumerated() {
             var dy = 0, dx = 0, flip = false
-            if let padding = cropPadding {
+            if let padding = cropPadding, images.shape.count == 4 {
                 dy = Int.random(in: -padding...padding, using: &generator)
                 dx = Int.random(in: -padding...padding, using: &generator)
                 flip = Bool.random(using: &generator)
@@ -94,6 +96,6 @@ public struct ClassificationDataset: Sendable {
                 }
             }
         }
-        return Batch(shape: [members.count, c, h, w], input: input, labels: members.map { images.labels[$0] })
+        return Batch(shape: [members.count] + images.shape.dropFirst(), input: input, labels: members.map { images.labels[$0] })
     }
 }
