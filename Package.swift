@@ -38,6 +38,9 @@ let package = Package(
             ],
             swiftSettings: optimised),
         .executableTarget(name: "quickstart", dependencies: ["WeightedConvolution"], path: "Examples/QuickStart"),
+        .executableTarget(
+            name: "timeseries1d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training"],
+            path: "Examples/TimeSeries1D", swiftSettings: optimised),
         .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
