@@ -74,6 +74,14 @@ public class Variable {
     /// Forgets the gradient.
     public func zeroGrad() { grad = nil }
 
+    /// Moves the gradient out of this node (which has run its backward pass and needs it no
+    /// more), so that an op can turn it into its input's gradient in place: no allocation, no
+    /// page faults, half the memory traffic.
+    func takeGradient() -> [Float] {
+        defer { grad = nil }
+        return grad!
+    }
+
     /// Back-propagates from this scalar: sets `∂L/∂L = 1` and runs every reachable op's backward
     /// once, in reverse topological order. As in PyTorch (without `retain_graph`), the graph is
     /// released as it is consumed: intermediate gradients and saved values are freed, so each
@@ -98,6 +106,18 @@ public class Variable {
             node.parents = []
             node.grad = nil
         }
+    }
+}
+
+/// The result of an op whose input gradient has the output's shape and can be computed in
+/// place: `backward` receives the output gradient to overwrite with `∂L/∂x` (each element from
+/// the same element of `∂L/∂y` and of saved values), and the result flows into `x` without a copy.
+func inPlaceResult(_ value: Tensor, _ x: Variable, _ others: [Variable] = [],
+                   backward: @escaping (UnsafeMutableBufferPointer<Float>) -> Void) -> Variable {
+    Variable(value, parents: [x] + others) { y in
+        var g = y.takeGradient()
+        g.withUnsafeMutableBufferPointer { backward($0) }
+        x.accumulate(g)
     }
 }
 

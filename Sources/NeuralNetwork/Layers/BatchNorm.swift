@@ -79,7 +79,7 @@ public final class BatchNorm: Module {
             }
         }
         let batchStatistics = isTraining, weight = self.weight, bias = self.bias
-        return result(Tensor(shape: x.shape, scalars: output), [x, weight, bias]) { g in
+        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
             var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
             var coefficients: [(a: Float, k: Float, d: Float)] = []
             input.withUnsafeBufferPointer { v in
@@ -95,11 +95,10 @@ public final class BatchNorm: Module {
                     let k = batchStatistics ? -a * inv * inv * sumDyCentred / Float(n) : 0
                     coefficients.append((a, k, batchStatistics ? -a * sumDy / Float(n) - k * m : 0))
                 }
-                x.accumulateGradient { dx in
-                    for c in 0..<channels {
-                        let (a, k, d) = coefficients[c]
-                        planes.forEach(c) { start in for i in start..<(start + plane) { dx[i] = a * g[i] + k * v[i] + d } }
-                    }
+                guard x.requiresGrad else { return }
+                for c in 0..<channels {
+                    let (a, k, d) = coefficients[c]
+                    planes.forEach(c) { start in for i in start..<(start + plane) { g[i] = a * g[i] + k * v[i] + d } }
                 }
             }
             weight.accumulate(dGamma)

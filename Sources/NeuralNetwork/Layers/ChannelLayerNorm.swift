@@ -62,40 +62,39 @@ public final class ChannelLayerNorm: Module {
             }
         }
         let weight = self.weight, bias = self.bias
-        return result(Tensor(shape: x.shape, scalars: output), [x, weight, bias]) { g in
+        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
             var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
             var sumDy = [Float](repeating: 0, count: plane), sumDyXhat = sumDy, xhat = sumDy
-            let dx = [Float].filled(x.requiresGrad ? input.count : 0) { dx in
-                input.withUnsafeBufferPointer { v in
-                    for b in 0..<batch {
-                        let m = mean.withUnsafeBufferPointer { $0.baseAddress! + b * plane }
-                        let s = inverse.withUnsafeBufferPointer { $0.baseAddress! + b * plane }
-                        for p in 0..<plane { sumDy[p] = 0; sumDyXhat[p] = 0 }
-                        for c in 0..<channels {
-                            let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
-                            for p in 0..<plane {
-                                xhat[p] = (row[p] - m[p]) * s[p]
-                                let scaled = gy[p] * gamma[c]
-                                sumDy[p] += scaled
-                                sumDyXhat[p] += scaled * xhat[p]
+            input.withUnsafeBufferPointer { v in
+                mean.withUnsafeBufferPointer { mean in
+                    inverse.withUnsafeBufferPointer { inverse in
+                        for b in 0..<batch {
+                            let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
+                            for p in 0..<plane { sumDy[p] = 0; sumDyXhat[p] = 0 }
+                            for c in 0..<channels {
+                                let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
+                                for p in 0..<plane {
+                                    xhat[p] = (row[p] - m[p]) * s[p]
+                                    let scaled = gy[p] * gamma[c]
+                                    sumDy[p] += scaled
+                                    sumDyXhat[p] += scaled * xhat[p]
+                                }
+                                dGamma[c] += Kernels.centredDot(gy, 0, xhat, 0, plane)
+                                dBeta[c] += Kernels.sum(gy, plane)
                             }
-                            dGamma[c] += Kernels.centredDot(gy, 0, xhat, 0, plane)
-                            dBeta[c] += Kernels.sum(gy, plane)
-                        }
-                        guard !dx.isEmpty else { continue }
-                        // dx = inv·(γ·dy − mean_c(γ·dy) − x̂·mean_c(γ·dy·x̂))
-                        for c in 0..<channels {
-                            let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
-                            let out = dx.baseAddress! + b * image + c * plane
-                            for p in 0..<plane {
-                                let xh = (row[p] - m[p]) * s[p]
-                                out[p] = s[p] * (gy[p] * gamma[c] - (sumDy[p] + xh * sumDyXhat[p]) * scale)
+                            guard x.requiresGrad else { continue }
+                            // dx = inv·(γ·dy − mean_c(γ·dy) − x̂·mean_c(γ·dy·x̂)), over dy in place.
+                            for c in 0..<channels {
+                                let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
+                                for p in 0..<plane {
+                                    let xh = (row[p] - m[p]) * s[p]
+                                    gy[p] = s[p] * (gy[p] * gamma[c] - (sumDy[p] + xh * sumDyXhat[p]) * scale)
+                                }
                             }
                         }
                     }
                 }
             }
-            if x.requiresGrad { x.accumulate(dx) }
             weight.accumulate(dGamma)
             bias.accumulate(dBeta)
         }

@@ -1,5 +1,6 @@
 /// Max or average pooling over the spatial axes of `[B, C, spatial…]` (any rank) with a window
-/// and stride per axis and no padding, as `torch.nn.MaxPool{1,2,3}d` / `AvgPool…d`.
+/// and stride per axis and no padding, as `torch.nn.MaxPool{1,2,3}d` / `AvgPool…d`:
+/// `out = ⌊(in − window)/stride⌋ + 1` per axis.
 public final class Pooling: Module {
     /// How a window is reduced.
     public enum Kind: Sendable { case max, average }
@@ -20,6 +21,7 @@ public final class Pooling: Module {
     }
 
     /// Pools every channel plane.
+    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the window does not fit the input.
     public func forward(_ x: Variable) throws -> Variable {
         let rank = x.shape.count - 2
         guard rank >= 1 else { throw NetworkError.shapeMismatch("pooling needs [B, C, spatial…], got \(x.shape)") }
@@ -30,66 +32,134 @@ public final class Pooling: Module {
             throw NetworkError.shapeMismatch("pooling window \(window) does not fit \(x.shape)")
         }
         let outSize = (0..<rank).map { (size[$0] - window[$0]) / stride[$0] + 1 }
-        // Offsets of each window's taps and of each window's origin inside a plane.
         let taps = offsets(window, in: size, step: [Int](repeating: 1, count: rank))
         let origins = offsets(outSize, in: size, step: stride)
         let planes = x.shape[0] * x.shape[1], inPlane = size.reduce(1, *), outPlane = origins.count
-        let input = x.value.scalars
-        var output = [Float](repeating: 0, count: planes * outPlane)
-        var argmax = kind == .max ? [Int](repeating: 0, count: output.count) : []
-        let scale = 1 / Float(taps.count)
-        for p in 0..<planes {
-            for (o, origin) in origins.enumerated() {
-                let base = p * inPlane + origin
-                if kind == .max {
-                    var best = base + taps[0]
-                    for t in taps where input[base + t] > input[best] { best = base + t }
-                    output[p * outPlane + o] = input[best]
-                    argmax[p * outPlane + o] = best
-                } else {
-                    var sum: Float = 0
-                    for t in taps { sum += input[base + t] }
-                    output[p * outPlane + o] = sum * scale
-                }
-            }
-        }
-        let kind = self.kind
-        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x]) { g in
-            var dx = [Float](repeating: 0, count: input.count)
-            for p in 0..<planes {
-                for (o, origin) in origins.enumerated() {
-                    let gradient = g[p * outPlane + o]
+        let input = x.value.scalars, scale = 1 / Float(taps.count), kind = self.kind
+        var argmax = [Int32]()
+        let output = input.withUnsafeBufferPointer { v in
+            taps.withUnsafeBufferPointer { taps in
+                [Float].filled(planes * outPlane) { out in
                     if kind == .max {
-                        dx[argmax[p * outPlane + o]] += gradient
+                        argmax = [Int32](unsafeUninitializedCapacity: out.count) { best, count in
+                            for p in 0..<planes {
+                                for (o, origin) in origins.enumerated() {
+                                    let base = p * inPlane + origin
+                                    var top = v[base + taps[0]], at = taps[0]
+                                    for k in 1..<taps.count {
+                                        let t = taps[k], candidate = v[base + t]
+                                        at = candidate > top ? t : at
+                                        top = candidate > top ? candidate : top
+                                    }
+                                    out[p * outPlane + o] = top
+                                    best[p * outPlane + o] = Int32(origin + at)
+                                }
+                            }
+                            count = out.count
+                        }
                     } else {
-                        for t in taps { dx[p * inPlane + origin + t] += gradient * scale }
+                        for p in 0..<planes {
+                            for (o, origin) in origins.enumerated() {
+                                let base = p * inPlane + origin
+                                var total: Float = 0
+                                for t in taps { total += v[base + t] }
+                                out[p * outPlane + o] = total * scale
+                            }
+                        }
                     }
                 }
             }
-            x.accumulate(dx)
+        }
+        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x]) { g in
+            x.accumulateGradient(zeroed: true) { dx in
+                for p in 0..<planes {
+                    for (o, origin) in origins.enumerated() {
+                        let gradient = g[p * outPlane + o]
+                        if kind == .max {
+                            dx[p * inPlane + Int(argmax[p * outPlane + o])] += gradient
+                        } else {
+                            for t in taps { dx[p * inPlane + origin + t] += gradient * scale }
+                        }
+                    }
+                }
+            }
         }
     }
 }
 
-/// Global average pooling: `[B, C, spatial…]` → `[B, C, 1, …, 1]` (adaptive average pool to 1).
-public final class GlobalAveragePooling: Module {
+/// Adaptive average pooling, as `torch.nn.AdaptiveAvgPool{1,2,3}d`: `[B, C, in…]` →
+/// `[B, C, out…]`, output cell `i` of an axis averaging inputs `⌊i·in/out⌋ ..< ⌈(i+1)·in/out⌉`.
+/// The default output size 1 on every axis is global average pooling.
+public final class AdaptiveAveragePooling: Module {
+    /// Output extent per spatial axis (one value applies to every axis).
+    public let outputSize: [Int]
     /// No effect.
     public var isTraining = true
 
-    /// A global average pool.
-    public init() {}
+    /// Pooling to `outputSize` (global average pooling by default).
+    public init(outputSize: [Int] = [1]) {
+        precondition(outputSize.allSatisfy { $0 >= 1 }, "adaptive pooling needs positive output extents")
+        self.outputSize = outputSize
+    }
 
-    /// Averages every channel plane.
+    /// Averages every cell of every channel plane.
+    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the rank does not match `outputSize`.
     public func forward(_ x: Variable) throws -> Variable {
-        guard x.shape.count >= 3 else { throw NetworkError.shapeMismatch("global pooling needs [B, C, spatial…], got \(x.shape)") }
-        let planes = x.shape[0] * x.shape[1], plane = x.value.count / max(1, planes)
-        let input = x.value.scalars, scale = 1 / Float(plane)
-        let output = (0..<planes).map { p in input[(p * plane)..<((p + 1) * plane)].reduce(0, +) * scale }
-        let shape = Array(x.shape.prefix(2)) + [Int](repeating: 1, count: x.shape.count - 2)
-        return result(Tensor(shape: shape, scalars: output), [x]) { g in
-            x.accumulate((0..<input.count).map { g[$0 / plane] * scale })
+        let rank = x.shape.count - 2
+        let outSize = outputSize.count == 1 ? [Int](repeating: outputSize[0], count: max(0, rank)) : outputSize
+        guard rank >= 1, outSize.count == rank else {
+            throw NetworkError.shapeMismatch("adaptive pooling to \(outputSize) got \(x.shape)")
+        }
+        let size = Array(x.shape.dropFirst(2))
+        let planes = x.shape[0] * x.shape[1], inPlane = size.reduce(1, *)
+        let cells = adaptiveCells(size, outSize)
+        let outPlane = cells.count, input = x.value.scalars
+        let output = input.withUnsafeBufferPointer { v in
+            [Float].filled(planes * outPlane) { out in
+                guard inPlane > 0 else { return }
+                for p in 0..<planes {
+                    for (o, members) in cells.enumerated() {
+                        let base = v.baseAddress! + p * inPlane
+                        out[p * outPlane + o] = members.isEmpty
+                            ? Kernels.sum(base, inPlane) / Float(inPlane)
+                            : members.reduce(Float(0)) { $0 + base[$1] } / Float(members.count)
+                    }
+                }
+            }
+        }
+        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x]) { g in
+            x.accumulateGradient(zeroed: true) { dx in
+                for p in 0..<planes {
+                    for (o, members) in cells.enumerated() {
+                        let base = p * inPlane
+                        if members.isEmpty {
+                            let share = g[p * outPlane + o] / Float(inPlane)
+                            for i in base..<(base + inPlane) { dx[i] = share }
+                        } else {
+                            let share = g[p * outPlane + o] / Float(members.count)
+                            for m in members { dx[base + m] += share }
+                        }
+                    }
+                }
+            }
         }
     }
+}
+
+/// Global average pooling: `[B, C, spatial…]` → `[B, C, 1, …, 1]`.
+public typealias GlobalAveragePooling = AdaptiveAveragePooling
+
+/// The input offsets averaged by each output cell of an adaptive pool; the single cell of a
+/// global pool is empty, meaning the whole plane (summed as one contiguous run).
+private func adaptiveCells(_ size: [Int], _ outSize: [Int]) -> [[Int]] {
+    if outSize.allSatisfy({ $0 == 1 }) { return [[]] }
+    var cells: [[Int]] = [[0]]
+    for a in size.indices {
+        let axisStride = size[(a + 1)...].reduce(1, *)
+        let bins = (0..<outSize[a]).map { i in (i * size[a] / outSize[a])..<(((i + 1) * size[a] + outSize[a] - 1) / outSize[a]) }
+        cells = cells.flatMap { members in bins.map { bin in members.flatMap { m in bin.map { m + $0 * axisStride } } } }
+    }
+    return cells
 }
 
 /// Offsets (in a row-major array of `size`) of every index `i·step` for `i` in `extent`.

@@ -55,8 +55,8 @@ public final class Dropout: Module {
         let output = x.value.scalars.withUnsafeBufferPointer { v in
             mask.withUnsafeBufferPointer { m in [Float].filled(v.count) { y in for i in 0..<y.count { y[i] = v[i] * m[i] } } }
         }
-        return result(Tensor(shape: x.shape, scalars: output), [x]) { g in
-            mask.withUnsafeBufferPointer { m in x.accumulateGradient { dx in for i in 0..<dx.count { dx[i] = g[i] * m[i] } } }
+        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x) { g in
+            mask.withUnsafeBufferPointer { m in for i in 0..<g.count { g[i] *= m[i] } }
         }
     }
 }

@@ -105,22 +105,22 @@ public func scaleChannels(_ x: Variable, by s: Variable) throws -> Variable {
             }
         }
     }
-    return result(Tensor(shape: x.shape, scalars: output), [x, s]) { g in
-        scale.withUnsafeBufferPointer { scale in
-            x.accumulateGradient { dx in
-                for bc in 0..<planes {
-                    let factor = scale[perSample ? bc : bc % channels], base = bc * plane
-                    for i in base..<(base + plane) { dx[i] = g[i] * factor }
+    return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [s]) { g in
+        if plane > 0 {
+            input.withUnsafeBufferPointer { v in
+                s.accumulateGradient(zeroed: true) { ds in
+                    for bc in 0..<planes {
+                        let base = bc * plane
+                        ds[perSample ? bc : bc % channels] += Kernels.centredDot(g.baseAddress! + base, 0, v.baseAddress! + base, 0, plane)
+                    }
                 }
             }
         }
-        guard s.requiresGrad, plane > 0 else { return }
-        input.withUnsafeBufferPointer { v in
-            s.accumulateGradient(zeroed: true) { ds in
-                for bc in 0..<planes {
-                    let base = bc * plane
-                    ds[perSample ? bc : bc % channels] += Kernels.centredDot(g.baseAddress! + base, 0, v.baseAddress! + base, 0, plane)
-                }
+        guard x.requiresGrad else { return }
+        scale.withUnsafeBufferPointer { scale in
+            for bc in 0..<planes {
+                let factor = scale[perSample ? bc : bc % channels], base = bc * plane
+                for i in base..<(base + plane) { g[i] *= factor }
             }
         }
     }

@@ -17,12 +17,10 @@ public func relu(_ x: Variable) -> Variable {
             Kernels.mask(v, wherePositive: v, out.baseAddress!, out.count)
         }
     }
-    return result(Tensor(shape: x.shape, scalars: y), [x]) { g in
+    return inPlaceResult(Tensor(shape: x.shape, scalars: y), x) { g in
         y.withUnsafeBufferPointer { y in
-            x.accumulateGradient { dx in
-                guard let y = y.baseAddress else { return }
-                Kernels.mask(g.baseAddress!, wherePositive: y, dx.baseAddress!, dx.count)
-            }
+            guard let y = y.baseAddress else { return }
+            Kernels.mask(g.baseAddress!, wherePositive: y, g.baseAddress!, g.count)
         }
     }
 }
@@ -35,13 +33,11 @@ public func gelu(_ x: Variable) -> Variable {
             for i in 0..<out.count { out[i] = 0.5 * input[i] * (1 + erff(input[i] * 0.70710678)) }
         }
     }
-    return result(Tensor(shape: x.shape, scalars: y), [x]) { g in
+    return inPlaceResult(Tensor(shape: x.shape, scalars: y), x) { g in
         input.withUnsafeBufferPointer { input in
-            x.accumulateGradient { dx in
-                for i in 0..<dx.count {
-                    let v = input[i]
-                    dx[i] = g[i] * (0.5 * (1 + erff(v * 0.70710678)) + v * 0.39894228 * expf(-0.5 * v * v))
-                }
+            for i in 0..<g.count {
+                let v = input[i]
+                g[i] *= 0.5 * (1 + erff(v * 0.70710678)) + v * 0.39894228 * expf(-0.5 * v * v)
             }
         }
     }

@@ -16,16 +16,29 @@ public struct GroupSettings: Sendable, Codable, Equatable {
     }
 }
 
-/// SGD, Adam and AdamW with PyTorch's update rules, per-group settings, and named state for
-/// checkpoints (so a resumed run continues bit for bit).
+/// SGD, Adam and AdamW with PyTorch's update rules (`torch.optim`, single-tensor code path),
+/// per-group settings, and named state for checkpoints, so a resumed run continues bit for bit.
+///
+/// As in PyTorch, a parameter without a gradient is skipped entirely (its own step count does
+/// not advance), and frozen parameters are not managed at all.
+///
+/// ```swift
+/// let optimizer = Optimizer(model.namedParameters(), rule: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8),
+///                           groups: [.weights: .init(learningRate: 1e-3, weightDecay: 1e-2),
+///                                    .noDecay: .init(learningRate: 1e-3),
+///                                    .densities: .init(learningRate: 1e-2, weightDecay: 1e-2)])
+/// model.zeroGradients(); try loss(model(x)).backward(); optimizer.step()
+/// ```
 public final class Optimizer {
     /// The update rule.
     public enum Rule: Sendable, Equatable {
-        /// SGD with momentum (dampening 0) and optional Nesterov momentum.
+        /// SGD with momentum (dampening 0) and optional Nesterov momentum:
+        /// `d = g + wd·p`; `b ← d` (first step) or `b ← μ·b + d`; `p ← p − lr·(nesterov ? d + μ·b : b)`.
         case sgd(momentum: Float, nesterov: Bool)
-        /// Adam with L2 weight decay added to the gradient.
+        /// Adam with L2 weight decay added to the gradient (`g ← g + wd·p`), then
+        /// `m ← m + (1−β₁)(g − m)`, `v ← β₂v + (1−β₂)g²`, `p ← p − lr/(1−β₁ᵗ)·m/(√v/√(1−β₂ᵗ) + ε)`.
         case adam(beta1: Float, beta2: Float, epsilon: Float)
-        /// AdamW: decoupled weight decay `p ← p·(1 − lr·wd)` before the Adam step.
+        /// AdamW: decoupled weight decay `p ← p·(1 − lr·wd)` before the same Adam step.
         case adamW(beta1: Float, beta2: Float, epsilon: Float)
     }
 
@@ -35,18 +48,23 @@ public final class Optimizer {
     public var groups: [Parameter.Group: GroupSettings]
     /// A factor applied to every group's learning rate (set by the schedule each epoch).
     public var learningRateScale: [Parameter.Group: Float] = [:]
-    /// Steps taken.
+    /// Calls of ``step()``.
     public private(set) var stepCount = 0
     private let parameters: [(name: String, parameter: Parameter)]
-    private var first: [[Float]], second: [[Float]]
+    private let slots: [Slot]
+
+    /// Per-parameter state: PyTorch's `step`, and `momentum_buffer` or `exp_avg`/`exp_avg_sq`.
+    private final class Slot {
+        var steps = 0
+        var first: [Float] = [], second: [Float] = []
+    }
 
     /// An optimiser over named parameters (frozen ones are skipped).
     public init(_ parameters: [(name: String, parameter: Parameter)], rule: Rule, groups: [Parameter.Group: GroupSettings]) {
         self.parameters = parameters.filter { $0.parameter.requiresGrad }
         self.rule = rule
         self.groups = groups
-        first = self.parameters.map { _ in [] }
-        second = self.parameters.map { _ in [] }
+        slots = self.parameters.map { _ in Slot() }
     }
 
     /// The learning rate in force for a group.
@@ -55,98 +73,94 @@ public final class Optimizer {
     }
 
     /// Updates every parameter that has a gradient.
+    /// - Complexity: O(number of values), one fused sweep per parameter.
     public func step() {
         stepCount += 1
-        let t = Float(stepCount)
-        for (index, (_, p)) in parameters.enumerated() {
+        for ((_, p), slot) in zip(parameters, slots) {
             guard let settings = groups[p.group], let grad = p.grad else { continue }
+            slot.steps += 1
             let lr = learningRate(p.group), wd = settings.weightDecay
-            if first[index].isEmpty { first[index] = [Float](repeating: 0, count: grad.count) }
             switch rule {
             case .sgd(let momentum, let nesterov):
+                let fresh = slot.first.isEmpty
+                if momentum != 0 && fresh { slot.first = [Float](repeating: 0, count: grad.count) }
                 p.updateInPlace { value in
-                    for i in value.indices {
-                        var g = grad[i] + wd * value[i]
-                        if momentum != 0 {
-                            first[index][i] = stepCount == 1 ? g : momentum * first[index][i] + g
-                            g = nesterov ? g + momentum * first[index][i] : first[index][i]
+                    grad.withUnsafeBufferPointer { g in
+                        slot.first.withUnsafeMutableBufferPointer { buffer in
+                            for i in 0..<value.count {
+                                var d = g[i] + wd * value[i]
+                                if momentum != 0 {
+                                    buffer[i] = fresh ? d : momentum * buffer[i] + d
+                                    d = nesterov ? d + momentum * buffer[i] : buffer[i]
+                                }
+                                value[i] -= lr * d
+                            }
                         }
-                        value[i] -= lr * g
                     }
                 }
             case .adam(let beta1, let beta2, let epsilon), .adamW(let beta1, let beta2, let epsilon):
-                if second[index].isEmpty { second[index] = [Float](repeating: 0, count: grad.count) }
-                let decoupled: Bool = if case .adamW = rule { true } else { false }
-                let correction1 = 1 - powf(beta1, t), correction2 = 1 - powf(beta2, t)
-                let stepSize = lr / correction1, root2 = correction2.squareRoot()
+                if slot.first.isEmpty { slot.first = [Float](repeating: 0, count: grad.count) }
+                if slot.second.isEmpty { slot.second = [Float](repeating: 0, count: grad.count) }
+                let decay: (l2: Float, factor: Float) = if case .adamW = rule { (0, 1 - lr * wd) } else { (wd, 1) }
+                let t = Double(slot.steps)
+                let stepSize = Float(Double(lr) / (1 - pow(Double(beta1), t)))
+                let root2 = Float((1 - pow(Double(beta2), t)).squareRoot())
+                let mix1 = 1 - beta1, mix2 = 1 - beta2
                 p.updateInPlace { value in
-                    for i in value.indices {
-                        if decoupled { value[i] *= 1 - lr * wd }
-                        let g = decoupled ? grad[i] : grad[i] + wd * value[i]
-                        first[index][i] = beta1 * first[index][i] + (1 - beta1) * g
-                        second[index][i] = beta2 * second[index][i] + (1 - beta2) * g * g
-                        value[i] -= stepSize * first[index][i] / (second[index][i].squareRoot() / root2 + epsilon)
+                    grad.withUnsafeBufferPointer { g in
+                        slot.first.withUnsafeMutableBufferPointer { m in
+                            slot.second.withUnsafeMutableBufferPointer { v in
+                                for i in 0..<value.count {
+                                    let p = value[i] * decay.factor, gi = g[i] + decay.l2 * p
+                                    m[i] += mix1 * (gi - m[i])
+                                    v[i] = beta2 * v[i] + mix2 * gi * gi
+                                    value[i] = p - stepSize * m[i] / (v[i].squareRoot() / root2 + epsilon)
+                                }
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    /// The state as named arrays: `<param>.exp_avg`, `<param>.exp_avg_sq` (Adam) or
-    /// `<param>.momentum_buffer` (SGD), and `step`.
+    /// The state as named arrays: `step` (calls of ``step()``), and per parameter `<name>.step`
+    /// with `<name>.exp_avg`, `<name>.exp_avg_sq` (Adam, AdamW) or `<name>.momentum_buffer` (SGD).
     public var state: [String: [Float]] {
         var state: [String: [Float]] = ["step": [Float(stepCount)]]
-        let (firstName, secondName) = if case .sgd = rule { ("momentum_buffer", "") } else { ("exp_avg", "exp_avg_sq") }
-        for (index, (name, _)) in parameters.enumerated() {
-            if !first[index].isEmpty { state["\(name).\(firstName)"] = first[index] }
-            if !second[index].isEmpty { state["\(name).\(secondName)"] = second[index] }
+        for ((name, _), slot) in zip(parameters, slots) where slot.steps > 0 {
+            state["\(name).step"] = [Float(slot.steps)]
+            for (key, values) in zip(stateKeys, [slot.first, slot.second]) where !values.isEmpty {
+                state["\(name).\(key)"] = values
+            }
         }
         return state
     }
 
-    /// Restores a state produced by ``state``.
-    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when an array has the wrong length.
+    /// Restores a state produced by ``state`` (a parameter without `<name>.step` but with
+    /// buffers takes the global `step`, as older checkpoints have it).
+    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when an array has the wrong length; nothing
+    ///   is changed then.
     public func load(state: [String: [Float]]) throws {
-        stepCount = Int(state["step"]?.first ?? 0)
-        let (firstName, secondName) = if case .sgd = rule { ("momentum_buffer", "") } else { ("exp_avg", "exp_avg_sq") }
-        for (index, (name, p)) in parameters.enumerated() {
-            for (key, slot) in [("\(name).\(firstName)", 0), ("\(name).\(secondName)", 1)] {
-                guard let values = state[key] else { continue }
-                guard values.count == p.value.count else {
-                    throw NetworkError.shapeMismatch("optimiser state \(key) has \(values.count) values, the parameter \(p.value.count)")
+        for ((name, p), _) in zip(parameters, slots) {
+            for key in stateKeys {
+                if let values = state["\(name).\(key)"], values.count != p.value.count {
+                    throw NetworkError.shapeMismatch("optimiser state \(name).\(key) has \(values.count) values, the parameter \(p.value.count)")
                 }
-                if slot == 0 { first[index] = values } else { second[index] = values }
             }
         }
-    }
-}
-
-/// Learning-rate schedules as factors of the base rate per epoch, with PyTorch's formulas.
-public indirect enum Schedule: Sendable, Equatable {
-    /// Always 1.
-    case constant
-    /// `γ^⌊epoch/size⌋` (StepLR).
-    case step(size: Int, gamma: Float)
-    /// Cosine annealing from 1 to `minimum` (a fraction of the base rate) over `epochs`.
-    case cosine(epochs: Int, minimum: Float)
-    /// Cosine annealing with warm restarts every `t0`, `t0·mult`, … epochs (SGDR).
-    case warmRestarts(t0: Int, mult: Int, minimum: Float)
-    /// Linear warm-up over `epochs` (factor `(e+1)/epochs`), then `then` shifted by `epochs`.
-    case warmup(epochs: Int, then: Schedule)
-
-    /// The factor for a (zero-based) epoch.
-    public func factor(epoch: Int) -> Float {
-        switch self {
-        case .constant: return 1
-        case .step(let size, let gamma): return powf(gamma, Float(epoch / max(1, size)))
-        case .cosine(let epochs, let minimum):
-            return minimum + (1 - minimum) * (1 + cosf(Float.pi * Float(min(epoch, epochs)) / Float(max(1, epochs)))) / 2
-        case .warmRestarts(let t0, let mult, let minimum):
-            var length = max(1, t0), position = epoch
-            while position >= length { position -= length; length *= max(1, mult) }
-            return minimum + (1 - minimum) * (1 + cosf(Float.pi * Float(position) / Float(length))) / 2
-        case .warmup(let epochs, let then):
-            return epoch < epochs ? Float(epoch + 1) / Float(epochs) : then.factor(epoch: epoch - epochs)
+        stepCount = Int(state["step"]?.first ?? 0)
+        for ((name, _), slot) in zip(parameters, slots) {
+            let buffers = stateKeys.map { state["\(name).\($0)"] ?? [] }
+            slot.first = buffers[0]
+            slot.second = buffers.count > 1 ? buffers[1] : []
+            slot.steps = state["\(name).step"].map { Int($0[0]) } ?? (buffers[0].isEmpty ? 0 : stepCount)
         }
+    }
+
+    /// Names of the two state buffers under the current rule (PyTorch's keys).
+    private var stateKeys: [String] {
+        if case .sgd = rule { return ["momentum_buffer"] }
+        return ["exp_avg", "exp_avg_sq"]
     }
 }
