@@ -41,6 +41,9 @@ let package = Package(
         .executableTarget(
             name: "timeseries1d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training"],
             path: "Examples/TimeSeries1D", swiftSettings: optimised),
+        .executableTarget(
+            name: "volume3d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution"],
+            path: "Examples/Volume3D", swiftSettings: optimised),
         .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
