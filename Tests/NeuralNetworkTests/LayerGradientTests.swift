@@ -105,4 +105,54 @@ import WeightedConvolution
         dropout.setTraining(false)
         #expect(try dropout(x).value == x.value)
     }
+
+    @Test func frozenDensityGetsNoGradientAndDilatedStridedOneDimensionalConvolution() throws {
+        let conv = Convolution(inChannels: 2, outChannels: 3, kernelSize: [5],
+                               options: .init(stride: [2], padding: .symmetric([3]), dilation: [2]),
+                               density: .symmetric([0.3, 0.8]), trainableDensity: false, seed: 12)
+        try checkGradients(input: randomTensor([2, 2, 11], seed: 12), parameters: [conv.weight, conv.bias!]) { try conv($0) }
+        #expect(conv.density!.grad == nil && !conv.density!.requiresGrad)
+    }
+
+    @Test func adaptiveAveragePooling() throws {
+        // PyTorch's bins for 5 → 3: [0, 2), [1, 4), [3, 5).
+        let y = try AdaptiveAveragePooling(outputSize: [3])(Variable(Tensor(shape: [1, 1, 5], scalars: [1, 2, 3, 4, 5])))
+        #expect(y.value.scalars == [1.5, 3, 4.5])
+        try checkGradients(input: randomTensor([2, 2, 5, 7], seed: 13)) { try AdaptiveAveragePooling(outputSize: [3, 4])($0) }
+        try checkGradients(input: randomTensor([1, 2, 3, 4, 2], seed: 14)) { try GlobalAveragePooling()($0) }
+        #expect(throws: NetworkError.self) { try AdaptiveAveragePooling(outputSize: [2, 2])(Variable(Tensor(shape: [1, 1, 4]))) }
+    }
+
+    @Test func fusedSimpleGateEqualsTheComposedOneAndGatesDifferentiate() throws {
+        let x = randomTensor([2, 6, 3, 2], seed: 15)
+        let composed = try multiply(try channels(Variable(x), 0..<3), try channels(Variable(x), 3..<6))
+        #expect(try simpleGate(Variable(x)).value == composed.value)
+        try checkGradients(input: x) { try simpleGate($0) }
+        try checkGradients(input: x) { try multiply($0, try reshape(try reshape($0, to: [72]), to: x.shape)) }
+        #expect(throws: NetworkError.self) { try simpleGate(Variable(Tensor(shape: [1, 3, 2]))) }
+    }
+
+    @Test func learntChannelScales() throws {
+        let scale = Parameter(name: "beta", value: randomTensor([1, 3, 1, 1], seed: 16), group: .noDecay)
+        try checkGradients(input: randomTensor([2, 3, 2, 3], seed: 17), parameters: [scale]) { try scaleChannels($0, by: scale) }
+    }
+
+    @Test func layerNormOnVolumesAndBatchNormOnVectors() throws {
+        let norm = ChannelLayerNorm(channels: 3)
+        norm.weight.assign([0.5, 1.5, -1])
+        try checkGradients(input: randomTensor([2, 3, 2, 3, 2], seed: 18), parameters: norm.parameters) { try norm($0) }
+        let batchNorm = BatchNorm(channels: 4)
+        batchNorm.bias.assign([0.1, 0.2, 0.3, 0.4])
+        try checkGradients(input: randomTensor([5, 4], seed: 19), parameters: batchNorm.parameters) { try batchNorm($0) }
+    }
+
+    @Test func dropoutGradientFollowsTheMask() throws {
+        let dropout = Dropout(probability: 0.25, seed: 9)
+        let x = Variable(Tensor(shape: [2, 50], repeating: 1), requiresGrad: true)
+        let y = try dropout(x)
+        let r = randomTensor([2, 50], seed: 20).scalars
+        sum(y, weightedBy: r).backward()
+        // y = mask ⊙ x with x = 1, so ∂(Σ r⊙y)/∂x = r ⊙ mask = r ⊙ y.
+        #expect(x.grad! == zip(r, y.value.scalars).map { $0 * $1 })
+    }
 }

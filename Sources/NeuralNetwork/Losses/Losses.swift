@@ -48,13 +48,13 @@ public enum Loss {
     /// Mean squared error `mean((ŷ − y)²)`.
     /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the shapes differ.
     public static func meanSquaredError(_ prediction: Variable, target: Tensor) throws -> Variable {
-        try elementwise(prediction, target, name: "MSE", value: { $0 * $0 }, derivative: { 2 * $0 })
+        try elementwise(prediction, target, name: "MSE", squared: true)
     }
 
-    /// Mean absolute error `mean(|ŷ − y|)`.
+    /// Mean absolute error `mean(|ŷ − y|)` (subgradient 0 where `ŷ = y`, as PyTorch).
     /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the shapes differ.
     public static func meanAbsoluteError(_ prediction: Variable, target: Tensor) throws -> Variable {
-        try elementwise(prediction, target, name: "L1", value: abs, derivative: { $0 > 0 ? 1 : ($0 < 0 ? -1 : 0) })
+        try elementwise(prediction, target, name: "L1", squared: false)
     }
 
     /// NAFNet's PSNR loss: the mean over images of `10·log10(MSE_image + 10⁻⁸)`, i.e. minus the
@@ -78,17 +78,31 @@ public enum Loss {
         }
     }
 
-    private static func elementwise(
-        _ prediction: Variable, _ target: Tensor, name: String, value: (Float) -> Float, derivative: @escaping (Float) -> Float
-    ) throws -> Variable {
+    /// `mean(d²)` or `mean(|d|)` of `d = ŷ − y`, with the backward pass `2d/n` or `sign(d)/n`.
+    private static func elementwise(_ prediction: Variable, _ target: Tensor, name: String, squared: Bool) throws -> Variable {
         guard prediction.shape == target.shape else {
             throw NetworkError.shapeMismatch("\(name) of \(prediction.shape) against \(target.shape)")
         }
-        let difference = zip(prediction.value.scalars, target.scalars).map { $0 - $1 }
-        let n = Float(difference.count)
-        let loss = difference.reduce(Double(0)) { $0 + Double(value($1)) } / Double(n)
-        return result(Tensor(shape: [1], scalars: [Float(loss)]), [prediction]) { g in
-            prediction.accumulate(difference.map { derivative($0) * g[0] / n })
+        let difference = prediction.value.scalars.withUnsafeBufferPointer { p in
+            target.scalars.withUnsafeBufferPointer { t in [Float].filled(p.count) { d in for i in 0..<d.count { d[i] = p[i] - t[i] } } }
+        }
+        let n = Float(max(1, difference.count))
+        let total = difference.withUnsafeBufferPointer { d -> Float in
+            guard let base = d.baseAddress else { return 0 }
+            if squared { return Kernels.centredDot(base, 0, base, 0, d.count) }
+            return d.reduce(Float(0)) { $0 + abs($1) }
+        }
+        return result(Tensor(shape: [1], scalars: [total / n]), [prediction]) { g in
+            let scale = g[0] / n
+            difference.withUnsafeBufferPointer { d in
+                prediction.accumulateGradient { dp in
+                    if squared {
+                        for i in 0..<dp.count { dp[i] = 2 * scale * d[i] }
+                    } else {
+                        for i in 0..<dp.count { dp[i] = d[i] > 0 ? scale : (d[i] < 0 ? -scale : 0) }
+                    }
+                }
+            }
         }
     }
 }
