@@ -155,4 +155,11 @@ import WeightedConvolution
         // y = mask ⊙ x with x = 1, so ∂(Σ r⊙y)/∂x = r ⊙ mask = r ⊙ y.
         #expect(x.grad! == zip(r, y.value.scalars).map { $0 * $1 })
     }
+
+    @Test func simplifiedChannelAttention() throws {
+        let attention = SimplifiedChannelAttention(channels: 3, seed: 21)
+        attention.projection.bias!.assign([0.5, -0.5, 1])
+        #expect(attention.namedParameters().map(\.name) == ["1.weight", "1.bias"])
+        try checkGradients(input: randomTensor([2, 3, 4, 3], seed: 22), parameters: attention.parameters) { try attention($0) }
+    }
 }

@@ -3,8 +3,8 @@
 /// Eight independent `Float` lanes make the loops vectorise (a plain `+=` loop cannot be
 /// reassociated by the compiler) and cut the rounding error of long sums by about eight.
 enum Kernels {
-    /// `Σ (a[i] − ca)·(b[i] − cb)` over `n` values: plain sums (`b` all ones is not needed: pass
-    /// ``sum(_:_:)``), sums of squared deviations, and the centred dot products of backward passes.
+    /// `Σ (a[i] − ca)·(b[i] − cb)` over `n` values: dot products (`ca = cb = 0`), sums of squared
+    /// deviations (`a = b`, `ca = cb = μ`) and the centred products of normalisation backward passes.
     @inline(__always)
     static func centredDot(_ a: UnsafePointer<Float>, _ ca: Float, _ b: UnsafePointer<Float>, _ cb: Float, _ n: Int) -> Float {
         var lanes = SIMD8<Float>(), i = 0
