@@ -10,13 +10,19 @@ public final class DnCNN: Module {
     public var isTraining = true
 
     /// DnCNN with `depth` layers (17 by default) of `width` channels (64) and square kernels.
-    public init(channels: Int, depth: Int = 17, width: Int = 64, kernelSize: Int = 3, factory: ConvolutionFactory) {
+    /// - Parameter zeroLastLayer: start the noise predictor at 0 (the network starts as the
+    ///   identity, at the noisy input's PSNR). With torchvision's Kaiming fan-out initialisation
+    ///   (the default, as in the reference) the one-channel last layer starts with a large output.
+    public init(channels: Int, depth: Int = 17, width: Int = 64, kernelSize: Int = 3, zeroLastLayer: Bool = false,
+                factory: ConvolutionFactory) {
         precondition(depth >= 2, "DnCNN needs at least 2 layers")
         var modules: [any Module] = [factory.make(channels, width, size: kernelSize), Function.relu]
         for _ in 0..<(depth - 2) {
             modules += [factory.make(width, width, size: kernelSize, bias: false), BatchNorm(channels: width), Function.relu]
         }
-        modules.append(factory.make(width, channels, size: kernelSize, bias: false))
+        let last = factory.make(width, channels, size: kernelSize, bias: false)
+        if zeroLastLayer { last.weight.assign([Float](repeating: 0, count: last.weight.value.count)) }
+        modules.append(last)
         layers = Sequential(modules)
     }
 

@@ -50,6 +50,8 @@ public struct Experiment: Codable, Sendable, Equatable {
     public var loss = "mse"
     /// DnCNN depth and width.
     public var depth = 17, width = 64
+    /// DnCNN: start the last layer at zero (identity network) instead of Kaiming fan-out.
+    public var zeroLastLayer = false
     /// NAFNet base width and blocks per level.
     public var nafWidth = 16, nafBlocks = 1
 
@@ -81,7 +83,8 @@ public struct Experiment: Codable, Sendable, Equatable {
         case ("classification", "resnet18"):
             return ResNet.resnet18(inputChannels: channels, classes: classes, kernelSize: kernelSize, factory: factory)
         case ("denoising", "dncnn"):
-            return DnCNN(channels: channels, depth: depth, width: width, kernelSize: kernelSize, factory: factory)
+            return DnCNN(channels: channels, depth: depth, width: width, kernelSize: kernelSize, zeroLastLayer: zeroLastLayer,
+                         factory: factory)
         case ("denoising", "nafnet"):
             return NAFNet(channels: channels, width: nafWidth, encoderBlocks: [nafBlocks, nafBlocks], middleBlocks: nafBlocks,
                           decoderBlocks: [nafBlocks, nafBlocks], kernelSize: kernelSize, factory: factory)

@@ -14,7 +14,8 @@ struct CompareCommand: ParsableCommand {
               classification: a small VGG with 7×7 kernels on Fashion-MNIST (12 000 training / 2 000 test images),
                               density [0.25, 0.15, 0.55];
               denoising:      an 8-layer DnCNN with 5×5 kernels on 32×32 grey patches of the MATE nature photographs,
-                              σ = 25, density [0.5, 0.8].
+                              σ = 25, density [0.5, 0.8], last layer starting at zero (--last-layer-init kaiming
+                              reproduces the reference initialisation, which can end below the noisy input).
             The paper's settings, for users who have the data:
               wconv compare --task classification --model vgg16 --dataset cifar100 --data-dir cifar-100-binary \\
                             --kernel-size 7 --epochs 100 --train-subset 0 --test-subset 0 --augment

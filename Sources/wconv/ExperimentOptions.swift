@@ -25,6 +25,8 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "mse, l1 or psnr (denoising).") var loss = "mse"
     @Option(help: "DnCNN depth.") var depth: Int?
     @Option(help: "DnCNN width.") var width: Int?
+    @Option(help: "DnCNN last layer: zero (starts as the identity) or kaiming (the reference's fan-out init, which can end below the noisy input).")
+    var lastLayerInit = "zero"
     @Option(help: "NAFNet base width.") var nafWidth = 16
     @Option(help: "NAFNet blocks per level.") var nafBlocks = 1
     @Option(help: "Epochs.") var epochs: Int?
@@ -66,6 +68,10 @@ struct ExperimentOptions: ParsableArguments {
         e.loss = loss
         e.depth = depth ?? (denoising ? 8 : 17)
         e.width = width ?? (denoising ? 32 : 64)
+        guard ["zero", "kaiming"].contains(lastLayerInit) else {
+            throw CommandFailure("--last-layer-init must be zero or kaiming, got \(lastLayerInit)")
+        }
+        e.zeroLastLayer = lastLayerInit == "zero"
         e.nafWidth = nafWidth
         e.nafBlocks = nafBlocks
         try e.validate()

@@ -48,6 +48,9 @@ import NeuralNetwork
         let full = DnCNN(channels: 1, factory: ConvolutionFactory(kind: .standard, seed: 3))
         // 1→64 with bias (576 + 64), 15 × 64→64 without bias (36 864 each) + BN (128 each), 64→1 (576).
         #expect(full.parameterCount == 640 + 15 * (36_864 + 128) + 576)
+        let identity = DnCNN(channels: 1, depth: 4, width: 8, zeroLastLayer: true, factory: ConvolutionFactory(kind: .standard, seed: 3))
+        let x = input([1, 1, 9, 9])
+        #expect(try identity(x).value == x.value, "a zero last layer predicts no noise: the network starts as the identity")
         let naf = NAFNet(channels: 3, width: 8, factory: ConvolutionFactory(kind: .standard, seed: 4))
         #expect(try naf(input([1, 3, 8, 8])).shape == [1, 3, 8, 8])
         #expect(throws: NetworkError.self) { try naf(input([1, 3, 6, 6])) }
