@@ -47,10 +47,10 @@ public struct ConvolutionOperator: Sendable {
     ) {
         checkSizes(input: input.count, kernel: kernel.count, output: output.count, bias: bias?.count)
         if let explicitPadding {
-            let padded = UnsafeMutableBufferPointer<Float>.allocate(capacity: explicitPadding.outputShape.reduce(1, *))
-            defer { padded.deallocate() }
-            explicitPadding.forward(input, into: padded)
-            engine.forward(input: UnsafeBufferPointer(padded), kernel: kernel, output: output)
+            WorkspaceCache.shared.withBuffer(count: explicitPadding.outputShape.reduce(1, *)) { padded in
+                explicitPadding.forward(input, into: padded)
+                engine.forward(input: UnsafeBufferPointer(padded), kernel: kernel, output: output)
+            }
         } else {
             engine.forward(input: input, kernel: kernel, output: output)
         }
@@ -69,17 +69,18 @@ public struct ConvolutionOperator: Sendable {
         guard gradInput != nil || gradKernel != nil else { return }
         if let explicitPadding {
             let count = explicitPadding.outputShape.reduce(1, *)
-            let padded = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
-            defer { padded.deallocate() }
-            explicitPadding.forward(input, into: padded)
-            let gradPadded = gradInput.map { _ in UnsafeMutableBufferPointer<Float>.allocate(capacity: count) }
-            defer { gradPadded?.deallocate() }
-            engine.backward(
-                input: UnsafeBufferPointer(padded), kernel: kernel, gradOutput: gradOutput,
-                gradInput: gradPadded, gradKernel: gradKernel)
-            if let gradInput, let gradPadded {
-                gradInput.update(repeating: 0)
-                explicitPadding.backward(UnsafeBufferPointer(gradPadded), into: gradInput)
+            // Scratch from the shared pool: the padded input, and its gradient when one is wanted.
+            WorkspaceCache.shared.withBuffer(count: gradInput == nil ? count : 2 * count) { scratch in
+                let padded = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
+                let gradPadded = gradInput.map { _ in UnsafeMutableBufferPointer(rebasing: scratch[count..<(2 * count)]) }
+                explicitPadding.forward(input, into: padded)
+                engine.backward(
+                    input: UnsafeBufferPointer(padded), kernel: kernel, gradOutput: gradOutput,
+                    gradInput: gradPadded, gradKernel: gradKernel)
+                if let gradInput, let gradPadded {
+                    gradInput.update(repeating: 0)
+                    explicitPadding.backward(UnsafeBufferPointer(gradPadded), into: gradInput)
+                }
             }
         } else {
             engine.backward(
