@@ -10,6 +10,7 @@ import Models
 import NeuralNetwork
 import Training
 
+HeapReuse.enable()
 let arguments = CommandLine.arguments.dropFirst()
 let problem = arguments.first ?? "GunPoint"
 let epochs = arguments.dropFirst().first.flatMap(Int.init) ?? 40

@@ -10,6 +10,7 @@ import NeuralNetwork
 import Training
 import WeightedConvolution
 
+HeapReuse.enable()
 let arguments = Array(CommandLine.arguments.dropFirst())
 let epochs = arguments.first.flatMap(Int.init) ?? 30
 let seeds = (arguments.dropFirst().first ?? "1,2").split(separator: ",").compactMap { UInt64($0) }

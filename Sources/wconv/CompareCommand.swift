@@ -24,11 +24,13 @@ struct CompareCommand: ParsableCommand {
             """)
 
     @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var compute: ThreadOptions
     @Option(help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = "1,2"
     @Option(help: "Folder for the runs and summaries.") var output = "runs/compare"
     @Flag(help: "Reuse finished runs and continue interrupted ones from their checkpoints.") var resume = false
 
     func run() throws {
+        try compute.apply()
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw CommandFailure("--seeds needs at least one integer, got \(seeds)") }
         let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]

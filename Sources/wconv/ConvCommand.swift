@@ -17,6 +17,7 @@ struct ConvCommand: ParsableCommand {
                          --grad-output gy.npy --grad-input gx.npy --grad-weight gw.npy --grad-den gd.npy
             """)
 
+    @OptionGroup var compute: ThreadOptions
     @Option(help: "Input [batch, channels, spatial…] (.npy, float32 or float64).") var input: String
     @Option(help: "Weight [out, in/groups, k…] (.npy).") var weight: String
     @Option(help: "Bias [out] (.npy).") var bias: String?
@@ -65,6 +66,7 @@ struct ConvCommand: ParsableCommand {
     }
 
     func run() throws {
+        try compute.apply()
         let x = try Npy.read(input)
         let w = try Npy.read(weight)
         let b = try bias.map { path throws(DataError) in try Npy.read(path) }

@@ -11,12 +11,14 @@ struct DenoiseCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var trained: TrainedModelOptions
+    @OptionGroup var compute: ThreadOptions
     @Option(help: "Image to denoise (PNG or JPEG).") var input: String
     @Option(help: "Where to write the denoised PNG.") var outputImage: String
     @Flag(help: "Add Gaussian noise of --sigma first (to try the model on a clean image); also prints PSNR.") var addNoise = false
     @Option(help: "Seed of the added noise.") var seed: UInt64 = 1
 
     func run() throws {
+        try compute.apply()
         let (e, _) = try experiment.resolve(task: "denoising")
         var image = try Image.read(input).colour(grey: e.grey)
         let clean = image

@@ -14,11 +14,13 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var trained: TrainedModelOptions
+    @OptionGroup var compute: ThreadOptions
     @Option(help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
     @Option(help: "Folder for denoised images (denoising).") var output = "runs/eval"
     @Option(help: "How many validation images to denoise whole and save (denoising).") var images = 2
 
     func run() throws {
+        try compute.apply()
         let (e, _) = try experiment.resolve()
         let (task, channels, size, classes) = try e.makeTask(seed: seed)
         let model = try trained.load(e, seed: seed, channels: channels, size: size, classes: classes)

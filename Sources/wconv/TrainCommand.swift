@@ -3,6 +3,7 @@ import Foundation
 import Datasets
 import Models
 import Training
+import WeightedConvolution
 
 /// `wconv train`: one training run (standard or weighted), with progress, CSV, JSON,
 /// checkpoints and `--resume`.
@@ -11,6 +12,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train", abstract: "Train one model (standard or weighted convolution).")
 
     @OptionGroup var experiment: ExperimentOptions
+    @OptionGroup var compute: ThreadOptions
     @Option(help: "standard or weighted.") var conv = "weighted"
     @Option(help: "Seed of weights, data order, augmentation and noise.") var seed: UInt64 = 1
     @Option(help: "Folder for history.csv, checkpoint.safetensors, model.safetensors, result.json.")
@@ -18,6 +20,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoint in --output.") var resume = false
 
     func run() throws {
+        try compute.apply()
         let (e, s) = try experiment.resolve()
         var settings = s
         settings.seed = seed
@@ -35,12 +38,14 @@ struct TrainCommand: ParsableCommand {
         print("results in \(output)/")
     }
 
-    /// `config.json`: the experiment, the settings and the convolution kind of this run.
+    /// `config.json`: the experiment, the settings, the convolution kind and the thread count of this run.
     private func writeConfiguration(_ e: Experiment, _ settings: TrainingSettings, kind: ConvolutionKind) throws {
-        struct Configuration: Encodable { let experiment: Experiment, settings: TrainingSettings, convolution: String }
+        struct Configuration: Encodable {
+            let experiment: Experiment, settings: TrainingSettings, convolution: String, threads: Int
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(Configuration(experiment: e, settings: settings, convolution: kind.name))
+        let data = try encoder.encode(Configuration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count))
         try Files.atomicWrite([UInt8](data), to: output + "/config.json")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import NeuralNetwork
 
 /// The `wconv` command line: weighted convolution on `.npy` files, training, evaluation,
 /// comparison of weighted and standard convolution, and benchmarks.
@@ -8,4 +9,10 @@ struct WConv: ParsableCommand {
         commandName: "wconv",
         abstract: "Weighted convolution: apply, train, compare, benchmark.",
         subcommands: [CompareCommand.self, TrainCommand.self, EvalCommand.self, DenoiseCommand.self, ConvCommand.self, BenchCommand.self])
+
+    /// Parses the arguments and runs the command, with freed tensor memory kept for reuse.
+    static func main() {
+        HeapReuse.enable()
+        main(nil)
+    }
 }

@@ -18,14 +18,16 @@ enum BLASThreads {
 
     private static let state = Mutex(State())
 
-    /// The number of processors online (at least 1).
-    static let processorCount: Int = {
-        #if canImport(Glibc)
-        return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
-    }()
+    /// Sets OpenBLAS's thread count now, or when the last open single-threaded region closes.
+    static func setThreads(_ count: Int) {
+        state.withLock { state in
+            if state.openRegions == 0 {
+                openblas_set_num_threads(Int32(count))
+            } else {
+                state.savedThreads = Int32(count)
+            }
+        }
+    }
 
     /// Runs `body` with OpenBLAS limited to one thread (calls from several threads at once are fine).
     static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
@@ -43,6 +45,26 @@ enum BLASThreads {
             }
         }
         return try body()
+    }
+}
+
+/// Which OpenBLAS kernels this process runs, for benchmark reports.
+///
+/// Debian's OpenBLAS is built for every x86 processor and picks its kernels when it is loaded,
+/// unless `OPENBLAS_CORETYPE` names a set. Forcing an older set on a newer processor can halve
+/// the speed of the direct path: on the machine of the measurements in `Docs/Convolution.md`
+/// (AVX-512), SGEMM 2048³ on two cores ran at 244 GFLOP/s with `OPENBLAS_CORETYPE=Haswell`
+/// (AVX2) and at 446 GFLOP/s with the set OpenBLAS detects (Cooperlake).
+public enum BLASKernels {
+    /// The name of the kernel set in use (`"Haswell"`, `"SkylakeX"`, `"Cooperlake"`, …).
+    public static var name: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// The value of `OPENBLAS_CORETYPE` when set (the user chose the kernel set).
+    public static var forcedName: String? { getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } }
+
+    /// One line for benchmark reports, e.g. `OpenBLAS kernels: Haswell (forced by OPENBLAS_CORETYPE)`.
+    public static var description: String {
+        "OpenBLAS kernels: \(name)" + (forcedName == nil ? " (detected)" : " (forced by OPENBLAS_CORETYPE)")
     }
 }
 

@@ -18,7 +18,7 @@ import CBLAS
 ///
 /// Work items are spread over worker threads, each running single-threaded products on scratch
 /// buffers reused across calls (see ``Threading``). Results are deterministic: the split depends
-/// only on the geometry and the processor count.
+/// only on the geometry and ``ComputeThreads/count``.
 ///
 /// - Complexity: `2·B·Cout·(Cin/g)·∏k·∏y` flops per forward, twice that for the backward pass;
 ///   scratch memory `O(R·nT)` per worker.
@@ -86,7 +86,7 @@ public struct DirectConvolution: ConvolutionEngine {
         self.imagesPerChunk = chunk
         let items = (geometry.batch + chunk - 1) / chunk * geometry.groups
         self.usesWorkers = switch threading {
-        case .automatic: items >= 2 && BLASThreads.processorCount >= 2
+        case .automatic: items >= 2 && ComputeThreads.count >= 2
         case .imageWorkers: true
         case .blasThreads: false
         }
@@ -112,7 +112,7 @@ public struct DirectConvolution: ConvolutionEngine {
     /// leaving at least two work items per processor.
     private static func defaultChunk(_ g: ConvolutionGeometry, positions: Int) -> Int {
         let wide = Swift.max(1, 1024 / Swift.max(positions, 1))
-        let itemsWanted = 2 * BLASThreads.processorCount
+        let itemsWanted = 2 * ComputeThreads.count
         let limit = Swift.max(1, g.batch * g.groups / itemsWanted)
         return Swift.min(wide, limit, Swift.max(g.batch, 1))
     }
@@ -281,7 +281,7 @@ public struct DirectConvolution: ConvolutionEngine {
             }
             return
         }
-        let workers = Swift.min(BLASThreads.processorCount, itemCount)
+        let workers = Swift.min(ComputeThreads.count, itemCount)
         let extra = destination == nil ? 0 : (workers - 1) * accumulator
         WorkspaceCache.shared.withBuffer(count: extra) { partials in
             partials.update(repeating: 0)

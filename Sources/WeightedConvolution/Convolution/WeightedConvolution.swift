@@ -25,16 +25,15 @@ public struct WeightedConvolution: Sendable {
     /// The effective kernel `W ⊙ Φ` (`Φ` broadcast over the output and input channel axes).
     /// - Throws: ``ConvolutionError`` when the density does not fit the kernel.
     public func kernel(weight: UnsafeBufferPointer<Float>, weightShape: [Int]) throws(ConvolutionError) -> [Float] {
-        let phi = try density.values(kernelSize: Self.kernelSize(weightShape))
-        guard weight.count == weightShape.reduce(1, *) else {
-            throw .shapeMismatch("weight has \(weight.count) values, shape \(weightShape) needs \(weightShape.reduce(1, *))")
+        let phi = try validatedPhi(weight: weight, weightShape: weightShape)
+        return [Float](unsafeUninitializedCapacity: weight.count) { kernel, count in
+            if density.isUniform {
+                _ = kernel.initialize(from: weight)
+            } else {
+                DensityFold.fold(weight: weight, phi: phi, into: kernel)
+            }
+            count = weight.count
         }
-        if density.isUniform { return Array(weight) }
-        var kernel = [Float](repeating: 0, count: weight.count)
-        for start in stride(from: 0, to: weight.count, by: phi.count) {
-            for q in phi.indices { kernel[start + q] = weight[start + q] * phi[q] }
-        }
-        return kernel
     }
 
     /// The forward pass on rank-erased buffers.
@@ -50,11 +49,12 @@ public struct WeightedConvolution: Sendable {
         bias: UnsafeBufferPointer<Float>?
     ) throws(ConvolutionError) -> (output: [Float], shape: [Int]) {
         let op = try prepare(input: input, inputShape: inputShape, weightShape: weightShape, biasCount: bias?.count)
-        let kernel = try self.kernel(weight: weight, weightShape: weightShape)
         let shape = op.geometry.outputShape
-        let output = [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { buffer, count in
-            kernel.withUnsafeBufferPointer { op.forward(input: input, kernel: $0, bias: bias, output: buffer) }
-            count = buffer.count
+        let output = try withKernel(weight: weight, weightShape: weightShape) { kernel in
+            [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { buffer, count in
+                op.forward(input: input, kernel: kernel, bias: bias, output: buffer)
+                count = buffer.count
+            }
         }
         return (output, shape)
     }
@@ -73,12 +73,11 @@ public struct WeightedConvolution: Sendable {
         }
         let kernelSize = Self.kernelSize(weightShape)
         let phi = try density.values(kernelSize: kernelSize)
-        let kernel = try self.kernel(weight: weight, weightShape: weightShape)
         var gradInput: [Float]? = computeInputGradient ? [Float](repeating: 0, count: input.count) : nil
-        var gradKernel = [Float](repeating: 0, count: weight.count)
+        var gradWeight = [Float](repeating: 0, count: weight.count)
         var gradBias = [Float](repeating: 0, count: op.geometry.outChannels)
-        kernel.withUnsafeBufferPointer { kernel in
-            gradKernel.withUnsafeMutableBufferPointer { gk in
+        try withKernel(weight: weight, weightShape: weightShape) { kernel in
+            gradWeight.withUnsafeMutableBufferPointer { gk in
                 gradBias.withUnsafeMutableBufferPointer { gb in
                     if gradInput != nil {
                         gradInput!.withUnsafeMutableBufferPointer { gi in
@@ -93,18 +92,33 @@ public struct WeightedConvolution: Sendable {
             }
         }
         guard !density.isUniform else {
-            return WeightedConvolutionGradients(input: gradInput, weight: gradKernel, bias: gradBias, density: [])
+            return WeightedConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: [])
         }
-        var gradPhi = [Double](repeating: 0, count: phi.count)
-        var gradWeight = gradKernel
-        for start in stride(from: 0, to: weight.count, by: phi.count) {
-            for q in phi.indices {
-                gradPhi[q] += Double(gradKernel[start + q] * weight[start + q])
-                gradWeight[start + q] = gradKernel[start + q] * phi[q]
-            }
-        }
+        // ∂K → ∂W in place, and ∂Φ.
+        let gradPhi = gradWeight.withUnsafeMutableBufferPointer { DensityFold.unfold(gradient: $0, weight: weight, phi: phi) }
         let gradDensity = try density.parameterGradient(kernelSize: kernelSize, gradPhi: gradPhi.map { Float($0) })
         return WeightedConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: gradDensity)
+    }
+
+    /// Calls `body` with the effective kernel: the weights themselves for the uniform density,
+    /// else `W ⊙ Φ` in a temporary buffer.
+    private func withKernel<R>(
+        weight: UnsafeBufferPointer<Float>, weightShape: [Int], _ body: (UnsafeBufferPointer<Float>) -> R
+    ) throws(ConvolutionError) -> R {
+        if density.isUniform {
+            _ = try validatedPhi(weight: weight, weightShape: weightShape)
+            return body(weight)
+        }
+        return try kernel(weight: weight, weightShape: weightShape).withUnsafeBufferPointer(body)
+    }
+
+    /// Φ sampled on the kernel grid, after checking that the density and the weight count fit `weightShape`.
+    private func validatedPhi(weight: UnsafeBufferPointer<Float>, weightShape: [Int]) throws(ConvolutionError) -> [Float] {
+        let phi = try density.values(kernelSize: Self.kernelSize(weightShape))
+        guard weight.count == weightShape.reduce(1, *) else {
+            throw .shapeMismatch("weight has \(weight.count) values, shape \(weightShape) needs \(weightShape.reduce(1, *))")
+        }
+        return phi
     }
 
     private func prepare(

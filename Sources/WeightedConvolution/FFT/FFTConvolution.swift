@@ -8,7 +8,7 @@
 /// - input gradient: `GX = G · W̃`, where `G` is the output gradient scattered at `t·s`, then
 ///   cropped back to the unpadded input;
 /// - kernel gradient: `GW̃ = X · conj(G)`, read at the dilated taps `q·d`.
-/// Spectra of one group are summed over channels; transforms run on two threads.
+/// Spectra of one group are summed over channels; transforms run on ``ComputeThreads/count`` threads.
 struct FFTConvolution: ConvolutionEngine {
     let geometry: ConvolutionGeometry
     private let plans: FFTPlans
@@ -81,7 +81,7 @@ struct FFTConvolution: ConvolutionEngine {
         let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
         WorkspaceCache.shared.withBuffer(count: count * width) { spectra in
             let base = spectra.baseAddress!
-            parallelChunks(count) { range in
+            ComputeThreads.split(count) { range in
                 WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
                     for n in range {
                         real.update(repeating: 0)
@@ -101,7 +101,7 @@ struct FFTConvolution: ConvolutionEngine {
                                _ fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
         let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
         let scale = 1 / Float(plans.realCount)
-        parallelChunks(count) { range in
+        ComputeThreads.split(count) { range in
             WorkspaceCache.shared.withBuffer(count: width) { sum in
                 WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
                     for n in range {
@@ -125,11 +125,4 @@ struct FFTConvolution: ConvolutionEngine {
             sum[2 * f + 1] += ar * bi + ai * br
         }
     }
-}
-
-/// Splits `0..<count` into two contiguous halves run concurrently (one when `count < 2`).
-private func parallelChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-    let workers = Swift.min(2, count)
-    guard workers > 1 else { if count > 0 { body(0..<count) }; return }
-    concurrentPerform(workers) { w in body((w * count / workers)..<((w + 1) * count / workers)) }
 }

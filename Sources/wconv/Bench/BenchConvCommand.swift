@@ -11,6 +11,7 @@ struct BenchConvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conv", abstract: "Convolution speed per method on typical shapes (GFLOP/s).")
 
+    @OptionGroup var compute: ThreadOptions
     @Option(help: "Timed runs per figure (the best is reported).")
     var repeats = 5
 
@@ -27,8 +28,9 @@ struct BenchConvCommand: ParsableCommand {
     var skipLargeKernels = false
 
     func run() throws {
+        try compute.apply()
         let sgemm = Self.sgemmGFlops(size: 2048, repeats: 8)
-        print("OpenBLAS SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
+        print("\(BLASKernels.description), threads: \(ComputeThreads.count); SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
         methods += [BenchMethod.layer(weighted: false), BenchMethod.layer(weighted: true)]

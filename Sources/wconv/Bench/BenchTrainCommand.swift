@@ -2,6 +2,7 @@ import ArgumentParser
 import Models
 import NeuralNetwork
 import Training
+import WeightedConvolution
 
 /// `wconv bench train`: images per second of one training step (forward, loss, backward,
 /// AdamW step) of the paper's models, standard vs weighted, with peak memory.
@@ -9,7 +10,8 @@ struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Training-step throughput of VGG-16, ResNet-18, DnCNN and NAFNet.")
 
-    @Option(help: "Timed steps per model (the best is reported).") var steps = 3
+    @OptionGroup var compute: ThreadOptions
+    @Option(help: "Timed steps of each kind (standard, weighted) per model.") var steps = 10
     @Option(help: "Models to time (repeatable): vgg16, resnet18, dncnn, nafnet.") var model: [String] = ["vgg16", "resnet18", "dncnn", "nafnet"]
 
     /// One benchmark case: a model builder, its input shape and the loss.
@@ -35,16 +37,28 @@ struct BenchTrainCommand: ParsableCommand {
     ]
 
     func run() throws {
+        try compute.apply()
+        print("\(BLASKernels.description), threads: \(ComputeThreads.count)")
+        print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, standard and weighted alternating; "
+              + "median step time; weighted vs standard: median and quartiles of the paired ratios")
         var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB"]]
         for name in model {
             guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (vgg16, resnet18, dncnn, nafnet)") }
-            var standardTime = 0.0
-            for kind in [ConvolutionKind.standard, .weighted(den: [0.5], trainable: true)] {
-                let time = try Self.stepSeconds(c, kind: kind, steps: steps)
-                if case .standard = kind { standardTime = time }
-                let ratio = kind == .standard ? "" : String(format: "%+.1f %%", 100 * (time / standardTime - 1))
-                rows.append([c.name, kind.name, String(format: "%.1f", 1000 * time), String(format: "%.1f", Double(c.shape[0]) / time),
-                             ratio, String(format: "%.0f", peakMemoryMiB())])
+            let standard = try StepRunner(c, kind: .standard)
+            let weighted = try StepRunner(c, kind: .weighted(den: [0.5], trainable: true))
+            for _ in 0..<Self.warmUpSteps { _ = try standard.step(); _ = try weighted.step() }
+            var times: (standard: [Double], weighted: [Double]) = ([], [])
+            for _ in 0..<steps {
+                times.standard.append(try standard.step())
+                times.weighted.append(try weighted.step())
+            }
+            let ratios = zip(times.weighted, times.standard).map { 100 * ($0 / $1 - 1) }.sorted()
+            let spread = String(format: "%+.1f %% [%+.1f, %+.1f]", Self.quantile(ratios, 0.5), Self.quantile(ratios, 0.25),
+                                Self.quantile(ratios, 0.75))
+            for (kind, kindTimes) in [("standard", times.standard), ("weighted", times.weighted)] {
+                let median = Self.quantile(kindTimes.sorted(), 0.5)
+                rows.append([c.name, kind, String(format: "%.1f", 1000 * median), String(format: "%.1f", Double(c.shape[0]) / median),
+                             kind == "standard" ? "" : spread, String(format: "%.0f", peakMemoryMiB())])
             }
         }
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
@@ -55,26 +69,42 @@ struct BenchTrainCommand: ParsableCommand {
         }
     }
 
-    /// The best time of one training step over `steps` steps after a warm-up step.
-    static func stepSeconds(_ c: Case, kind: ConvolutionKind, steps: Int) throws -> Double {
-        let model = c.build(kind)
-        let optimizer = Optimizer(model.namedParameters(), rule: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8),
+    /// Untimed steps of each model before the timed ones (allocations, plans, caches).
+    static let warmUpSteps = 2
+
+    /// The `q`-quantile of sorted `values` (linear interpolation).
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let position = q * Double(values.count - 1)
+        let low = Int(position), high = Swift.min(low + 1, values.count - 1)
+        return values[low] + (position - Double(low)) * (values[high] - values[low])
+    }
+
+    /// One model, its optimiser and a fixed batch: a training step (forward, loss, backward,
+    /// AdamW step) on demand.
+    final class StepRunner {
+        let model: any Module, optimizer: Optimizer, input: Tensor, labels: [Int], classification: Bool
+
+        init(_ c: Case, kind: ConvolutionKind) throws {
+            model = c.build(kind)
+            optimizer = Optimizer(model.namedParameters(), rule: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8),
                                   groups: [.weights: .init(learningRate: 1e-4), .noDecay: .init(learningRate: 1e-4),
                                            .densities: .init(learningRate: 1e-2)])
-        let input = Initialization.normal(shape: c.shape, standardDeviation: 1, seed: 2)
-        let labels = (0..<c.shape[0]).map { $0 % 100 }
-        var best = Double.infinity
-        for step in 0...steps {
+            input = Initialization.normal(shape: c.shape, standardDeviation: 1, seed: 2)
+            labels = (0..<c.shape[0]).map { $0 % 100 }
+            classification = c.classification
+        }
+
+        /// Runs one step and returns its wall-clock time in seconds.
+        func step() throws -> Double {
             let start = ContinuousClock.now
             model.zeroGradients()
             let output = try model(Variable(input))
-            let loss = c.classification ? try Loss.crossEntropy(output, labels: labels)
-                                        : try Loss.meanSquaredError(output, target: input)
+            let loss = classification ? try Loss.crossEntropy(output, labels: labels) : try Loss.meanSquaredError(output, target: input)
             loss.backward()
             optimizer.step()
             let d = ContinuousClock.now - start
-            if step > 0 { best = min(best, Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }
+            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
-        return best
     }
 }

@@ -1,0 +1,56 @@
+import Testing
+import WeightedConvolution
+import TestSupport
+
+/// The fold `K = W ⊙ Φ` and its adjoint (∂W = ∂K ⊙ Φ, ∂Φ = Σ ∂K ⊙ W over channel pairs) against
+/// naive loops, on weights long enough to cross the tiles of 16 repetitions of Φ with a partial
+/// last tile and to flush the single-precision partial sums of ∂Φ several times.
+@Suite struct DensityFoldTests {
+    /// Kernel grids of several sizes (9, 15, 27 and 1 values of Φ), with densities of every kind.
+    static let cases: [(density: Density, kernelSize: [Int], channels: (out: Int, in: Int))] = [
+        (.symmetric([0.3]), [3, 3], (650, 7)),
+        (.profiles(perAxis: [[0.2, 0.7, 1, 0.4, 0.9], [0.5, 1, 0.6]]), [5, 3], (301, 13)),
+        (.symmetric(perAxis: [[0.5], [0.25], [0.8]]), [3, 3, 3], (97, 17)),
+        (.gaussian(sigma: 1.5), [1], (1000, 45)),
+    ]
+
+    @Test(arguments: cases.indices)
+    func kernelIsWeightTimesDensity(_ index: Int) throws {
+        let c = Self.cases[index]
+        let phi = try c.density.values(kernelSize: c.kernelSize)
+        let shape = [c.channels.out, c.channels.in] + c.kernelSize
+        var random = TestRandom(seed: UInt64(index))
+        let w = random.values(shape.reduce(1, *))
+        let kernel = try w.withUnsafeBufferPointer { try WeightedConvolution(density: c.density).kernel(weight: $0, weightShape: shape) }
+        let expected = w.indices.map { Double(w[$0]) * Double(phi[$0 % phi.count]) }
+        #expect(relativeError(kernel, expected) < 1e-7)
+    }
+
+    /// With a 1-pixel output, ∂K is the outer product of ∂y and the input patch, so ∂W and ∂Φ
+    /// have closed forms.
+    @Test(arguments: cases.indices)
+    func backwardUnfoldsTheKernelGradient(_ index: Int) throws {
+        let c = Self.cases[index]
+        let phi = try c.density.values(kernelSize: c.kernelSize)
+        let weightShape = [c.channels.out, c.channels.in] + c.kernelSize, inputShape = [1, c.channels.in] + c.kernelSize
+        var random = TestRandom(seed: 100 + UInt64(index))
+        let w = random.values(weightShape.reduce(1, *)), x = random.values(inputShape.reduce(1, *))
+        let gy = random.values(c.channels.out)
+        let conv = WeightedConvolution(density: c.density, options: .init(method: .direct))
+        let gradients = try x.withUnsafeBufferPointer { x in
+            try w.withUnsafeBufferPointer { w in
+                try gy.withUnsafeBufferPointer { gy in
+                    try conv.backward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, gradOutput: gy,
+                                      computeInputGradient: false)
+                }
+            }
+        }
+        let patch = x.count, taps = phi.count
+        let gradKernel = w.indices.map { Double(gy[$0 / patch]) * Double(x[$0 % patch]) }
+        var gradPhi = [Double](repeating: 0, count: taps)
+        for i in w.indices { gradPhi[i % taps] += gradKernel[i] * Double(w[i]) }
+        #expect(relativeError(gradients.weight, w.indices.map { gradKernel[$0] * Double(phi[$0 % taps]) }) < 2e-6)
+        let expectedDensity = try c.density.parameterGradient(kernelSize: c.kernelSize, gradPhi: gradPhi.map { Float($0) })
+        #expect(relativeError(gradients.density, expectedDensity.map(Double.init)) < 1e-5)
+    }
+}

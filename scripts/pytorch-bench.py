@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""PyTorch on the CPU, for comparison with `wconv bench train` and `wconv bench conv`.
+Needs torch (the CPU wheel from PyPI); not a dependency of the package.
+
+    python3 scripts/pytorch-bench.py train [--threads 2] [--steps 10] [--model vgg16 ...]
+    python3 scripts/pytorch-bench.py conv [--threads 2]
+
+train: builds each model of Sources/Models with standard and with weighted convolution (the
+kernel multiplied by a trainable density Φ = α ⊗ α, α = [d, 1, d], every step, as the papers'
+reference implementation does), times forward, loss, backward and an AdamW step, and prints
+the median and best step time over the timed steps after two warm-ups.
+
+conv: GFLOP/s of torch.nn.functional.conv2d/conv1d/conv3d, forward and forward+backward, on
+the shapes of `wconv bench conv` (best of 5 after 2 warm-ups).
+"""
+import argparse, statistics, time
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class WeightedConv2d(nn.Conv2d):
+    """nn.Conv2d whose kernel is multiplied by α ⊗ α, α = [d…, 1, …d] with trainable d."""
+
+    def __init__(self, *args, den=(0.5,), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.den = nn.Parameter(torch.tensor(den, dtype=torch.float32))
+
+    def density(self):
+        alpha = torch.cat([self.den, torch.ones(1), self.den.flip(0)])
+        return torch.outer(alpha, alpha)
+
+    def forward(self, x):
+        return self._conv_forward(x, self.weight * self.density(), self.bias)
+
+
+def conv_factory(weighted):
+    def make(cin, cout, k, stride=1, padding=None, groups=1, bias=True):
+        padding = k // 2 if padding is None else padding
+        cls = WeightedConv2d if weighted and k == 3 else nn.Conv2d
+        return cls(cin, cout, k, stride=stride, padding=padding, groups=groups, bias=bias)
+    return make
+
+
+def vgg16(conv):
+    cfg = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M']
+    layers, c = [], 3
+    for v in cfg:
+        if v == 'M':
+            layers.append(nn.MaxPool2d(2))
+        else:
+            layers += [conv(c, v, 3), nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
+            c = v
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(512, 100))
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, conv, cin, cout, stride):
+        super().__init__()
+        self.conv1, self.bn1 = conv(cin, cout, 3, stride, bias=False), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = conv(cout, cout, 3, bias=False), nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(conv(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        return F.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+
+
+def resnet18(conv):
+    layers, c = [conv(3, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU()], 64
+    for width, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+        layers += [BasicBlock(conv, c, width, stride), BasicBlock(conv, width, width, 1)]
+        c = width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 100))
+
+
+class DnCNN(nn.Module):
+    def __init__(self, conv, depth=17, width=64):
+        super().__init__()
+        layers = [conv(1, width, 3, bias=False), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers += [conv(width, width, 3, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        layers.append(conv(width, 1, 3, bias=False))
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return x - self.body(x)
+
+
+class LayerNorm2d(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.weight, self.bias = nn.Parameter(torch.ones(c)), nn.Parameter(torch.zeros(c))
+
+    def forward(self, x):
+        mu = x.mean(1, keepdim=True)
+        var = (x - mu).pow(2).mean(1, keepdim=True)
+        return self.weight.view(1, -1, 1, 1) * (x - mu) / (var + 1e-6).sqrt() + self.bias.view(1, -1, 1, 1)
+
+
+def simple_gate(x):
+    a, b = x.chunk(2, dim=1)
+    return a * b
+
+
+class NAFBlock(nn.Module):
+    def __init__(self, conv, c):
+        super().__init__()
+        self.norm1, self.norm2 = LayerNorm2d(c), LayerNorm2d(c)
+        self.conv1, self.conv2 = conv(c, 2 * c, 1), conv(2 * c, 2 * c, 3, groups=2 * c)
+        self.sca = nn.Sequential(nn.AdaptiveAvgPool2d(1), conv(c, c, 1))
+        self.conv3, self.conv4, self.conv5 = conv(c, c, 1), conv(c, 2 * c, 1), conv(c, c, 1)
+        self.beta = nn.Parameter(torch.zeros(1, c, 1, 1))
+        self.gamma = nn.Parameter(torch.zeros(1, c, 1, 1))
+
+    def forward(self, inp):
+        x = simple_gate(self.conv2(self.conv1(self.norm1(inp))))
+        x = self.conv3(x * self.sca(x))
+        y = inp + x * self.beta
+        x = self.conv5(simple_gate(self.conv4(self.norm2(y))))
+        return y + x * self.gamma
+
+
+class NAFNet(nn.Module):
+    def __init__(self, conv, channels=3, width=16, enc=(1, 1), middle=1, dec=(1, 1)):
+        super().__init__()
+        self.intro, self.ending = conv(channels, width, 3), conv(width, channels, 3)
+        self.encoders, self.downs, self.ups, self.decoders = (nn.ModuleList() for _ in range(4))
+        c = width
+        for n in enc:
+            self.encoders.append(nn.Sequential(*[NAFBlock(conv, c) for _ in range(n)]))
+            self.downs.append(conv(c, 2 * c, 2, 2, 0))
+            c *= 2
+        self.middle = nn.Sequential(*[NAFBlock(conv, c) for _ in range(middle)])
+        for n in dec:
+            self.ups.append(nn.Sequential(conv(c, 2 * c, 1, bias=False), nn.PixelShuffle(2)))
+            c //= 2
+            self.decoders.append(nn.Sequential(*[NAFBlock(conv, c) for _ in range(n)]))
+
+    def forward(self, inp):
+        x, skips = self.intro(inp), []
+        for encoder, down in zip(self.encoders, self.downs):
+            x = encoder(x)
+            skips.append(x)
+            x = down(x)
+        x = self.middle(x)
+        for up, decoder, skip in zip(self.ups, self.decoders, reversed(skips)):
+            x = decoder(up(x) + skip)
+        return inp + self.ending(x)
+
+
+CASES = {
+    'vgg16': ('VGG-16 bn, CIFAR 32×32, batch 64', vgg16, (64, 3, 32, 32), True),
+    'resnet18': ('ResNet-18, CIFAR 32×32, batch 64', resnet18, (64, 3, 32, 32), True),
+    'dncnn': ('DnCNN 17×64, 64×64 grey, batch 16', DnCNN, (16, 1, 64, 64), False),
+    'nafnet': ('NAFNet w16 [1,1]+1, 64×64 RGB, batch 16', NAFNet, (16, 3, 64, 64), False),
+}
+
+
+def step_times(build, shape, classification, weighted, steps):
+    torch.manual_seed(1)
+    model = build(conv_factory(weighted))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    x = torch.randn(*shape)
+    labels = torch.arange(shape[0]) % 100
+    times = []
+    for step in range(steps + 2):
+        start = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        out = model(x)
+        loss = F.cross_entropy(out, labels) if classification else F.mse_loss(out, x)
+        loss.backward()
+        optimizer.step()
+        if step >= 2:
+            times.append(time.perf_counter() - start)
+    return times
+
+
+CONV_SHAPES = [  # input shape, output channels, kernel size, padding
+    ((64, 64, 32, 32), 64, 3, 1), ((64, 128, 16, 16), 128, 3, 1), ((16, 64, 64, 64), 64, 3, 1),
+    ((8, 32, 64, 64), 32, 7, 3), ((32, 16, 4096), 16, 5, 2), ((4, 16, 32, 32, 32), 16, 3, 1),
+]
+
+
+def best_seconds(body, repeats=5):
+    for _ in range(2):
+        body()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        body()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def conv_table(args):
+    print(f'{"shape":24} {"kernel":>6} {"fwd GFLOP/s":>12} {"fwd+bwd GFLOP/s":>16}')
+    for shape, out, k, pad in CONV_SHAPES:
+        rank = len(shape) - 2
+        conv = [F.conv1d, F.conv2d, F.conv3d][rank - 1]
+        x = torch.randn(*shape, requires_grad=True)
+        w = torch.randn(out, shape[1], *([k] * rank), requires_grad=True)
+        y = conv(x, w, padding=pad)
+        flops = 2 * y.numel() * shape[1] * k ** rank
+        forward = best_seconds(lambda: conv(x, w, padding=pad))
+        both = best_seconds(lambda: conv(x, w, padding=pad).backward(torch.ones_like(y)))
+        print(f'{str(list(shape)):24} {k:>6} {flops / forward / 1e9:12.1f} {3 * flops / both / 1e9:16.1f}', flush=True)
+
+
+def train_table(args):
+    print(f'{"model":42} {"conv":8} {"median ms":>9} {"best ms":>8} {"images/s":>8} {"weighted vs standard":>20}')
+    for key in args.model or list(CASES):
+        name, build, shape, classification = CASES[key]
+        standard = None
+        for weighted in (False, True):
+            times = step_times(build, shape, classification, weighted, args.steps)
+            median = statistics.median(times)
+            ratio = '' if standard is None else f'{100 * (median / standard - 1):+.1f} %'
+            standard = standard or median
+            print(f'{name:42} {"weighted" if weighted else "standard":8} {1000 * median:9.1f} {1000 * min(times):8.1f} '
+                  f'{shape[0] / median:8.1f} {ratio:>20}', flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('table', choices=['train', 'conv'])
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--steps', type=int, default=10)
+    parser.add_argument('--model', action='append', choices=sorted(CASES))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    (train_table if args.table == 'train' else conv_table)(args)
+
+
+if __name__ == '__main__':
+    main()
