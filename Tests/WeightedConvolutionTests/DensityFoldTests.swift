@@ -53,4 +53,32 @@ import TestSupport
         let expectedDensity = try c.density.parameterGradient(kernelSize: c.kernelSize, gradPhi: gradPhi.map { Float($0) })
         #expect(relativeError(gradients.density, expectedDensity.map(Double.init)) < 1e-5)
     }
+
+    /// A kernel folded once by the caller gives the same forward and backward as folding inside;
+    /// one of the wrong length is a thrown error.
+    @Test func callerFoldedKernelIsUsedAndChecked() throws {
+        let inputShape = [2, 3, 7, 6], weightShape = [4, 3, 3, 3]
+        var random = TestRandom(seed: 9)
+        let x = random.values(inputShape.reduce(1, *)), w = random.values(weightShape.reduce(1, *))
+        let conv = WeightedConvolution(density: .symmetric([0.3]), options: .init(padding: .same))
+        let k = try w.withUnsafeBufferPointer { try conv.kernel(weight: $0, weightShape: weightShape) }
+        let run = { (kernel: [Float]?) in
+            try x.withUnsafeBufferPointer { x in
+                try w.withUnsafeBufferPointer { w in
+                    try (kernel ?? []).withUnsafeBufferPointer { k in
+                        let given = kernel == nil ? nil : k
+                        let y = try conv.forward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, bias: nil,
+                                                 kernel: given)
+                        let g = try y.output.withUnsafeBufferPointer {
+                            try conv.backward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape,
+                                              gradOutput: $0, kernel: given)
+                        }
+                        return y.output + g.weight + g.input! + g.density
+                    }
+                }
+            }
+        }
+        #expect(try run(k) == run(nil))
+        #expect(throws: ConvolutionError.self) { try run(Array(k.dropLast())) }
+    }
 }

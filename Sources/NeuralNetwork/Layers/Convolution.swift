@@ -57,11 +57,16 @@ public final class Convolution: Module {
     public func forward(_ x: Variable) throws -> Variable {
         let conv = WeightedConvolution(density: currentDensity, options: options)
         let weight = self.weight, bias = self.bias, density = self.density
+        // W ⊙ Φ, folded once and kept for the backward pass (nil: the weights themselves).
+        let kernel = conv.density.isUniform ? nil
+            : try weight.value.scalars.withUnsafeBufferPointer { try conv.kernel(weight: $0, weightShape: weight.shape) }
         let (output, shape) = try x.value.scalars.withUnsafeBufferPointer { input in
             try weight.value.scalars.withUnsafeBufferPointer { w in
                 try (bias?.value.scalars ?? []).withUnsafeBufferPointer { b in
-                    try conv.forward(input: input, inputShape: x.shape, weight: w, weightShape: weight.shape,
-                                     bias: bias == nil ? nil : b)
+                    try (kernel ?? []).withUnsafeBufferPointer { k in
+                        try conv.forward(input: input, inputShape: x.shape, weight: w, weightShape: weight.shape,
+                                         bias: bias == nil ? nil : b, kernel: kernel == nil ? nil : k)
+                    }
                 }
             }
         }
@@ -70,8 +75,10 @@ public final class Convolution: Module {
             let gradients = try? x.value.scalars.withUnsafeBufferPointer { input in
                 try weight.value.scalars.withUnsafeBufferPointer { w in
                     try y.grad!.withUnsafeBufferPointer { g in
-                        try conv.backward(input: input, inputShape: x.shape, weight: w, weightShape: weight.shape,
-                                          gradOutput: g, computeInputGradient: x.requiresGrad)
+                        try (kernel ?? []).withUnsafeBufferPointer { k in
+                            try conv.backward(input: input, inputShape: x.shape, weight: w, weightShape: weight.shape,
+                                              gradOutput: g, computeInputGradient: x.requiresGrad, kernel: kernel == nil ? nil : k)
+                        }
                     }
                 }
             }

@@ -41,16 +41,18 @@ public struct WeightedConvolution: Sendable {
     ///   - input: `[B, Cin, x…]`, row-major.
     ///   - weight: `[Cout, Cin/groups, k…]`, row-major.
     ///   - bias: `Cout` values or `nil`.
+    ///   - kernel: `W ⊙ Φ` from ``kernel(weight:weightShape:)`` when the caller keeps it for the
+    ///     backward pass too (one fold per step instead of two); computed when `nil`.
     /// - Returns: the output values and shape `[B, Cout, y…]`.
     /// - Throws: ``ConvolutionError`` for shapes, options or a density that do not fit.
     /// - Complexity: that of the convolution plus O(|W|).
     public func forward(
         input: UnsafeBufferPointer<Float>, inputShape: [Int], weight: UnsafeBufferPointer<Float>, weightShape: [Int],
-        bias: UnsafeBufferPointer<Float>?
+        bias: UnsafeBufferPointer<Float>?, kernel: UnsafeBufferPointer<Float>? = nil
     ) throws(ConvolutionError) -> (output: [Float], shape: [Int]) {
         let op = try prepare(input: input, inputShape: inputShape, weightShape: weightShape, biasCount: bias?.count)
         let shape = op.geometry.outputShape
-        let output = try withKernel(weight: weight, weightShape: weightShape) { kernel in
+        let output = try withKernel(weight: weight, weightShape: weightShape, given: kernel) { kernel in
             [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { buffer, count in
                 op.forward(input: input, kernel: kernel, bias: bias, output: buffer)
                 count = buffer.count
@@ -61,11 +63,13 @@ public struct WeightedConvolution: Sendable {
 
     /// The backward pass on rank-erased buffers: gradients with respect to input, weight, bias
     /// and the density parameters, given `∂L/∂y`.
-    /// - Parameter computeInputGradient: `false` skips `∂x` (e.g. for a network's first layer).
+    /// - Parameters:
+    ///   - computeInputGradient: `false` skips `∂x` (e.g. for a network's first layer).
+    ///   - kernel: `W ⊙ Φ` from ``kernel(weight:weightShape:)``, or `nil` to compute it.
     /// - Throws: ``ConvolutionError`` for shapes, options or a density that do not fit.
     public func backward(
         input: UnsafeBufferPointer<Float>, inputShape: [Int], weight: UnsafeBufferPointer<Float>, weightShape: [Int],
-        gradOutput: UnsafeBufferPointer<Float>, computeInputGradient: Bool = true
+        gradOutput: UnsafeBufferPointer<Float>, computeInputGradient: Bool = true, kernel: UnsafeBufferPointer<Float>? = nil
     ) throws(ConvolutionError) -> WeightedConvolutionGradients {
         let op = try prepare(input: input, inputShape: inputShape, weightShape: weightShape, biasCount: nil)
         guard gradOutput.count == op.geometry.outputShape.reduce(1, *) else {
@@ -76,7 +80,7 @@ public struct WeightedConvolution: Sendable {
         var gradInput: [Float]? = computeInputGradient ? [Float](repeating: 0, count: input.count) : nil
         var gradWeight = [Float](repeating: 0, count: weight.count)
         var gradBias = [Float](repeating: 0, count: op.geometry.outChannels)
-        try withKernel(weight: weight, weightShape: weightShape) { kernel in
+        try withKernel(weight: weight, weightShape: weightShape, given: kernel) { kernel in
             gradWeight.withUnsafeMutableBufferPointer { gk in
                 gradBias.withUnsafeMutableBufferPointer { gb in
                     if gradInput != nil {
@@ -101,13 +105,18 @@ public struct WeightedConvolution: Sendable {
     }
 
     /// Calls `body` with the effective kernel: the weights themselves for the uniform density,
-    /// else `W ⊙ Φ` in a temporary buffer.
+    /// else `given` or `W ⊙ Φ` in a temporary buffer.
     private func withKernel<R>(
-        weight: UnsafeBufferPointer<Float>, weightShape: [Int], _ body: (UnsafeBufferPointer<Float>) -> R
+        weight: UnsafeBufferPointer<Float>, weightShape: [Int], given: UnsafeBufferPointer<Float>?,
+        _ body: (UnsafeBufferPointer<Float>) -> R
     ) throws(ConvolutionError) -> R {
-        if density.isUniform {
+        if density.isUniform || given != nil {
             _ = try validatedPhi(weight: weight, weightShape: weightShape)
-            return body(weight)
+            guard let given, !density.isUniform else { return body(weight) }
+            guard given.count == weight.count else {
+                throw .shapeMismatch("kernel has \(given.count) values, the weights \(weight.count)")
+            }
+            return body(given)
         }
         return try kernel(weight: weight, weightShape: weightShape).withUnsafeBufferPointer(body)
     }
