@@ -2,7 +2,7 @@
 import PackageDescription
 
 /// Layers, bottom to top (nothing points up):
-/// CFFTW, CBLAS, CImageCodecs (system libraries) → WeightedConvolution (Grid, densities, convolution)
+/// CFFTW, CBLAS (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product) → WeightedConvolution (Grid, densities, convolution)
 /// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
 /// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
 /// → wconv (command line) and the examples.
@@ -25,7 +25,8 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
-        .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS"], swiftSettings: optimised),
+        .target(name: "CMatrixProduct", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"], swiftSettings: optimised),
         .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution", "CBLAS"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),

@@ -67,23 +67,3 @@ public enum BLASKernels {
         "OpenBLAS kernels: \(name)" + (forcedName == nil ? " (detected)" : " (forced by OPENBLAS_CORETYPE)")
     }
 }
-
-/// Whether a matrix operand of ``gemm(_:_:_:_:_:_:_:_:_:_:_:_:)`` is transposed.
-enum Transpose {
-    case no, yes
-
-    var cblas: CBLAS_TRANSPOSE { self == .no ? CblasNoTrans : CblasTrans }
-}
-
-/// `C (m × n) = op(A) · op(B) + beta · C` on row-major matrices with leading dimensions
-/// `lda`, `ldb`, `ldc` (`op(A)` is `m × k`, `op(B)` is `k × n`).
-@inline(__always)
-func gemm(
-    _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int,
-    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
-) {
-    cblas_sgemm(
-        CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb),
-        beta, c, Int32(ldc))
-}

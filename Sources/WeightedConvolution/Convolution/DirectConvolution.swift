@@ -1,7 +1,8 @@
 import CBLAS
 
 /// The direct convolution engine: im2col/vol2col packing (``ColumnLayout``) and single-precision
-/// BLAS matrix products, for any spatial rank.
+/// matrix products (``MatrixProductKernel``: the package's AVX-512 kernel or OpenBLAS), for any
+/// spatial rank.
 ///
 /// For a work item (`n` images of one group `g`) and a tile of `T` output positions
 /// (`R = Cin/g·∏k` rows of the column matrix):
@@ -25,12 +26,12 @@ import CBLAS
 public struct DirectConvolution: ConvolutionEngine {
     /// How the work of one call is spread over processors.
     public enum Threading: Sendable, Hashable, CaseIterable {
-        /// Image workers when there are at least two work items, BLAS threads otherwise.
+        /// Image workers when there are at least two work items, threaded products otherwise.
         case automatic
         /// One worker thread per processor, each taking whole work items (packing and products),
-        /// with single-threaded BLAS.
+        /// with single-threaded products.
         case imageWorkers
-        /// One thread packs every item; OpenBLAS parallelises each matrix product itself.
+        /// One thread packs every item; each matrix product is spread over the threads.
         case blasThreads
     }
 
@@ -45,10 +46,12 @@ public struct DirectConvolution: ConvolutionEngine {
     public let columnsPerTile: Int
     private let layout: ColumnLayout
     private let isPointwise: Bool
-    /// One output channel per group: fused row products instead of packing and BLAS.
+    /// One output channel per group: fused row products instead of packing and matrix products.
     private let isRowProduct: Bool
-    /// Whether work items go to worker threads (else OpenBLAS threads each product).
+    /// Whether work items go to worker threads (else each matrix product is threaded).
     private let usesWorkers: Bool
+    /// Threads per matrix product: one inside workers, all of them otherwise.
+    private var productThreads: Int { usesWorkers ? 1 : ComputeThreads.count }
 
     /// Largest column-matrix tile, in elements: 8 MiB, a quarter of the L3 cache of the machine
     /// measured (`wconv bench conv`, 2 cores: untiled was up to 25 % slower on large outputs,
@@ -153,11 +156,11 @@ public struct DirectConvolution: ConvolutionEngine {
                 let columns = columnMatrix(of: item, positions: part, input: x, scratch: scratch)
                 let out = y + outputOffset(image: item.firstImage, group: item.group)
                 guard item.images > 1 else {
-                    gemm(.no, .no, outGroup, width, rows, kg, rows, columns, width, 0, out + part.lowerBound, positions)
+                    gemm(.no, .no, outGroup, width, rows, kg, rows, columns, width, 0, out + part.lowerBound, positions, threads: productThreads)
                     return
                 }
                 let ld = item.images * width, product = scratch + rows * ld
-                gemm(.no, .no, outGroup, ld, rows, kg, rows, columns, ld, 0, product, ld)
+                gemm(.no, .no, outGroup, ld, rows, kg, rows, columns, ld, 0, product, ld, threads: productThreads)
                 for i in 0..<item.images {
                     let dst = out + i * geometry.outChannels * positions
                     for o in 0..<outGroup { (dst + o * positions).update(from: product + o * ld + i * positions, count: positions) }
@@ -212,13 +215,15 @@ public struct DirectConvolution: ConvolutionEngine {
                     }
                     (dy, ldy) = (UnsafePointer(gathered), n)
                 }
-                if let sum { gemm(.no, .yes, outGroup, rows, n, dy, ldy, columns, n, 1, sum + item.group * outGroup * rows, rows) }
+                if let sum {
+                    gemm(.no, .yes, outGroup, rows, n, dy, ldy, columns, n, 1, sum + item.group * outGroup * rows, rows, threads: productThreads)
+                }
                 guard let gxFirst else { return }
                 if unpacked {
-                    gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, gxFirst, positions)
+                    gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, gxFirst, positions, threads: productThreads)
                     return
                 }
-                gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, scratch, n)
+                gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, scratch, n, threads: productThreads)
                 for i in 0..<item.images {
                     layout.unpackAdding(scratch + i * width, ld: n, positions: part, into: gxFirst + i * inputImage)
                 }

@@ -1,0 +1,22 @@
+// A single-threaded single-precision matrix product for processors with AVX-512, used by the
+// direct convolution engine when the processor has it (OpenBLAS may be told to run older
+// kernels on such a processor; this product does not depend on that choice).
+#ifndef WEIGHTED_CONV_MATRIX_PRODUCT_H
+#define WEIGHTED_CONV_MATRIX_PRODUCT_H
+#include <stddef.h>
+
+/// Whether this processor runs wc_sgemm (it has AVX-512F). Checked once.
+int wc_sgemm_available(void);
+
+/// Floats of workspace wc_sgemm needs for an (m × n × k) product (64-byte aligned).
+size_t wc_sgemm_workspace(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k);
+
+/// C (m × n) = op(A) · op(B) + beta · C on row-major matrices, op(A) being m × k and op(B) k × n;
+/// A is read transposed when transA is non-zero, B when transB is. With beta = 0, C is not read.
+/// `workspace` holds at least wc_sgemm_workspace(m, n, k) floats, 64-byte aligned.
+/// Only call when wc_sgemm_available() is non-zero.
+void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+              const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
+              float beta, float *c, ptrdiff_t ldc, float *workspace);
+
+#endif

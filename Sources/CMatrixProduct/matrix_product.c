@@ -1,0 +1,189 @@
+// Blocked matrix product in the manner of Goto and van de Geijn ("Anatomy of high-performance
+// matrix multiplication", 2008): op(B) is packed into panels of NR columns (kept in L3, one
+// panel in L1 at a time), op(A) into slivers of MR rows (kept in L2), and a register-blocked
+// micro-kernel computes an MR × NR tile of C with 24 vector accumulators.
+#include "matrix_product.h"
+#include <immintrin.h>
+#include <string.h>
+
+#ifndef KC_OVERRIDE
+enum {
+    MR = 12,   // rows of C per micro-tile (broadcasts of packed A)
+    NR = 32,   // columns of C per micro-tile (two 16-float vectors of packed B)
+    KC = 256,  // depth of a packed block: one B panel is KC × NR × 4 B = 32 KiB, inside L1
+    MC = 192,  // rows of a packed A block (16 slivers, 192 KiB, inside L2)
+    NC = 2048  // columns of a packed B block (2 MiB, inside L3)
+};
+#endif
+
+#define TARGET __attribute__((target("avx512f,fma")))
+
+int wc_sgemm_available(void) {
+    static int available = -1;
+    if (available < 0) {
+        __builtin_cpu_init();
+        available = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    }
+    return available;
+}
+
+static ptrdiff_t min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
+static ptrdiff_t round_up(ptrdiff_t a, ptrdiff_t b) { return (a + b - 1) / b * b; }
+
+// Floats of the packed A block, a multiple of 16 so that the B block after it stays aligned.
+static ptrdiff_t packed_a_size(ptrdiff_t m, ptrdiff_t k) { return round_up(min(k, KC) * round_up(min(m, MC), MR), 16); }
+
+size_t wc_sgemm_workspace(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+    return (size_t)(packed_a_size(m, k) + min(k, KC) * round_up(min(n, NC), NR));
+}
+
+// Loads a 16 × 16 block (`rows` rows of `depth` consecutive floats `ld` apart, the rest zero) and
+// returns its transpose: out[t] holds element t of every row. Unpacks and shuffles within 128-bit
+// lanes transpose the 4 × 4 pieces, two lane shuffles move the pieces into place.
+TARGET static void transpose_block(const float *src, ptrdiff_t ld, int rows, int depth, __m512 out[16]) {
+    __mmask16 mask = (__mmask16)(depth >= 16 ? 0xFFFF : (1u << depth) - 1);
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, src + i * ld) : _mm512_setzero_ps();
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int g = 0; g < 16; g += 4) {  // r[g + c]: column 4l + c of rows g…g+3 in lane l
+        r[g] = _mm512_shuffle_ps(t[g], t[g + 2], 0x44);
+        r[g + 1] = _mm512_shuffle_ps(t[g], t[g + 2], 0xEE);
+        r[g + 2] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+        r[g + 3] = _mm512_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; c++) {
+        __m512 evenLow = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), oddLow = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+        __m512 evenHigh = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+        __m512 oddHigh = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+        out[c] = _mm512_shuffle_f32x4(evenLow, evenHigh, 0x88);
+        out[8 + c] = _mm512_shuffle_f32x4(evenLow, evenHigh, 0xDD);
+        out[4 + c] = _mm512_shuffle_f32x4(oddLow, oddHigh, 0x88);
+        out[12 + c] = _mm512_shuffle_f32x4(oddLow, oddHigh, 0xDD);
+    }
+}
+
+// Packs `width` (≤ 16) strided lines of `src` (line i at src + i·ld, depth kc) depth-major into
+// dst, `step` floats per depth step, through 16 × 16 transposes; lanes past `width` are zero.
+TARGET static void pack_lines(const float *src, ptrdiff_t ld, int width, ptrdiff_t kc, float *dst, int step) {
+    __mmask16 store = (__mmask16)(step >= 16 ? 0xFFFF : (1u << step) - 1);
+    __m512 block[16];
+    for (ptrdiff_t p = 0; p < kc; p += 16) {
+        int depth = (int)min(16, kc - p);
+        transpose_block(src + p, ld, width, depth, block);
+        for (int t = 0; t < depth; t++) _mm512_mask_storeu_ps(dst + (p + t) * step, store, block[t]);
+    }
+}
+
+// Packs rows [i0, i0 + mc) and depth [p0, p0 + kc) of op(A) into slivers of MR rows, each laid
+// out depth-major (MR values per depth step); rows past m are zero.
+TARGET static void pack_a(int trans, const float *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t mc, ptrdiff_t p0,
+                          ptrdiff_t kc, float *dst) {
+    for (ptrdiff_t i = 0; i < mc; i += MR, dst += MR * kc) {
+        int rows = (int)min(MR, mc - i);
+        if (trans) {
+            __mmask16 mask = (__mmask16)((1u << rows) - 1);
+            for (ptrdiff_t p = 0; p < kc; p++)
+                _mm512_mask_storeu_ps(dst + p * MR, 0x0FFF, _mm512_maskz_loadu_ps(mask, a + (p0 + p) * lda + i0 + i));
+        } else {
+            pack_lines(a + (i0 + i) * lda + p0, lda, rows, kc, dst, MR);
+        }
+    }
+}
+
+// Packs depth [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into panels of NR columns, each
+// laid out depth-major (NR values per depth step); columns past n are zero.
+TARGET static void pack_b(int trans, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t kc, ptrdiff_t j0,
+                          ptrdiff_t nc, float *dst) {
+    for (ptrdiff_t j = 0; j < nc; j += NR, dst += NR * kc) {
+        int cols = (int)min(NR, nc - j);
+        if (trans) {
+            const float *src = b + (j0 + j) * ldb + p0;
+            pack_lines(src, ldb, cols < 16 ? cols : 16, kc, dst, NR);
+            pack_lines(src + 16 * ldb, ldb, cols > 16 ? cols - 16 : 0, kc, dst + 16, NR);
+        } else {
+            __mmask16 low = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+            __mmask16 high = (__mmask16)(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
+            for (ptrdiff_t p = 0; p < kc; p++) {
+                const float *src = b + (p0 + p) * ldb + j0 + j;
+                _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(low, src));
+                _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(high, src + 16));
+            }
+        }
+    }
+}
+
+// C tile (rows × cols, rows ≤ R ≤ MR, cols ≤ NR) = packed A sliver · packed B panel + beta · C
+// tile, with R × 2 vector accumulators; R is a constant in each caller below, so the loops over
+// it unroll and the accumulators stay in registers.
+__attribute__((always_inline)) TARGET static inline void tile_product(
+    int R, ptrdiff_t kc, const float *restrict a, const float *restrict b, float *c, ptrdiff_t ldc, float beta,
+    int rows, int cols) {
+    __m512 acc[MR][2];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (ptrdiff_t p = 0; p < kc; p++, a += MR, b += NR) {
+        __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma clang loop unroll(full)
+        for (int r = 0; r < R; r++) {
+            __m512 ar = _mm512_set1_ps(a[r]);
+            acc[r][0] = _mm512_fmadd_ps(ar, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
+        }
+    }
+    __mmask16 low = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+    __mmask16 high = (__mmask16)(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
+    __m512 vbeta = _mm512_set1_ps(beta);
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; r++) {
+        if (r >= rows) continue;
+        float *row = c + r * ldc;
+        if (beta != 0) {
+            acc[r][0] = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(low, row), acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(vbeta, _mm512_maskz_loadu_ps(high, row + 16), acc[r][1]);
+        }
+        _mm512_mask_storeu_ps(row, low, acc[r][0]);
+        _mm512_mask_storeu_ps(row + 16, high, acc[r][1]);
+    }
+}
+
+// The micro-kernel: a full 12-row sliver, or a short last sliver with only the accumulators it
+// needs (4 or 8 rows), so that row counts that are not multiples of 12 waste no work.
+TARGET static void micro_kernel(ptrdiff_t kc, const float *a, const float *b, float *c, ptrdiff_t ldc, float beta,
+                                int rows, int cols) {
+    if (rows > 8) tile_product(MR, kc, a, b, c, ldc, beta, rows, cols);
+    else if (rows > 4) tile_product(8, kc, a, b, c, ldc, beta, rows, cols);
+    else tile_product(4, kc, a, b, c, ldc, beta, rows, cols);
+}
+
+TARGET void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                     const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *workspace) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+        for (ptrdiff_t i = 0; i < m; i++)
+            for (ptrdiff_t j = 0; j < n; j++) c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j];
+        return;
+    }
+    float *packedA = workspace, *packedB = workspace + packed_a_size(m, k);
+    for (ptrdiff_t j0 = 0; j0 < n; j0 += NC) {
+        ptrdiff_t nc = min(NC, n - j0);
+        for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+            ptrdiff_t kc = min(KC, k - p0);
+            float blockBeta = p0 == 0 ? beta : 1;
+            pack_b(transB, b, ldb, p0, kc, j0, nc, packedB);
+            for (ptrdiff_t i0 = 0; i0 < m; i0 += MC) {
+                ptrdiff_t mc = min(MC, m - i0);
+                pack_a(transA, a, lda, i0, mc, p0, kc, packedA);
+                for (ptrdiff_t j = 0; j < nc; j += NR) {
+                    const float *panel = packedB + j * kc;
+                    for (ptrdiff_t i = 0; i < mc; i += MR) {
+                        micro_kernel(kc, packedA + i * kc, panel, c + (i0 + i) * ldc + j0 + j, ldc, blockBeta,
+                                     (int)min(MR, mc - i), (int)min(NR, nc - j));
+                    }
+                }
+            }
+        }
+    }
+}

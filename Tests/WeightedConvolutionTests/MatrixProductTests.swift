@@ -1,0 +1,59 @@
+import Testing
+import WeightedConvolution
+import TestSupport
+
+/// Both matrix-product kernels against a naive triple loop: random sizes (odd ones, sizes that
+/// cross the own kernel's 12-row, 32-column, 256-deep, 192-row and 2048-column blocks), every
+/// transposition, leading dimensions wider than the matrices, `beta` of 0, 1 and ½ (with 0 the
+/// old contents, here NaN, must not be read), on one and several threads.
+@Suite struct MatrixProductTests {
+    static let kernels = MatrixProductKernel.allCases.filter(\.isAvailable)
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        let m: Int, n: Int, k: Int, transA: Bool, transB: Bool, beta: Float, threads: Int
+        var testDescription: String { "\(m)×\(n)×\(k) \(transA ? "T" : "N")\(transB ? "T" : "N") β=\(beta) threads \(threads)" }
+    }
+
+    static let cases: [Case] = {
+        var random = TestRandom(seed: 7)
+        let sizes = [(1, 1, 1), (13, 37, 29), (12, 32, 256), (25, 65, 257), (193, 70, 300), (40, 2100, 20), (64, 96, 600)]
+        return sizes.indices.map { i in
+            let (m, n, k) = sizes[i]
+            return Case(
+                m: m, n: n, k: k, transA: random.pick([false, true]), transB: random.pick([false, true]),
+                beta: [0, 1, 0.5][i % 3], threads: [1, 2, 3][i % 3])
+        } + [Case(m: 30, n: 50, k: 70, transA: true, transB: true, beta: 0, threads: 2)]
+    }()
+
+    @Test(arguments: kernels, cases)
+    func productMatchesNaiveLoops(kernel: MatrixProductKernel, c: Case) {
+        var random = TestRandom(seed: UInt64(c.m * 1000 + c.n + c.k))
+        // op(A) is m × k; stored A is (k × m) when transposed. Leading dimensions have 3 spare columns.
+        let (aRows, aCols) = c.transA ? (c.k, c.m) : (c.m, c.k)
+        let (bRows, bCols) = c.transB ? (c.n, c.k) : (c.k, c.n)
+        let lda = aCols + 3, ldb = bCols + 3, ldc = c.n + 3
+        let a = random.values(aRows * lda), b = random.values(bRows * ldb)
+        let initial = c.beta == 0 ? [Float](repeating: .nan, count: c.m * ldc) : random.values(c.m * ldc)
+        var result = initial
+        result.withUnsafeMutableBufferPointer { out in
+            kernel.multiply(
+                transposingA: c.transA, transposingB: c.transB, m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb,
+                beta: c.beta, c: out.baseAddress!, ldc: ldc, threads: c.threads)
+        }
+        var expected = [Double](), actual = [Float]()
+        for i in 0..<c.m {
+            for j in 0..<c.n {
+                var sum = c.beta == 0 ? 0 : Double(c.beta) * Double(initial[i * ldc + j])
+                for p in 0..<c.k {
+                    let x = c.transA ? a[p * lda + i] : a[i * lda + p], y = c.transB ? b[j * ldb + p] : b[p * ldb + j]
+                    sum += Double(x) * Double(y)
+                }
+                expected.append(sum)
+                actual.append(result[i * ldc + j])
+            }
+            // The spare columns of C are never written.
+            for j in c.n..<ldc { #expect(result[i * ldc + j].bitPattern == initial[i * ldc + j].bitPattern) }
+        }
+        #expect(relativeError(actual, expected) < 1e-5 * Double(max(1, c.k)).squareRoot())
+    }
+}
