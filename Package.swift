@@ -27,14 +27,14 @@ let package = Package(
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "CMatrixProduct", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"], swiftSettings: optimised),
-        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution", "CBLAS"], swiftSettings: optimised),
+        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models"], swiftSettings: optimised),
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "CBLAS",
+                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),

@@ -1,4 +1,4 @@
-import CBLAS
+import WeightedConvolution
 
 /// A fully connected layer `y = x·Wᵀ + b` on `[B, in]`, as `torch.nn.Linear`.
 public final class Linear: Module {
@@ -49,10 +49,13 @@ public final class Linear: Module {
     }
 }
 
-/// `C = op(A)·op(B) + beta·C` for row-major matrices (`C` is `m × n`).
+/// `C = op(A)·op(B) + beta·C` for row-major matrices (`C` is `m × n`), with the package's
+/// preferred matrix-product kernel on ``ComputeThreads/count`` threads.
 func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: [Float], _ b: [Float], _ c: inout [Float], beta: Float) {
     guard m > 0, n > 0 else { return }
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                beta, &c, Int32(n))
+    c.withUnsafeMutableBufferPointer { c in
+        MatrixProductKernel.preferred.multiply(
+            transposingA: transposeA, transposingB: transposeB, m: m, n: n, k: k, a: a, lda: transposeA ? m : k, b: b,
+            ldb: transposeB ? k : n, beta: beta, c: c.baseAddress!, ldc: n, threads: ComputeThreads.count)
+    }
 }

@@ -17,9 +17,11 @@ public final class ConvolutionPlanner: Sendable {
     /// The process-wide planner.
     public static let shared = ConvolutionPlanner()
 
-    /// Sustained direct speed, FLOP/s (measured 165–218 GFLOP/s on the 1-D and 2-D benchmark
-    /// layers, 123 on the 3-D one).
-    static let directPeak = 200e9
+    /// Sustained direct speed, FLOP/s. With the own AVX-512 matrix product: 258–343 GFLOP/s
+    /// forward on the 2-D benchmark layers ([8,32,64,64]·7×7 the lowest), 199 on the 1-D and 129
+    /// on the 3-D one; with OpenBLAS (Haswell kernels, as this machine's environment forces):
+    /// 165–218 on the 1-D and 2-D layers, 123 on the 3-D one.
+    static let directPeak = MatrixProductKernel.preferred == .packedAVX512 ? 260e9 : 200e9
     /// Direct speed per output row of the product, FLOP/s (measured 14–26 GFLOP/s with one row:
     /// single-channel 1-D, 2-D and 3-D signals with large kernels).
     static let directPerRow = 20e9

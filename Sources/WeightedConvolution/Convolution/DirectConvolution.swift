@@ -1,5 +1,3 @@
-import CBLAS
-
 /// The direct convolution engine: im2col/vol2col packing (``ColumnLayout``) and single-precision
 /// matrix products (``MatrixProductKernel``: the package's AVX-512 kernel or OpenBLAS), for any
 /// spatial rank.

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CBLAS
 import WeightedConvolution
 
 /// `wconv bench conv`: time of the convolution paths on typical network shapes, in ms and
@@ -29,8 +28,11 @@ struct BenchConvCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        let sgemm = Self.sgemmGFlops(size: 2048, repeats: 8)
-        print("\(BLASKernels.description), threads: \(ComputeThreads.count); SGEMM 2048³: \(Self.format(sgemm, 1)) GFLOP/s\n")
+        let rates = MatrixProductKernel.allCases.filter(\.isAvailable).map { ($0, Self.sgemmGFlops(size: 2048, repeats: 8, kernel: $0)) }
+        let sgemm = rates.map(\.1).max() ?? 1
+        let listed = rates.map { "\($0.0.rawValue) \(Self.format($0.1, 1))" }.joined(separator: ", ")
+        print("\(MatrixProductKernel.description), threads: \(ComputeThreads.count)")
+        print("SGEMM 2048³, GFLOP/s: \(listed); the ratio columns divide by the faster\n")
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
         methods += [BenchMethod.layer(weighted: false), BenchMethod.layer(weighted: true)]
@@ -89,14 +91,16 @@ struct BenchConvCommand: ParsableCommand {
         return best
     }
 
-    /// GFLOP/s of OpenBLAS `C = A·B` on `size × size` matrices (its default threading).
-    static func sgemmGFlops(size: Int, repeats: Int) -> Double {
+    /// GFLOP/s of `C = A·B` on `size × size` matrices with `kernel` on ``ComputeThreads/count``
+    /// threads (OpenBLAS: its own thread count, set to the same).
+    static func sgemmGFlops(size: Int, repeats: Int, kernel: MatrixProductKernel) -> Double {
         let a = [Float](repeating: 0.5, count: size * size), b = a
         var c = [Float](repeating: 0, count: size * size)
-        let n = Int32(size)
         let seconds = bestTime(repeats: repeats) {
             c.withUnsafeMutableBufferPointer { c in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, c.baseAddress, n)
+                kernel.multiply(
+                    transposingA: false, transposingB: false, m: size, n: size, k: size, a: a, lda: size, b: b,
+                    ldb: size, beta: 0, c: c.baseAddress!, ldc: size, threads: ComputeThreads.count)
             }
         }
         return 2 * Double(size * size * size) / seconds / 1e9
