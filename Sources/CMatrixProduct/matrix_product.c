@@ -4,9 +4,7 @@
 // micro-kernel computes an MR × NR tile of C with 24 vector accumulators.
 #include "matrix_product.h"
 #include <immintrin.h>
-#include <string.h>
 
-#ifndef KC_OVERRIDE
 enum {
     MR = 12,   // rows of C per micro-tile (broadcasts of packed A)
     NR = 32,   // columns of C per micro-tile (two 16-float vectors of packed B)
@@ -14,7 +12,6 @@ enum {
     MC = 192,  // rows of a packed A block (16 slivers, 192 KiB, inside L2)
     NC = 2048  // columns of a packed B block (2 MiB, inside L3)
 };
-#endif
 
 #define TARGET __attribute__((target("avx512f,fma")))
 
