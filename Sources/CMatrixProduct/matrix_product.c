@@ -16,12 +16,8 @@ enum {
 #define TARGET __attribute__((target("avx512f,fma")))
 
 int wc_sgemm_available(void) {
-    static int available = -1;
-    if (available < 0) {
-        __builtin_cpu_init();
-        available = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    }
-    return available;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
 }
 
 static ptrdiff_t min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }

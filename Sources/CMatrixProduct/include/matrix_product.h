@@ -5,7 +5,7 @@
 #define WEIGHTED_CONV_MATRIX_PRODUCT_H
 #include <stddef.h>
 
-/// Whether this processor runs wc_sgemm (it has AVX-512F). Checked once.
+/// Whether this processor runs wc_sgemm (it has AVX-512F).
 int wc_sgemm_available(void);
 
 /// Floats of workspace wc_sgemm needs for an (m × n × k) product (64-byte aligned).
