@@ -6,8 +6,8 @@
 #include <immintrin.h>
 
 enum {
-    MR = 12,   // rows of C per micro-tile (broadcasts of packed A)
-    NR = 32,   // columns of C per micro-tile (two 16-float vectors of packed B)
+    MR = WC_SGEMM_TILE_ROWS,     // rows of C per micro-tile (12 broadcasts of packed A)
+    NR = WC_SGEMM_TILE_COLUMNS,  // columns of C per micro-tile (two 16-float vectors of packed B)
     KC = 256,  // depth of a packed block: one B panel is KC × NR × 4 B = 32 KiB, inside L1
     MC = 192,  // rows of a packed A block (16 slivers, 192 KiB, inside L2)
     NC = 2048  // columns of a packed B block (2 MiB, inside L3)

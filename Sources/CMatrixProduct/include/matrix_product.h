@@ -5,6 +5,9 @@
 #define WEIGHTED_CONV_MATRIX_PRODUCT_H
 #include <stddef.h>
 
+/// The tile of C one micro-kernel call computes: threaded callers split C along these units.
+enum { WC_SGEMM_TILE_ROWS = 12, WC_SGEMM_TILE_COLUMNS = 32 };
+
 /// Whether this processor runs wc_sgemm (it has AVX-512F).
 int wc_sgemm_available(void);
 

@@ -80,8 +80,8 @@ func gemm(
         beta: beta, c: c, ldc: ldc, threads: threads)
 }
 
-/// How a threaded product is cut: into column slices of whole 32-column panels when `C` is wide
-/// enough, else into row slices of whole 12-row slivers, else not at all.
+/// How a threaded product is cut: into column slices of whole panels of the kernel's tile width
+/// when `C` is wide enough, else into row slices of whole slivers of its tile height, else not at all.
 private struct PackedSlices {
     let count: Int
     let splitsColumns: Bool
@@ -89,13 +89,14 @@ private struct PackedSlices {
     private let unit: Int
 
     init(m: Int, n: Int, threads: Int) {
-        let columnUnits = n / 32, rowUnits = m / 12
+        let width = Int(WC_SGEMM_TILE_COLUMNS), height = Int(WC_SGEMM_TILE_ROWS)
+        let columnUnits = n / width, rowUnits = m / height
         if threads > 1 && columnUnits >= 2 * threads {
-            (count, splitsColumns, unit) = (threads, true, 32)
+            (count, splitsColumns, unit) = (threads, true, width)
         } else if threads > 1 && rowUnits >= 2 {
-            (count, splitsColumns, unit) = (Swift.min(threads, rowUnits), false, 12)
+            (count, splitsColumns, unit) = (Swift.min(threads, rowUnits), false, height)
         } else {
-            (count, splitsColumns, unit) = (1, true, 32)
+            (count, splitsColumns, unit) = (1, true, width)
         }
     }
 
