@@ -30,13 +30,11 @@ size_t wc_sgemm_workspace(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
     return (size_t)(packed_a_size(m, k) + min(k, KC) * round_up(min(n, NC), NR));
 }
 
-// Loads a 16 × 16 block (`rows` rows of `depth` consecutive floats `ld` apart, the rest zero) and
-// returns its transpose: out[t] holds element t of every row. Unpacks and shuffles within 128-bit
-// lanes transpose the 4 × 4 pieces, two lane shuffles move the pieces into place.
-TARGET static void transpose_block(const float *src, ptrdiff_t ld, int rows, int depth, __m512 out[16]) {
-    __mmask16 mask = (__mmask16)(depth >= 16 ? 0xFFFF : (1u << depth) - 1);
-    __m512 r[16], t[16];
-    for (int i = 0; i < 16; i++) r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, src + i * ld) : _mm512_setzero_ps();
+// Transposes a 16 × 16 block in registers: out[t] holds element t of every r[i]. Unpacks and
+// shuffles within 128-bit lanes transpose the 4 × 4 pieces, two lane shuffles move the pieces
+// into place. r is used as scratch.
+TARGET static void transpose16(__m512 r[16], __m512 out[16]) {
+    __m512 t[16];
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
         t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -58,14 +56,18 @@ TARGET static void transpose_block(const float *src, ptrdiff_t ld, int rows, int
     }
 }
 
+static __mmask16 first_lanes(int count) { return (__mmask16)(count >= 16 ? 0xFFFF : count <= 0 ? 0 : (1u << count) - 1); }
+
 // Packs `width` (≤ 16) strided lines of `src` (line i at src + i·ld, depth kc) depth-major into
 // dst, `step` floats per depth step, through 16 × 16 transposes; lanes past `width` are zero.
 TARGET static void pack_lines(const float *src, ptrdiff_t ld, int width, ptrdiff_t kc, float *dst, int step) {
-    __mmask16 store = (__mmask16)(step >= 16 ? 0xFFFF : (1u << step) - 1);
-    __m512 block[16];
+    __mmask16 store = first_lanes(step);
+    __m512 block[16], lines[16];
     for (ptrdiff_t p = 0; p < kc; p += 16) {
         int depth = (int)min(16, kc - p);
-        transpose_block(src + p, ld, width, depth, block);
+        __mmask16 mask = first_lanes(depth);
+        for (int i = 0; i < 16; i++) lines[i] = i < width ? _mm512_maskz_loadu_ps(mask, src + i * ld + p) : _mm512_setzero_ps();
+        transpose16(lines, block);
         for (int t = 0; t < depth; t++) _mm512_mask_storeu_ps(dst + (p + t) * step, store, block[t]);
     }
 }
@@ -77,33 +79,108 @@ TARGET static void pack_a(int trans, const float *a, ptrdiff_t lda, ptrdiff_t i0
     for (ptrdiff_t i = 0; i < mc; i += MR, dst += MR * kc) {
         int rows = (int)min(MR, mc - i);
         if (trans) {
-            __mmask16 mask = (__mmask16)((1u << rows) - 1);
+            __mmask16 mask = first_lanes(rows);
             for (ptrdiff_t p = 0; p < kc; p++)
-                _mm512_mask_storeu_ps(dst + p * MR, 0x0FFF, _mm512_maskz_loadu_ps(mask, a + (p0 + p) * lda + i0 + i));
+                _mm512_mask_storeu_ps(dst + p * MR, first_lanes(MR), _mm512_maskz_loadu_ps(mask, a + (p0 + p) * lda + i0 + i));
         } else {
             pack_lines(a + (i0 + i) * lda + p0, lda, rows, kc, dst, MR);
         }
     }
 }
 
+// op(B) as the driver reads it: a dense row-major matrix `b` (transposed when `trans` is
+// non-zero, rows `ldb` apart), or, when `depth` is not NULL, the gathered matrix
+// B(p, j) = b[depth[p] + columns[j]].
+typedef struct {
+    const float *b;
+    ptrdiff_t ldb;
+    int trans;
+    const ptrdiff_t *depth, *columns;
+} operand_b;
+
+// Packs 16 columns of a dense op(B), depth [0, kc), from `src` (column j at src + j, rows ldb
+// apart), into dst with NR floats per depth step; lanes past `width` are zero.
+TARGET static void pack_dense_half(const float *src, ptrdiff_t ldb, int width, ptrdiff_t kc, float *dst) {
+    __mmask16 mask = first_lanes(width);
+    for (ptrdiff_t p = 0; p < kc; p++) _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(mask, src + p * ldb));
+}
+
+// A run of consecutive offsets among 16 lanes: lanes `mask` read offset + lane.
+typedef struct {
+    __mmask16 mask;
+    ptrdiff_t offset;
+} run;
+
+// Splits offsets[0 ..< count] (count ≤ 16) into runs of consecutive values; returns how many.
+static int runs_of(const ptrdiff_t *offsets, int count, run runs[16]) {
+    int n = 0;
+    for (int s = 0; s < count;) {
+        int e = s + 1;
+        while (e < count && offsets[e] == offsets[e - 1] + 1) e++;
+        runs[n++] = (run){(__mmask16)(first_lanes(e) & ~first_lanes(s)), offsets[s] - s};
+        s = e;
+    }
+    return n;
+}
+
+// The 16 lanes of `runs` read from `base` with one masked load per run (others zero).
+__attribute__((always_inline)) TARGET static inline __m512 load_runs(const float *base, const run *runs, int count) {
+    __m512 v = _mm512_setzero_ps();
+    for (int r = 0; r < count; r++) v = _mm512_mask_loadu_ps(v, runs[r].mask, base + runs[r].offset);
+    return v;
+}
+
+// Runs per 16 lanes up to which masked loads beat gathers.
+enum { FEW_RUNS = 4 };
+
+// Packs 16 columns of a gathered op(B) (`width` of them, column j reading base + columns[j]),
+// depth [0, kc) (depth p reading + depth[p]), into dst with NR floats per depth step; lanes past
+// `width` are zero. Runs of consecutive column offsets become masked vector loads per depth
+// step; else runs of consecutive depth offsets become masked loads per column and 16 × 16
+// transposes; else the elements are gathered.
+TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth, const ptrdiff_t *columns, int width,
+                                      ptrdiff_t kc, float *dst) {
+    run lanes[16], steps[16];
+    int laneRuns = runs_of(columns, width, lanes);
+    if (laneRuns <= FEW_RUNS) {
+        for (ptrdiff_t p = 0; p < kc; p++) _mm512_store_ps(dst + p * NR, load_runs(base + depth[p], lanes, laneRuns));
+        return;
+    }
+    __m512i low = _mm512_maskz_loadu_epi64((__mmask8)first_lanes(width), columns);
+    __m512i high = _mm512_maskz_loadu_epi64((__mmask8)first_lanes(width - 8), columns + 8);
+    __mmask8 lowMask = (__mmask8)first_lanes(width), highMask = (__mmask8)first_lanes(width - 8);
+    for (ptrdiff_t p = 0; p < kc; p += 16) {
+        int count = (int)min(16, kc - p);
+        int stepRuns = runs_of(depth + p, count, steps);
+        if (stepRuns <= FEW_RUNS) {
+            __m512 block[16], lines[16];
+            for (int i = 0; i < 16; i++)
+                lines[i] = i < width ? load_runs(base + columns[i], steps, stepRuns) : _mm512_setzero_ps();
+            transpose16(lines, block);
+            for (int t = 0; t < count; t++) _mm512_store_ps(dst + (p + t) * NR, block[t]);
+            continue;
+        }
+        for (int t = 0; t < count; t++) {
+            const float *row = base + depth[p + t];
+            __m256 first = _mm512_mask_i64gather_ps(_mm256_setzero_ps(), lowMask, low, row, 4);
+            __m256 second = _mm512_mask_i64gather_ps(_mm256_setzero_ps(), highMask, high, row, 4);
+            __m512d both = _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(first)), _mm256_castps_pd(second), 1);
+            _mm512_store_ps(dst + (p + t) * NR, _mm512_castpd_ps(both));
+        }
+    }
+}
+
 // Packs depth [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into panels of NR columns, each
 // laid out depth-major (NR values per depth step); columns past n are zero.
-TARGET static void pack_b(int trans, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t kc, ptrdiff_t j0,
-                          ptrdiff_t nc, float *dst) {
+TARGET static void pack_b(const operand_b *B, ptrdiff_t p0, ptrdiff_t kc, ptrdiff_t j0, ptrdiff_t nc, float *dst) {
     for (ptrdiff_t j = 0; j < nc; j += NR, dst += NR * kc) {
         int cols = (int)min(NR, nc - j);
-        if (trans) {
-            const float *src = b + (j0 + j) * ldb + p0;
-            pack_lines(src, ldb, cols < 16 ? cols : 16, kc, dst, NR);
-            pack_lines(src + 16 * ldb, ldb, cols > 16 ? cols - 16 : 0, kc, dst + 16, NR);
-        } else {
-            __mmask16 low = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-            __mmask16 high = (__mmask16)(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
-            for (ptrdiff_t p = 0; p < kc; p++) {
-                const float *src = b + (p0 + p) * ldb + j0 + j;
-                _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(low, src));
-                _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(high, src + 16));
-            }
+        for (int h = 0; h < NR; h += 16) {
+            int width = cols - h < 0 ? 0 : cols - h > 16 ? 16 : cols - h;
+            ptrdiff_t column = j0 + j + h;
+            if (B->depth) pack_gathered_half(B->b, B->depth + p0, B->columns + column, width, kc, dst + h);
+            else if (B->trans) pack_lines(B->b + column * B->ldb + p0, B->ldb, width, kc, dst + h, NR);
+            else pack_dense_half(B->b + p0 * B->ldb + column, B->ldb, width, kc, dst + h);
         }
     }
 }
@@ -126,8 +203,7 @@ __attribute__((always_inline)) TARGET static inline void tile_product(
             acc[r][1] = _mm512_fmadd_ps(ar, b1, acc[r][1]);
         }
     }
-    __mmask16 low = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-    __mmask16 high = (__mmask16)(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
+    __mmask16 low = first_lanes(cols), high = first_lanes(cols - 16);
     __m512 vbeta = _mm512_set1_ps(beta);
 #pragma clang loop unroll(full)
     for (int r = 0; r < R; r++) {
@@ -151,8 +227,9 @@ TARGET static void micro_kernel(ptrdiff_t kc, const float *a, const float *b, fl
     else tile_product(4, kc, a, b, c, ldc, beta, rows, cols);
 }
 
-TARGET void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
-                     const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *workspace) {
+// The blocked product C = op(A) · op(B) + beta · C shared by both entry points.
+TARGET static void product(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                           const operand_b *B, float beta, float *c, ptrdiff_t ldc, float *workspace) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (ptrdiff_t i = 0; i < m; i++)
@@ -165,7 +242,7 @@ TARGET void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t
         for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
             ptrdiff_t kc = min(KC, k - p0);
             float blockBeta = p0 == 0 ? beta : 1;
-            pack_b(transB, b, ldb, p0, kc, j0, nc, packedB);
+            pack_b(B, p0, kc, j0, nc, packedB);
             for (ptrdiff_t i0 = 0; i0 < m; i0 += MC) {
                 ptrdiff_t mc = min(MC, m - i0);
                 pack_a(transA, a, lda, i0, mc, p0, kc, packedA);
@@ -179,4 +256,17 @@ TARGET void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t
             }
         }
     }
+}
+
+TARGET void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                     const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *workspace) {
+    operand_b B = {b, ldb, transB, NULL, NULL};
+    product(transA, m, n, k, a, lda, &B, beta, c, ldc, workspace);
+}
+
+TARGET void wc_sgemm_gathered(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                              const float *base, const ptrdiff_t *depthOffsets, const ptrdiff_t *columnOffsets,
+                              float beta, float *c, ptrdiff_t ldc, float *workspace) {
+    operand_b B = {base, 0, 0, depthOffsets, columnOffsets};
+    product(transA, m, n, k, a, lda, &B, beta, c, ldc, workspace);
 }

@@ -95,6 +95,7 @@ import TestSupport
         ConvolutionCase(input: [3, 4, 9, 8], kernel: [1, 4, 3, 2], options: .init(padding: .explicit(low: [2, 0], high: [0, 1]), dilation: [2, 1])),
         ConvolutionCase(input: [5, 4, 6, 7], kernel: [6, 2, 3, 2], options: .init(padding: .explicit(low: [1, 0], high: [2, 1]), groups: 2)),
         ConvolutionCase(input: [5, 6, 5, 4], kernel: [4, 6, 1, 1], options: .init()),
+        ConvolutionCase(input: [3, 2, 6, 7], kernel: [3, 2, 3, 3], options: .init(padding: .symmetric([3]))),
         ConvolutionCase(input: [2, 3, 5, 4], kernel: [3, 1, 1, 1], options: .init(groups: 3)),
         ConvolutionCase(input: [3, 2, 9], kernel: [3, 2, 3], options: .init(stride: [3], padding: .symmetric([2]), dilation: [2])),
         ConvolutionCase(input: [1, 3, 500], kernel: [2, 3, 5], options: .init(padding: .explicit(low: [3], high: [1]))),
@@ -134,6 +135,27 @@ import TestSupport
                 #expect(Self.isClose(gk, expectedGrad.kernel), "∂k \(label)")
             }
         }
+    }
+
+    /// The input gradient runs as a forward convolution exactly when strides are 1 and the padding
+    /// stays within the dilated kernel's reach; that convolution maps `∂y`'s shape to `x`'s.
+    @Test func adjointGeometryExistsForUnitStridesWithinReach() throws {
+        func geometry(_ input: [Int], _ kernel: [Int], _ options: ConvolutionOptions) throws -> ConvolutionGeometry {
+            try ConvolutionGeometry(inputShape: input, kernelShape: kernel, options: options)
+        }
+        let within = [
+            try geometry([2, 6, 9, 8], [4, 3, 3, 5], .init(padding: .explicit(low: [2, 0], high: [1, 4]), groups: 2)),
+            try geometry([1, 2, 11], [3, 2, 3], .init(padding: .symmetric([4]), dilation: [2])),
+            try geometry([3, 4, 5, 5, 5], [2, 4, 1, 1, 1], .init()),
+        ]
+        for g in within {
+            let adjoint = try #require(DirectConvolution.adjointGeometry(of: g))
+            #expect(adjoint.inputShape == g.outputShape)
+            #expect(adjoint.outputShape == g.inputShape)
+            #expect(adjoint.kernelShape == [g.inChannels, g.outChannels / g.groups] + g.kernelSize)
+        }
+        #expect(DirectConvolution.adjointGeometry(of: try geometry([1, 2, 9, 9], [2, 2, 3, 3], .init(stride: [2], padding: .symmetric([1])))) == nil)
+        #expect(DirectConvolution.adjointGeometry(of: try geometry([1, 2, 9, 9], [2, 2, 3, 3], .init(padding: .symmetric([3])))) == nil)
     }
 
     /// Repeated calls reuse scratch buffers: results stay identical (no stale accumulation).

@@ -56,4 +56,69 @@ import TestSupport
         }
         #expect(relativeError(actual, expected) < 1e-5 * Double(max(1, c.k)).squareRoot())
     }
+
+    /// How the offsets of a gathered operand are laid out: which packing route the own kernel takes.
+    enum Gathering: String, CaseIterable, Sendable {
+        /// Columns in long runs of consecutive offsets (one vector load per depth step).
+        case longColumnRuns
+        /// Columns in runs of 5 (up to four masked loads per depth step).
+        case shortColumnRuns
+        /// Scattered columns, depth in runs of 5 (masked loads and 16 × 16 transposes).
+        case depthRuns
+        /// Nothing consecutive (gathers).
+        case scattered
+
+        /// The offsets of depth `p` and of column `j`.
+        func offsets(k: Int, n: Int) -> (depth: [Int], columns: [Int]) {
+            switch self {
+            case .longColumnRuns: ((0..<k).map { $0 * 97 }, (0..<n).map { $0 + $0 / 37 * 5 })
+            case .shortColumnRuns: ((0..<k).map { $0 * 7 }, (0..<n).map { $0 / 5 * 50 + $0 % 5 })
+            case .depthRuns: ((0..<k).map { $0 + $0 / 5 * 40 }, (0..<n).map { $0 * 29 })
+            case .scattered: ((0..<k).map { $0 * 17 + $0 % 4 }, (0..<n).map { $0 * 31 })
+            }
+        }
+    }
+
+    /// Products with a gathered `B` against the naive loops, for each offset layout, on sizes
+    /// that cross the 16-lane, 32-column and 256-deep blocks, with `beta` 0 (NaN in `C`) and ½,
+    /// one and two threads, transposed and plain `A`.
+    @Test(arguments: kernels, Gathering.allCases)
+    func gatheredProductMatchesNaiveLoops(kernel: MatrixProductKernel, gathering: Gathering) {
+        var random = TestRandom(seed: 11)
+        for (m, n, k, transA, beta, threads) in [(13, 70, 300, false, Float(0), 1), (30, 45, 21, true, 0.5, 2)] {
+            let (depth, columns) = gathering.offsets(k: k, n: n)
+            let base = random.values(depth.max()! + columns.max()! + 1)
+            let lda = (transA ? m : k) + 2, ldc = n + 1
+            let a = random.values((transA ? k : m) * lda)
+            let initial = beta == 0 ? [Float](repeating: .nan, count: m * ldc) : random.values(m * ldc)
+            var result = initial
+            base.withUnsafeBufferPointer { base in
+                depth.withUnsafeBufferPointer { depth in
+                    columns.withUnsafeBufferPointer { columns in
+                        result.withUnsafeMutableBufferPointer { out in
+                            let b = GatheredMatrix(
+                                base: base.baseAddress!, depthOffsets: depth.baseAddress!, columnOffsets: columns.baseAddress!)
+                            kernel.multiply(
+                                transposingA: transA, m: m, n: n, k: k, a: a, lda: lda, gathering: b, beta: beta,
+                                c: out.baseAddress!, ldc: ldc, threads: threads)
+                        }
+                    }
+                }
+            }
+            var expected = [Double](), actual = [Float]()
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum = beta == 0 ? 0 : Double(beta) * Double(initial[i * ldc + j])
+                    for p in 0..<k {
+                        sum += Double(transA ? a[p * lda + i] : a[i * lda + p]) * Double(base[depth[p] + columns[j]])
+                    }
+                    expected.append(sum)
+                    actual.append(result[i * ldc + j])
+                }
+                #expect(result[i * ldc + n].bitPattern == initial[i * ldc + n].bitPattern)
+            }
+            #expect(actual.allSatisfy { $0.isFinite })
+            #expect(relativeError(actual, expected) < 1e-5 * Double(k).squareRoot(), "\(m)×\(n)×\(k)")
+        }
+    }
 }

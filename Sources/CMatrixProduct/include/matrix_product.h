@@ -22,4 +22,12 @@ void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb,
               float beta, float *c, ptrdiff_t ldc, float *workspace);
 
+/// wc_sgemm with a gathered B: op(B)(p, j) = base[depthOffsets[p] + columnOffsets[j]] for p < k,
+/// j < n (for instance the column matrix of a convolution read straight from its zero-padded
+/// input, which is then never formed). Runs of consecutive offsets are read as vectors.
+/// `workspace` holds at least wc_sgemm_workspace(m, n, k) floats, 64-byte aligned.
+void wc_sgemm_gathered(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                       const float *base, const ptrdiff_t *depthOffsets, const ptrdiff_t *columnOffsets,
+                       float beta, float *c, ptrdiff_t ldc, float *workspace);
+
 #endif

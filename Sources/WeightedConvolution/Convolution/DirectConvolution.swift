@@ -1,26 +1,27 @@
-/// The direct convolution engine: im2col/vol2col packing (``ColumnLayout``) and single-precision
-/// matrix products (``MatrixProductKernel``: the package's AVX-512 kernel or OpenBLAS), for any
+/// The direct convolution engine: single-precision matrix products (``MatrixProductKernel``: the
+/// package's AVX-512 kernel or OpenBLAS) over the im2col/vol2col column matrix, for any
 /// spatial rank.
 ///
-/// For a work item (`n` images of one group `g`) and a tile of `T` output positions
-/// (`R = Cin/g·∏k` rows of the column matrix):
-/// - forward: `out_g (Cout_g × nT) = K_g (Cout_g × R) · col (R × nT)`;
-/// - kernel gradient: `∂K_g += ∂y_g (Cout_g × nT) · colᵀ`, accumulated over the batch;
-/// - input gradient: `∂x += col2im(K_gᵀ · ∂y_g)`.
+/// For a work item (`n` images of one group `g`, `P = ∏y` output positions each, `R = Cin/g·∏k`
+/// rows of the column matrix `col`):
+/// - forward: `out_g (Cout_g × nP) = K_g (Cout_g × R) · col (R × nP)`;
+/// - kernel gradient: `∂K_g += ∂y_g (Cout_g × nP) · colᵀ`, accumulated over the batch;
+/// - input gradient, with unit strides and padding within the dilated kernel: the forward pass of
+///   the adjoint convolution (``adjointGeometry(of:)``: `∂y` padded by the rest of the kernel's
+///   reach, the kernel flipped and its channel axes swapped), else `∂x += col2im(K_gᵀ · ∂y_g)`.
 ///
-/// Large outputs are cut into tiles of output positions so that the column matrix stays in
-/// the processor's cache; small outputs instead pack several images side by side (one wider
-/// product). A 1×…×1 kernel with unit stride and no padding needs no packing: the input planes
-/// already are the column matrix. With one output channel per group (depthwise convolutions)
-/// the products would have a single row, so they are fused with the packing instead
-/// (``ColumnLayout``'s row products) and the column matrix is never formed.
+/// The column matrix is never written out: the products read it through offsets into the input
+/// (``GatheredColumns``), copied into a zero-bordered scratch buffer when the convolution pads.
+/// Small outputs pack several images side by side (one wider product). With one output channel
+/// per group (depthwise convolutions) the products would have a single row, so they are fused
+/// with the traversal instead (``ColumnLayout``'s row products).
 ///
 /// Work items are spread over worker threads, each running single-threaded products on scratch
 /// buffers reused across calls (see ``Threading``). Results are deterministic: the split depends
 /// only on the geometry and ``ComputeThreads/count``.
 ///
 /// - Complexity: `2·B·Cout·(Cin/g)·∏k·∏y` flops per forward, twice that for the backward pass;
-///   scratch memory `O(R·nT)` per worker.
+///   scratch memory per worker: the padded images of a chunk, plus `O(Cout_g·nP)` for chunks.
 public struct DirectConvolution: ConvolutionEngine {
     /// How the work of one call is spread over processors.
     public enum Threading: Sendable, Hashable, CaseIterable {
@@ -40,21 +41,26 @@ public struct DirectConvolution: ConvolutionEngine {
     /// Images packed side by side into one column matrix (one product per chunk and group; always
     /// 1 for fused row products).
     public let imagesPerChunk: Int
-    /// Output positions (columns of the column matrix) per tile.
+    /// Output positions per tile of a fused row product or of the input gradient's col2im.
     public let columnsPerTile: Int
     private let layout: ColumnLayout
-    private let isPointwise: Bool
-    /// One output channel per group: fused row products instead of packing and matrix products.
+    private let columns: GatheredColumns
+    /// One output channel per group: fused row products instead of matrix products.
     private let isRowProduct: Bool
     /// Whether work items go to worker threads (else each matrix product is threaded).
     private let usesWorkers: Bool
+    /// The engine whose forward pass computes this one's input gradient, if there is one.
+    private let adjoint: Adjoint?
     /// Threads per matrix product: one inside workers, all of them otherwise.
     private var productThreads: Int { usesWorkers ? 1 : ComputeThreads.count }
 
-    /// Largest column-matrix tile, in elements: 8 MiB, a quarter of the L3 cache of the machine
-    /// measured (`wconv bench conv`, 2 cores: untiled was up to 25 % slower on large outputs,
-    /// 1 MiB tiles up to 8 % slower on 3×3 layers and half as fast when OpenBLAS threads the
-    /// products).
+    /// A reference to the adjoint engine (a struct cannot contain its own type).
+    private final class Adjoint: Sendable {
+        let engine: DirectConvolution
+        init(_ engine: DirectConvolution) { self.engine = engine }
+    }
+
+    /// Largest col2im tile, in elements: 8 MiB, a quarter of the L3 cache of the machine measured.
     static let tileElements = 2 * 1024 * 1024
     /// Output positions per tile of a fused row product: 16 KiB of output, well inside L1.
     static let rowProductTile = 4096
@@ -65,24 +71,29 @@ public struct DirectConvolution: ConvolutionEngine {
     ///   - threading: how work is spread over processors.
     ///   - imagesPerChunk: images per matrix product, or `nil` to choose from the output size
     ///     (small outputs gain from wider products).
-    ///   - columnsPerTile: output positions per tile of single-image products and fused row
-    ///     products, or `nil` to choose from the cache budget (chunked and unpacked pointwise
-    ///     products always cover every position).
+    ///   - columnsPerTile: output positions per tile of fused row products and of the col2im of
+    ///     single images, or `nil` to choose from the cache budget.
     public init(
         geometry: ConvolutionGeometry, threading: Threading = .automatic, imagesPerChunk: Int? = nil,
         columnsPerTile: Int? = nil
     ) {
+        self.init(
+            geometry: geometry, threading: threading, imagesPerChunk: imagesPerChunk, columnsPerTile: columnsPerTile,
+            withAdjoint: true)
+    }
+
+    private init(
+        geometry: ConvolutionGeometry, threading: Threading, imagesPerChunk: Int?, columnsPerTile: Int?, withAdjoint: Bool
+    ) {
         precondition(imagesPerChunk.map { $0 >= 1 } ?? true, "imagesPerChunk must be ≥ 1")
         precondition(columnsPerTile.map { $0 >= 1 } ?? true, "columnsPerTile must be ≥ 1")
         let layout = ColumnLayout(geometry: geometry)
-        let isPointwise = geometry.kernelSize.allSatisfy { $0 == 1 } && geometry.stride.allSatisfy { $0 == 1 }
-            && geometry.isUnpadded
         let isRowProduct = geometry.outChannels == geometry.groups
         let chunk = isRowProduct ? 1 : Swift.max(1, imagesPerChunk ?? Self.defaultChunk(geometry, positions: layout.positions))
         self.geometry = geometry
         self.threading = threading
         self.layout = layout
-        self.isPointwise = isPointwise
+        self.columns = GatheredColumns(geometry: geometry, images: isRowProduct ? 0 : chunk)
         self.isRowProduct = isRowProduct
         self.imagesPerChunk = chunk
         let items = (geometry.batch + chunk - 1) / chunk * geometry.groups
@@ -91,7 +102,7 @@ public struct DirectConvolution: ConvolutionEngine {
         case .imageWorkers: true
         case .blasThreads: false
         }
-        self.columnsPerTile = if chunk > 1 || (isPointwise && !isRowProduct) {
+        self.columnsPerTile = if chunk > 1 {
             layout.positions
         } else if let columnsPerTile {
             Swift.min(columnsPerTile, layout.positions)
@@ -100,6 +111,30 @@ public struct DirectConvolution: ConvolutionEngine {
         } else {
             Self.balancedTile(positions: layout.positions, largest: Swift.max(64, Self.tileElements / layout.rows))
         }
+        self.adjoint = withAdjoint && !isRowProduct ? Self.adjointGeometry(of: geometry).map {
+            Adjoint(DirectConvolution(
+                geometry: $0, threading: threading, imagesPerChunk: imagesPerChunk, columnsPerTile: columnsPerTile,
+                withAdjoint: false))
+        } : nil
+    }
+
+    /// The convolution whose forward pass is the input gradient of `g`, when `g` has unit strides
+    /// and pads by at most the dilated kernel's reach `r = dilation·(k − 1)` on each side: input
+    /// `∂y` padded by `r − low` and `r − high`, kernel `K'[c, o, q] = K[o, c, flipped q]` (per
+    /// group), output the shape of `x`. `nil` otherwise.
+    public static func adjointGeometry(of g: ConvolutionGeometry) -> ConvolutionGeometry? {
+        let reach = (0..<g.spatialRank).map { g.dilation[$0] * (g.kernelSize[$0] - 1) }
+        guard g.stride.allSatisfy({ $0 == 1 }),
+              (0..<g.spatialRank).allSatisfy({ g.padLow[$0] <= reach[$0] && g.padHigh[$0] <= reach[$0] })
+        else { return nil }
+        let options = ConvolutionOptions(
+            padding: .explicit(
+                low: (0..<g.spatialRank).map { reach[$0] - g.padLow[$0] },
+                high: (0..<g.spatialRank).map { reach[$0] - g.padHigh[$0] }),
+            dilation: g.dilation, groups: g.groups)
+        return try? ConvolutionGeometry(
+            inputShape: [g.batch, g.outChannels] + g.outputSize,
+            kernelShape: [g.inChannels, g.outChannels / g.groups] + g.kernelSize, options: options)
     }
 
     /// The width of equal tiles (a multiple of 16 columns) covering `positions` with tiles of at
@@ -121,12 +156,11 @@ public struct DirectConvolution: ConvolutionEngine {
     private var inGroup: Int { geometry.inChannels / geometry.groups }
     private var outGroup: Int { geometry.outChannels / geometry.groups }
     private var chunkCount: Int { (geometry.batch + imagesPerChunk - 1) / imagesPerChunk }
-    /// Scratch floats per worker: the column tile, and for chunks the product or gathered ∂y.
-    private var scratchCount: Int {
-        if isRowProduct { return 0 }
-        let width = imagesPerChunk * columnsPerTile
-        return layout.rows * width + (imagesPerChunk > 1 ? outGroup * width : 0)
-    }
+    private var inputImage: Int { geometry.inChannels * layout.inputPlane }
+    /// Scratch floats per worker for the padded input of a chunk.
+    private var paddedCount: Int { isRowProduct ? 0 : columns.paddedCount(images: imagesPerChunk) }
+    /// Scratch floats per worker for a chunk's product (forward) or gathered `∂y` (backward).
+    private var chunkScratch: Int { imagesPerChunk > 1 ? outGroup * imagesPerChunk * layout.positions : 0 }
 
     /// The images of one work item and its group.
     private struct Item {
@@ -138,31 +172,32 @@ public struct DirectConvolution: ConvolutionEngine {
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>
     ) {
         guard let x = input.baseAddress, let k = kernel.baseAddress, let y = output.baseAddress else { return }
-        let rows = layout.rows, positions = layout.positions, outGroup = outGroup
-        run(scratch: scratchCount, accumulator: 0) { item, scratch, _ in
+        let rows = layout.rows, positions = layout.positions, outGroup = outGroup, padded = paddedCount
+        run(scratch: padded + chunkScratch, padded: padded, accumulator: 0) { item, scratch, _ in
             let kg = k + item.group * outGroup * rows
+            let out = y + outputOffset(image: item.firstImage, group: item.group)
             if isRowProduct {
                 let x = groupInput(x, image: item.firstImage, group: item.group)
-                let out = y + outputOffset(image: item.firstImage, group: item.group)
                 forEachTile { part, width in
                     (out + part.lowerBound).update(repeating: 0, count: width)
                     layout.multiplyAdding(x, weights: kg, into: out + part.lowerBound, positions: part)
                 }
                 return
             }
-            forEachTile { part, width in
-                let columns = columnMatrix(of: item, positions: part, input: x, scratch: scratch)
-                let out = y + outputOffset(image: item.firstImage, group: item.group)
-                guard item.images > 1 else {
-                    gemm(.no, .no, outGroup, width, rows, kg, rows, columns, width, 0, out + part.lowerBound, positions, threads: productThreads)
-                    return
-                }
-                let ld = item.images * width, product = scratch + rows * ld
-                gemm(.no, .no, outGroup, ld, rows, kg, rows, columns, ld, 0, product, ld, threads: productThreads)
-                for i in 0..<item.images {
-                    let dst = out + i * geometry.outChannels * positions
-                    for o in 0..<outGroup { (dst + o * positions).update(from: product + o * ld + i * positions, count: positions) }
-                }
+            let n = item.images * positions
+            let product = item.images > 1 ? scratch + padded : out
+            let source = columns.source(
+                groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
+                padded: scratch)
+            columns.withMatrix(base: source) { col in
+                MatrixProductKernel.preferred.multiply(
+                    transposingA: false, m: outGroup, n: n, k: rows, a: kg, lda: rows, gathering: col, beta: 0,
+                    c: product, ldc: n, threads: productThreads)
+            }
+            guard item.images > 1 else { return }
+            for i in 0..<item.images {
+                let dst = out + i * geometry.outChannels * positions
+                for o in 0..<outGroup { (dst + o * positions).update(from: product + o * n + i * positions, count: positions) }
             }
         }
     }
@@ -179,15 +214,23 @@ public struct DirectConvolution: ConvolutionEngine {
             gradInput?.update(repeating: 0)
             return
         }
+        if let adjoint, let gradInput {
+            WorkspaceCache.shared.withBuffer(count: kernel.count) { flipped in
+                flipKernel(k, into: flipped.baseAddress!)
+                adjoint.engine.forward(input: gradOutput, kernel: UnsafeBufferPointer(flipped), output: gradInput)
+            }
+        }
+        let gx = adjoint == nil ? gradInput?.baseAddress : nil, gk = gradKernel?.baseAddress
+        guard gx != nil || gk != nil else { return }
         let rows = layout.rows, positions = layout.positions, outGroup = outGroup, inGroup = inGroup
-        let inputImage = geometry.inChannels * layout.inputPlane, outputImage = geometry.outChannels * positions
-        let gx = gradInput?.baseAddress, gk = gradKernel?.baseAddress
-        run(scratch: scratchCount, accumulator: gk == nil ? 0 : kernel.count, into: gk) { item, scratch, sum in
+        let outputImage = geometry.outChannels * positions, padded = paddedCount
+        let col2imCount = gx == nil || isRowProduct ? 0 : rows * imagesPerChunk * columnsPerTile
+        let scratchCount = padded + chunkScratch + col2imCount
+        run(scratch: scratchCount, padded: padded, accumulator: gk == nil ? 0 : kernel.count, into: gk) { item, scratch, sum in
             let kg = k + item.group * outGroup * rows
             let gxFirst = gx.map { $0 + (item.firstImage * geometry.inChannels + item.group * inGroup) * layout.inputPlane }
             let dyFirst = gy + outputOffset(image: item.firstImage, group: item.group)
-            let unpacked = isPointwise && item.images == 1 && !isRowProduct
-            if let gxFirst, !unpacked {
+            if let gxFirst {
                 for i in 0..<item.images { (gxFirst + i * inputImage).update(repeating: 0, count: inGroup * layout.inputPlane) }
             }
             if isRowProduct {
@@ -199,31 +242,50 @@ public struct DirectConvolution: ConvolutionEngine {
                 }
                 return
             }
-            forEachTile { part, width in
-                let columns = columnMatrix(of: item, positions: part, input: x, scratch: scratch)
-                let n = item.images * width
-                // ∂y of the tile as a (Cout_g × n) matrix with leading dimension `ldy`.
-                var dy = dyFirst + part.lowerBound, ldy = positions
-                if item.images > 1 {
-                    let gathered = scratch + rows * n
-                    for i in 0..<item.images {
-                        for o in 0..<outGroup {
-                            (gathered + o * n + i * positions).update(from: dyFirst + i * outputImage + o * positions, count: positions)
-                        }
-                    }
-                    (dy, ldy) = (UnsafePointer(gathered), n)
-                }
-                if let sum {
-                    gemm(.no, .yes, outGroup, rows, n, dy, ldy, columns, n, 1, sum + item.group * outGroup * rows, rows, threads: productThreads)
-                }
-                guard let gxFirst else { return }
-                if unpacked {
-                    gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, gxFirst, positions, threads: productThreads)
-                    return
-                }
-                gemm(.yes, .no, rows, n, outGroup, kg, rows, dy, ldy, 0, scratch, n, threads: productThreads)
+            // ∂y of the item as a (Cout_g × n) matrix with leading dimension `ldy`.
+            let n = item.images * positions
+            var dy = dyFirst, ldy = positions
+            if item.images > 1 {
+                let gathered = scratch + padded
                 for i in 0..<item.images {
-                    layout.unpackAdding(scratch + i * width, ld: n, positions: part, into: gxFirst + i * inputImage)
+                    for o in 0..<outGroup {
+                        (gathered + o * n + i * positions).update(from: dyFirst + i * outputImage + o * positions, count: positions)
+                    }
+                }
+                (dy, ldy) = (UnsafePointer(gathered), n)
+            }
+            if let sum {
+                let source = columns.source(
+                    groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
+                    padded: scratch)
+                columns.withMatrix(base: source, transposed: true) { colT in
+                    MatrixProductKernel.preferred.multiply(
+                        transposingA: false, m: outGroup, n: rows, k: n, a: dy, lda: ldy, gathering: colT, beta: 1,
+                        c: sum + item.group * outGroup * rows, ldc: rows, threads: productThreads)
+                }
+            }
+            guard let gxFirst else { return }
+            let product = scratch + padded + chunkScratch
+            forEachTile { part, width in
+                let n = item.images * width, dyTile = item.images > 1 ? dy : dy + part.lowerBound
+                gemm(.yes, .no, rows, n, outGroup, kg, rows, dyTile, ldy, 0, product, n, threads: productThreads)
+                for i in 0..<item.images {
+                    layout.unpackAdding(product + i * width, ld: n, positions: part, into: gxFirst + i * inputImage)
+                }
+            }
+        }
+    }
+
+    /// Writes the adjoint engine's kernel: `K'[g·Cin_g + c, o, q] = K[g·Cout_g + o, c, taps − 1 − q]`
+    /// (channel axes swapped within each group, every spatial axis reversed).
+    private func flipKernel(_ kernel: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>) {
+        let taps = layout.taps, outGroup = outGroup, inGroup = inGroup
+        for g in 0..<geometry.groups {
+            for o in 0..<outGroup {
+                for c in 0..<inGroup {
+                    let from = kernel + ((g * outGroup + o) * inGroup + c) * taps
+                    let to = flipped + ((g * inGroup + c) * outGroup + o) * taps
+                    for q in 0..<taps { to[q] = from[taps - 1 - q] }
                 }
             }
         }
@@ -238,21 +300,6 @@ public struct DirectConvolution: ConvolutionEngine {
         }
     }
 
-    /// The column matrix of `item` for the output positions `part`: the input itself for an unpacked
-    /// pointwise product, else the images' tiles packed side by side into `scratch`.
-    private func columnMatrix(
-        of item: Item, positions part: Range<Int>, input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>
-    ) -> UnsafePointer<Float> {
-        if isPointwise && item.images == 1 { return groupInput(input, image: item.firstImage, group: item.group) }
-        let width = part.count, ld = item.images * width
-        for i in 0..<item.images {
-            layout.pack(
-                groupInput(input, image: item.firstImage + i, group: item.group), into: scratch + i * width, ld: ld,
-                positions: part)
-        }
-        return UnsafePointer(scratch)
-    }
-
     /// The first input plane of `group` in `image`.
     private func groupInput(_ input: UnsafePointer<Float>, image: Int, group: Int) -> UnsafePointer<Float> {
         input + (image * geometry.inChannels + group * inGroup) * layout.inputPlane
@@ -263,11 +310,12 @@ public struct DirectConvolution: ConvolutionEngine {
     }
 
     /// Runs `body(item, scratch, accumulator)` for every work item, spread over workers. Each
-    /// worker borrows `scratch` floats; with `accumulator > 0`, worker 0 accumulates into
+    /// worker borrows `scratch` floats, the first `padded` of them zeroed (the borders of the
+    /// padded input copies, which items never write); with `accumulator > 0`, worker 0 accumulates into
     /// `destination` (already zeroed) and the others into zeroed private buffers that are added
     /// to `destination` at the end.
     private func run(
-        scratch: Int, accumulator: Int, into destination: UnsafeMutablePointer<Float>? = nil,
+        scratch: Int, padded: Int, accumulator: Int, into destination: UnsafeMutablePointer<Float>? = nil,
         _ body: (Item, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
     ) {
         let groups = geometry.groups
@@ -280,6 +328,7 @@ public struct DirectConvolution: ConvolutionEngine {
         }
         guard usesWorkers else {
             WorkspaceCache.shared.withBuffer(count: scratch) { buffer in
+                buffer.baseAddress!.update(repeating: 0, count: padded)
                 for index in 0..<itemCount { body(item(index), buffer.baseAddress!, destination) }
             }
             return
@@ -292,6 +341,7 @@ public struct DirectConvolution: ConvolutionEngine {
                 concurrentPerform(workers) { worker in
                     let sum = worker == 0 ? destination : partials.baseAddress! + (worker - 1) * accumulator
                     WorkspaceCache.shared.withBuffer(count: scratch) { buffer in
+                        buffer.baseAddress!.update(repeating: 0, count: padded)
                         for index in stride(from: worker, to: itemCount, by: workers) {
                             body(item(index), buffer.baseAddress!, sum)
                         }

@@ -3,7 +3,8 @@
 /// (depthwise convolutions), where a matrix product would have one row and run far below peak.
 ///
 /// Each is the `1 × R` case of an operation of the packed path, with `col` the matrix
-/// ``ColumnLayout/pack(_:into:ld:positions:)`` would write for the positions `part`:
+/// of the positions `part` (row `r = c·∏k + q`, column `p`: the zero-padded input at
+/// `p·stride + q·dilation − low`):
 /// - ``multiplyAdding(_:weights:into:positions:)``: `out += w · col`;
 /// - ``correlateAdding(_:gradOutput:into:positions:)``: `∂w += ∂out · colᵀ`;
 /// - ``scatterAdding(_:weights:into:positions:)``: `∂x += col2im(wᵀ · ∂out)`.

@@ -1,15 +1,16 @@
-/// The im2col (vol2col, for any spatial rank) packing of one image's channel group, and its
-/// adjoint col2im.
+/// A traversal of the im2col (vol2col, for any spatial rank) column matrix of one image's channel
+/// group, bounds resolved: the col2im of the direct engine's input gradient, and its fused row
+/// products (depthwise convolutions).
 ///
-/// Packing turns a convolution into a matrix product: row `r = c·∏k + q` of the column matrix
-/// (`c` an input channel of the group, `q` a kernel tap in row-major order, matching the kernel
-/// layout `[Cout, Cin/g, k…]`) holds, for every output position `p`, the zero-padded input value
-/// `x[c, p·stride + q·dilation − low]`. Then `out(Cout_g × P) = K_g(Cout_g × rows) · col(rows × P)`.
+/// Row `r = c·∏k + q` of the column matrix (`c` an input channel of the group, `q` a kernel tap in
+/// row-major order, matching the kernel layout `[Cout, Cin/g, k…]`) holds, for every output
+/// position `p`, the zero-padded input value `x[c, p·stride + q·dilation − low]`, so that
+/// `out(Cout_g × P) = K_g(Cout_g × rows) · col(rows × P)`.
 ///
 /// The traversal is rank-erased: the leading `D − 1` axes are resolved by a precomputed table of
-/// input row offsets per (leading tap, output line), and the last axis is copied as a run with a
-/// precomputed valid range, so the inner loops are contiguous (stride 1) or strided copies on raw
-/// pointers. Any range of output positions can be packed, so large outputs are packed in tiles.
+/// input row offsets per (leading tap, output line), and the last axis is walked as a run with a
+/// precomputed valid range, so the inner loops are contiguous (stride 1) or strided loops on raw
+/// pointers. Any range of output positions can be traversed, so large outputs go in tiles.
 struct ColumnLayout: Sendable {
     /// Input channels per group (`Cin/g`).
     let channels: Int
@@ -93,34 +94,8 @@ struct ColumnLayout: Sendable {
         }
     }
 
-    /// Writes the columns of the output positions `part` (a tile of the column matrix) of one
-    /// channel group of one image.
-    /// - Parameters:
-    ///   - input: the group's first channel plane (`channels` consecutive planes follow).
-    ///   - columns: row-major `rows × ld`; the tile starts at column 0.
-    ///   - ld: the distance between rows of `columns` (the tile's width, or more when several
-    ///     images share one matrix side by side).
-    ///   - part: the output positions packed (row-major over the output extents).
-    func pack(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, ld: Int, positions part: Range<Int>) {
-        traverse(columns, ld: ld, positions: part) { dst, base, run, first, end, _ in
-            guard let base else {
-                dst.update(repeating: 0, count: end - first)
-                return
-            }
-            let (low, high) = run.clipped(first, end)
-            dst.update(repeating: 0, count: low - first)
-            let src = input + (base + low * lastStride), to = dst + (low - first)
-            if lastStride == 1 {
-                to.update(from: src, count: high - low)
-            } else {
-                for j in 0..<(high - low) { to[j] = src[j * lastStride] }
-            }
-            (dst + (high - first)).update(repeating: 0, count: end - high)
-        }
-    }
-
-    /// The adjoint of ``pack(_:into:ld:positions:)``: adds every column entry onto the input
-    /// element it was read from (entries read from the padding are dropped).
+    /// col2im: adds every entry of a tile of the column matrix onto the input element it holds
+    /// (entries of the padding are dropped).
     /// - Parameters:
     ///   - columns: row-major `rows × ld`, the tile of positions `part` at column 0.
     ///   - gradInput: the group's first channel plane of the input gradient (accumulated into).

@@ -46,8 +46,7 @@ extension MatrixProductKernel {
             return
         }
         precondition(isAvailable, "the own AVX-512 matrix product needs a processor with AVX-512F")
-        let slices = PackedSlices(m: m, n: n, threads: threads)
-        let product = { (rows: Range<Int>, columns: Range<Int>) in
+        Self.sliced(m: m, n: n, threads: threads) { rows, columns in
             let a = a + (transA ? rows.lowerBound : rows.lowerBound * lda)
             let b = b + (transB ? columns.lowerBound * ldb : columns.lowerBound)
             let c = c + rows.lowerBound * ldc + columns.lowerBound
@@ -56,12 +55,90 @@ extension MatrixProductKernel {
                 wc_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace.baseAddress)
             }
         }
+    }
+
+    /// `C (m × n) = op(A) · B + beta · C` with `B (k × n)` read through offset tables (see
+    /// ``GatheredMatrix``): the own kernel packs `B` straight from `b.base`; OpenBLAS first copies
+    /// `B` into a dense scratch matrix.
+    ///
+    /// Threads, leading dimensions and `beta` as in
+    /// ``multiply(transposingA:transposingB:m:n:k:a:lda:b:ldb:beta:c:ldc:threads:)``.
+    /// - Precondition: the kernel ``isAvailable``; `b` has `k` depth and `n` column offsets, and
+    ///   every `b.base[depth + column]` is readable.
+    public func multiply(
+        transposingA transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, gathering b: GatheredMatrix,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1
+    ) {
+        guard self == .packedAVX512 else {
+            WorkspaceCache.shared.withBuffer(count: k * n) { dense in
+                b.copy(depth: k, columns: n, into: dense.baseAddress!)
+                multiply(
+                    transposingA: transA, transposingB: false, m: m, n: n, k: k, a: a, lda: lda,
+                    b: dense.baseAddress!, ldb: n, beta: beta, c: c, ldc: ldc, threads: threads)
+            }
+            return
+        }
+        precondition(isAvailable, "the own AVX-512 matrix product needs a processor with AVX-512F")
+        Self.sliced(m: m, n: n, threads: threads) { rows, columns in
+            let a = a + (transA ? rows.lowerBound : rows.lowerBound * lda)
+            let c = c + rows.lowerBound * ldc + columns.lowerBound
+            let (m, n) = (rows.count, columns.count)
+            WorkspaceCache.shared.withBuffer(count: wc_sgemm_workspace(m, n, k)) { workspace in
+                wc_sgemm_gathered(
+                    transA ? 1 : 0, m, n, k, a, lda, b.base, b.depthOffsets, b.columnOffsets + columns.lowerBound, beta, c,
+                    ldc, workspace.baseAddress)
+            }
+        }
+    }
+
+    /// Runs `product(rows, columns)` on the slices of an `m × n` result that `threads` threads
+    /// compute concurrently (one slice, the whole result, when `threads` is 1 or it is small).
+    private static func sliced(m: Int, n: Int, threads: Int, _ product: (Range<Int>, Range<Int>) -> Void) {
+        let slices = PackedSlices(m: m, n: n, threads: threads)
         guard slices.count > 1 else { return product(0..<m, 0..<n) }
         concurrentPerform(slices.count) { slice in
             if slices.splitsColumns {
                 product(0..<m, slices.range(slice, of: n))
             } else {
                 product(slices.range(slice, of: m), 0..<n)
+            }
+        }
+    }
+}
+
+/// A `k × n` matrix read through offset tables: element `(p, j)` is
+/// `base[depthOffsets[p] + columnOffsets[j]]`. The column matrix of a convolution is one: `p`
+/// runs over (input channel, kernel tap), `j` over output positions, and the offsets address the
+/// zero-padded input, so the matrix is never written out.
+public struct GatheredMatrix {
+    /// The storage every element is read from.
+    public let base: UnsafePointer<Float>
+    /// Offset of each row (depth index `p`).
+    public let depthOffsets: UnsafePointer<Int>
+    /// Offset of each column `j`.
+    public let columnOffsets: UnsafePointer<Int>
+
+    /// The matrix `base[depthOffsets[p] + columnOffsets[j]]`.
+    public init(base: UnsafePointer<Float>, depthOffsets: UnsafePointer<Int>, columnOffsets: UnsafePointer<Int>) {
+        self.base = base
+        self.depthOffsets = depthOffsets
+        self.columnOffsets = columnOffsets
+    }
+
+    /// Writes the first `depth` rows and `columns` columns as a dense row-major matrix, copying
+    /// runs of consecutive column offsets at once.
+    func copy(depth: Int, columns: Int, into dense: UnsafeMutablePointer<Float>) {
+        guard columns > 0 else { return }
+        var runs: [(first: Int, count: Int)] = []
+        var first = 0
+        for j in 1...columns where j == columns || columnOffsets[j] != columnOffsets[j - 1] + 1 {
+            runs.append((first, j - first))
+            first = j
+        }
+        for p in 0..<depth {
+            let row = base + depthOffsets[p]
+            for run in runs {
+                (dense + p * columns + run.first).update(from: row + columnOffsets[run.first], count: run.count)
             }
         }
     }
