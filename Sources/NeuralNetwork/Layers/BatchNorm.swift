@@ -1,11 +1,14 @@
+import WeightedConvolution
+
 /// Batch normalisation over `[B, C, spatial…]` (any rank, or `[B, C]`), as
 /// `torch.nn.BatchNorm{1,2,3}d`: `y = γ·(x − μ)/√(σ² + ε) + β` per channel, with batch
 /// statistics in training (running averages updated with `momentum`, unbiased variance) and
 /// running statistics in evaluation.
 ///
-/// Every loop is a vectorised sweep over one contiguous `[b, c]` plane: statistics in two
-/// passes (mean, then squared deviations, so large means do not cancel), the output as
-/// `x·scale + shift`; the backward pass recomputes `x − μ` instead of storing `x̂`.
+/// Every loop is a vectorised sweep over one contiguous `[b, c]` plane, channels split over
+/// ``ComputeThreads/count`` threads: statistics in two passes (mean, then squared deviations, so
+/// large means do not cancel), the output as `x·scale + shift`; the backward pass recomputes
+/// `x − μ` instead of storing `x̂`.
 public final class BatchNorm: Module {
     /// Scale `γ`, `[C]`.
     public let weight: Parameter
@@ -56,15 +59,24 @@ public final class BatchNorm: Module {
         let planes = PlaneLayout(batch: batch, channels: channels, plane: plane)
         var mean = runningMean.values, variance = runningVariance.values
         if isTraining {
+            var squares = [Double](repeating: 0, count: channels)
             input.withUnsafeBufferPointer { v in
-                for c in 0..<channels {
-                    let m = Float(planes.total(c) { Kernels.sum(v.baseAddress! + $0, plane) } / Double(n))
-                    let squares = planes.total(c) { Kernels.centredDot(v.baseAddress! + $0, m, v.baseAddress! + $0, m, plane) }
-                    mean[c] = m
-                    variance[c] = Float(squares / Double(n))
-                    runningMean.values[c] = (1 - momentum) * runningMean.values[c] + momentum * m
-                    runningVariance.values[c] = (1 - momentum) * runningVariance.values[c] + momentum * Float(squares / Double(n - 1))
+                mean.withUnsafeMutableBufferPointer { mean in
+                    squares.withUnsafeMutableBufferPointer { squares in
+                        ComputeThreads.split(channels) { part in
+                            for c in part {
+                                let m = Float(planes.total(c) { Kernels.sum(v.baseAddress! + $0, plane) } / Double(n))
+                                mean[c] = m
+                                squares[c] = planes.total(c) { Kernels.centredDot(v.baseAddress! + $0, m, v.baseAddress! + $0, m, plane) }
+                            }
+                        }
+                    }
                 }
+            }
+            for c in 0..<channels {
+                variance[c] = Float(squares[c] / Double(n))
+                runningMean.values[c] = (1 - momentum) * runningMean.values[c] + momentum * mean[c]
+                runningVariance.values[c] = (1 - momentum) * runningVariance.values[c] + momentum * Float(squares[c] / Double(n - 1))
             }
             batchesTracked.values[0] += 1
         }
@@ -72,33 +84,38 @@ public final class BatchNorm: Module {
         let gamma = weight.value.scalars, beta = bias.value.scalars
         let output = input.withUnsafeBufferPointer { v in
             [Float].filled(input.count) { y in
-                for c in 0..<channels {
-                    let scale = gamma[c] * inverse[c], shift = beta[c] - mean[c] * scale
-                    planes.forEach(c) { start in for i in start..<(start + plane) { y[i] = v[i] * scale + shift } }
+                ComputeThreads.split(channels) { part in
+                    for c in part {
+                        let scale = gamma[c] * inverse[c], shift = beta[c] - mean[c] * scale
+                        planes.forEach(c) { start in for i in start..<(start + plane) { y[i] = v[i] * scale + shift } }
+                    }
                 }
             }
         }
         let batchStatistics = isTraining, weight = self.weight, bias = self.bias
         return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
             var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
-            var coefficients: [(a: Float, k: Float, d: Float)] = []
+            let requiresGrad = x.requiresGrad
             input.withUnsafeBufferPointer { v in
-                for c in 0..<channels {
-                    let m = mean[c], inv = inverse[c]
-                    let sumDy = Float(planes.total(c) { Kernels.sum(g.baseAddress! + $0, plane) })
-                    let sumDyCentred = Float(planes.total(c) { Kernels.centredDot(g.baseAddress! + $0, 0, v.baseAddress! + $0, m, plane) })
-                    dGamma[c] = sumDyCentred * inv
-                    dBeta[c] = sumDy
-                    // dx = γ·inv·(dy − mean(dy) − x̂·mean(dy·x̂)) with batch statistics, γ·inv·dy
-                    // with running ones; written as dx = a·dy + k·x + d.
-                    let a = gamma[c] * inv
-                    let k = batchStatistics ? -a * inv * inv * sumDyCentred / Float(n) : 0
-                    coefficients.append((a, k, batchStatistics ? -a * sumDy / Float(n) - k * m : 0))
-                }
-                guard x.requiresGrad else { return }
-                for c in 0..<channels {
-                    let (a, k, d) = coefficients[c]
-                    planes.forEach(c) { start in for i in start..<(start + plane) { g[i] = a * g[i] + k * v[i] + d } }
+                dGamma.withUnsafeMutableBufferPointer { dGamma in
+                    dBeta.withUnsafeMutableBufferPointer { dBeta in
+                        ComputeThreads.split(channels) { part in
+                            for c in part {
+                                let m = mean[c], inv = inverse[c]
+                                let sumDy = Float(planes.total(c) { Kernels.sum(g.baseAddress! + $0, plane) })
+                                let sumDyCentred = Float(planes.total(c) { Kernels.centredDot(g.baseAddress! + $0, 0, v.baseAddress! + $0, m, plane) })
+                                dGamma[c] = sumDyCentred * inv
+                                dBeta[c] = sumDy
+                                guard requiresGrad else { continue }
+                                // dx = γ·inv·(dy − mean(dy) − x̂·mean(dy·x̂)) with batch statistics,
+                                // γ·inv·dy with running ones; written as dx = a·dy + k·x + d.
+                                let a = gamma[c] * inv
+                                let k = batchStatistics ? -a * inv * inv * sumDyCentred / Float(n) : 0
+                                let d = batchStatistics ? -a * sumDy / Float(n) - k * m : 0
+                                planes.forEach(c) { start in for i in start..<(start + plane) { g[i] = a * g[i] + k * v[i] + d } }
+                            }
+                        }
+                    }
                 }
             }
             weight.accumulate(dGamma)

@@ -1,9 +1,12 @@
+import WeightedConvolution
+
 /// Layer normalisation over the channels at every position of `[B, C, spatial…]`, with a
 /// per-channel scale and shift (NAFNet's `LayerNorm2d`, any spatial rank):
 /// `y[b, c, p] = γ[c]·(x[b, c, p] − μ[b, p])/√(σ²[b, p] + ε) + β[c]`.
 ///
 /// The statistics of all positions are accumulated together, one channel row at a time, so
-/// every loop runs over contiguous positions and vectorises.
+/// every loop runs over contiguous positions and vectorises; images are split over
+/// ``ComputeThreads/count`` threads.
 public final class ChannelLayerNorm: Module {
     /// Scale `γ`, `[C]`.
     public let weight: Parameter
@@ -40,7 +43,7 @@ public final class ChannelLayerNorm: Module {
             [Float].filled(input.count) { y in
                 mean.withUnsafeMutableBufferPointer { mean in
                     inverse.withUnsafeMutableBufferPointer { inverse in
-                        for b in 0..<batch {
+                        ComputeThreads.split(batch) { images in for b in images {
                             let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
                             for c in 0..<channels {
                                 let row = v.baseAddress! + b * image + c * plane
@@ -56,43 +59,58 @@ public final class ChannelLayerNorm: Module {
                                 let row = v.baseAddress! + b * image + c * plane, out = y.baseAddress! + b * image + c * plane
                                 for p in 0..<plane { out[p] = (row[p] - m[p]) * s[p] * gamma[c] + beta[c] }
                             }
-                        }
+                        } }
                     }
                 }
             }
         }
         let weight = self.weight, bias = self.bias
         return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
-            var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
-            var sumDy = [Float](repeating: 0, count: plane), sumDyXhat = sumDy, xhat = sumDy
+            // Images split over threads; each slice sums its own γ and β gradients.
+            let threads = Swift.min(ComputeThreads.count, batch)
+            var partials = [Float](repeating: 0, count: threads * 2 * channels)
+            let requiresGrad = x.requiresGrad
             input.withUnsafeBufferPointer { v in
                 mean.withUnsafeBufferPointer { mean in
                     inverse.withUnsafeBufferPointer { inverse in
-                        for b in 0..<batch {
-                            let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
-                            for p in 0..<plane { sumDy[p] = 0; sumDyXhat[p] = 0 }
-                            for c in 0..<channels {
-                                let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
-                                for p in 0..<plane {
-                                    xhat[p] = (row[p] - m[p]) * s[p]
-                                    let scaled = gy[p] * gamma[c]
-                                    sumDy[p] += scaled
-                                    sumDyXhat[p] += scaled * xhat[p]
+                        partials.withUnsafeMutableBufferPointer { partials in
+                            ComputeThreads.split(threads) { slices in for slice in slices {
+                                let dGamma = partials.baseAddress! + slice * 2 * channels, dBeta = dGamma + channels
+                                var sumDy = [Float](repeating: 0, count: plane), sumDyXhat = sumDy, xhat = sumDy
+                                for b in (slice * batch / threads)..<((slice + 1) * batch / threads) {
+                                    let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
+                                    for p in 0..<plane { sumDy[p] = 0; sumDyXhat[p] = 0 }
+                                    for c in 0..<channels {
+                                        let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
+                                        for p in 0..<plane {
+                                            xhat[p] = (row[p] - m[p]) * s[p]
+                                            let scaled = gy[p] * gamma[c]
+                                            sumDy[p] += scaled
+                                            sumDyXhat[p] += scaled * xhat[p]
+                                        }
+                                        dGamma[c] += Kernels.centredDot(gy, 0, xhat, 0, plane)
+                                        dBeta[c] += Kernels.sum(gy, plane)
+                                    }
+                                    guard requiresGrad else { continue }
+                                    // dx = inv·(γ·dy − mean_c(γ·dy) − x̂·mean_c(γ·dy·x̂)), over dy in place.
+                                    for c in 0..<channels {
+                                        let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
+                                        for p in 0..<plane {
+                                            let xh = (row[p] - m[p]) * s[p]
+                                            gy[p] = s[p] * (gy[p] * gamma[c] - (sumDy[p] + xh * sumDyXhat[p]) * scale)
+                                        }
+                                    }
                                 }
-                                dGamma[c] += Kernels.centredDot(gy, 0, xhat, 0, plane)
-                                dBeta[c] += Kernels.sum(gy, plane)
-                            }
-                            guard x.requiresGrad else { continue }
-                            // dx = inv·(γ·dy − mean_c(γ·dy) − x̂·mean_c(γ·dy·x̂)), over dy in place.
-                            for c in 0..<channels {
-                                let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
-                                for p in 0..<plane {
-                                    let xh = (row[p] - m[p]) * s[p]
-                                    gy[p] = s[p] * (gy[p] * gamma[c] - (sumDy[p] + xh * sumDyXhat[p]) * scale)
-                                }
-                            }
+                            } }
                         }
                     }
+                }
+            }
+            var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
+            for slice in 0..<threads {
+                for c in 0..<channels {
+                    dGamma[c] += partials[slice * 2 * channels + c]
+                    dBeta[c] += partials[slice * 2 * channels + channels + c]
                 }
             }
             weight.accumulate(dGamma)

@@ -1,3 +1,5 @@
+import WeightedConvolution
+
 #if canImport(Glibc)
 import Glibc
 #endif

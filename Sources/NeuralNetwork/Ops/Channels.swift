@@ -1,3 +1,5 @@
+import WeightedConvolution
+
 /// Channels `[start, start + count)` of a `[B, C, …]` tensor.
 /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the range leaves the channel axis.
 public func channels(_ x: Variable, _ range: Range<Int>) throws -> Variable {

@@ -1,3 +1,5 @@
+import WeightedConvolution
+
 /// Scales the gradients of `parameters` so that their global L2 norm is at most `maxNorm`, as
 /// `torch.nn.utils.clip_grad_norm_`: with `n = ‖(g₁, g₂, …)‖₂`, every gradient is multiplied
 /// by `min(1, maxNorm/(n + 10⁻⁶))`. Parameters without a gradient are ignored.

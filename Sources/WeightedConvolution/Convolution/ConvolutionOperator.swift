@@ -98,27 +98,27 @@ public struct ConvolutionOperator: Sendable {
     private var planeSize: Int { geometry.outputSize.reduce(1, *) }
 
     private func addBias(_ bias: UnsafeBufferPointer<Float>, to output: UnsafeMutableBufferPointer<Float>) {
-        let plane = planeSize
-        for image in 0..<geometry.batch {
-            for channel in 0..<geometry.outChannels {
-                let base = (image * geometry.outChannels + channel) * plane
-                let value = bias[channel]
-                for i in base..<(base + plane) { output[i] += value }
+        let plane = planeSize, channels = geometry.outChannels, batch = geometry.batch
+        ComputeThreads.split(channels) { part in
+            for image in 0..<batch {
+                for channel in part {
+                    let base = (image * channels + channel) * plane
+                    let value = bias[channel]
+                    for i in base..<(base + plane) { output[i] += value }
+                }
             }
         }
     }
 
     private func sumPerChannel(_ gradOutput: UnsafeBufferPointer<Float>, into gradBias: UnsafeMutableBufferPointer<Float>) {
-        let plane = planeSize
-        for channel in 0..<geometry.outChannels {
-            var total: Double = 0
-            for image in 0..<geometry.batch {
-                let base = (image * geometry.outChannels + channel) * plane
-                var partial: Float = 0
-                for i in base..<(base + plane) { partial += gradOutput[i] }
-                total += Double(partial)
+        let plane = planeSize, channels = geometry.outChannels, batch = geometry.batch
+        guard let dy = gradOutput.baseAddress else { return }
+        ComputeThreads.split(channels) { part in
+            for channel in part {
+                var total: Double = 0
+                for image in 0..<batch { total += Double(Kernels.sum(dy + (image * channels + channel) * plane, plane)) }
+                gradBias[channel] = Float(total)
             }
-            gradBias[channel] = Float(total)
         }
     }
 }

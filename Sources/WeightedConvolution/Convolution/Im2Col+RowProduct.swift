@@ -61,21 +61,8 @@ extension ColumnLayout {
     }
 }
 
-/// `Σ a[j]·b[j]` over `count` elements, in eight independent lanes (a strict left-to-right
-/// `Float` sum would not vectorise).
+/// `Σ a[j]·b[j]` over `count` elements.
 @inline(__always)
 private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-    var lanes = SIMD8<Float>()
-    var j = 0
-    while j + 8 <= count {
-        lanes += UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Float>.self)
-            * UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
-        j += 8
-    }
-    var total = lanes.sum()
-    while j < count {
-        total += a[j] * b[j]
-        j += 1
-    }
-    return total
+    Kernels.centredDot(a, 0, b, 0, count)
 }
