@@ -1,3 +1,5 @@
+import CMatrixProduct
+
 /// The direct convolution engine: single-precision matrix products (``MatrixProductKernel``: the
 /// package's AVX-512 kernel or OpenBLAS) over the im2col/vol2col column matrix, for any
 /// spatial rank.
@@ -13,8 +15,9 @@
 /// The column matrix is never written out: the products read it through offsets into the input
 /// (``GatheredColumns``), copied into a zero-bordered scratch buffer when the convolution pads.
 /// Small outputs pack several images side by side (one wider product). With one output channel
-/// per group (depthwise convolutions) the products would have a single row, so they are fused
-/// with the traversal instead (``ColumnLayout``'s row products).
+/// per group (depthwise convolutions) the products would have a single row; they run line by
+/// line instead (`wc_line_products`, `wc_line_correlations`), each output line kept in L1
+/// while every tap is added onto it.
 ///
 /// Work items are spread over worker threads, each running single-threaded products on scratch
 /// buffers reused across calls (see ``Threading``). Results are deterministic: the split depends
@@ -41,11 +44,11 @@ public struct DirectConvolution: ConvolutionEngine {
     /// Images packed side by side into one column matrix (one product per chunk and group; always
     /// 1 for fused row products).
     public let imagesPerChunk: Int
-    /// Output positions per tile of a fused row product or of the input gradient's col2im.
+    /// Output positions per tile of the input gradient's col2im (when there is no adjoint).
     public let columnsPerTile: Int
     private let layout: ColumnLayout
     private let columns: GatheredColumns
-    /// One output channel per group: fused row products instead of matrix products.
+    /// One output channel per group: line products instead of matrix products.
     private let isRowProduct: Bool
     /// Whether work items go to worker threads (else each matrix product is threaded).
     private let usesWorkers: Bool
@@ -71,8 +74,8 @@ public struct DirectConvolution: ConvolutionEngine {
     ///   - threading: how work is spread over processors.
     ///   - imagesPerChunk: images per matrix product, or `nil` to choose from the output size
     ///     (small outputs gain from wider products).
-    ///   - columnsPerTile: output positions per tile of fused row products and of the col2im of
-    ///     single images, or `nil` to choose from the cache budget.
+    ///   - columnsPerTile: output positions per tile of the col2im of single images (input
+    ///     gradients without an adjoint), or `nil` to choose from the cache budget.
     public init(
         geometry: ConvolutionGeometry, threading: Threading = .automatic, imagesPerChunk: Int? = nil,
         columnsPerTile: Int? = nil
@@ -93,7 +96,7 @@ public struct DirectConvolution: ConvolutionEngine {
         self.geometry = geometry
         self.threading = threading
         self.layout = layout
-        self.columns = GatheredColumns(geometry: geometry, images: isRowProduct ? 0 : chunk)
+        self.columns = GatheredColumns(geometry: geometry, images: chunk)
         self.isRowProduct = isRowProduct
         self.imagesPerChunk = chunk
         let items = (geometry.batch + chunk - 1) / chunk * geometry.groups
@@ -111,7 +114,7 @@ public struct DirectConvolution: ConvolutionEngine {
         } else {
             Self.balancedTile(positions: layout.positions, largest: Swift.max(64, Self.tileElements / layout.rows))
         }
-        self.adjoint = withAdjoint && !isRowProduct ? Self.adjointGeometry(of: geometry).map {
+        self.adjoint = withAdjoint ? Self.adjointGeometry(of: geometry).map {
             Adjoint(DirectConvolution(
                 geometry: $0, threading: threading, imagesPerChunk: imagesPerChunk, columnsPerTile: columnsPerTile,
                 withAdjoint: false))
@@ -158,7 +161,7 @@ public struct DirectConvolution: ConvolutionEngine {
     private var chunkCount: Int { (geometry.batch + imagesPerChunk - 1) / imagesPerChunk }
     private var inputImage: Int { geometry.inChannels * layout.inputPlane }
     /// Scratch floats per worker for the padded input of a chunk.
-    private var paddedCount: Int { isRowProduct ? 0 : columns.paddedCount(images: imagesPerChunk) }
+    private var paddedCount: Int { columns.paddedCount(images: imagesPerChunk) }
     /// Scratch floats per worker for a chunk's product (forward) or gathered `∂y` (backward).
     private var chunkScratch: Int { imagesPerChunk > 1 ? outGroup * imagesPerChunk * layout.positions : 0 }
 
@@ -176,19 +179,15 @@ public struct DirectConvolution: ConvolutionEngine {
         run(scratch: padded + chunkScratch, padded: padded, accumulator: 0) { item, scratch, _ in
             let kg = k + item.group * outGroup * rows
             let out = y + outputOffset(image: item.firstImage, group: item.group)
+            let source = columns.source(
+                groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
+                padded: scratch)
             if isRowProduct {
-                let x = groupInput(x, image: item.firstImage, group: item.group)
-                forEachTile { part, width in
-                    (out + part.lowerBound).update(repeating: 0, count: width)
-                    layout.multiplyAdding(x, weights: kg, into: out + part.lowerBound, positions: part)
-                }
+                columns.withLines(base: source) { wc_line_products($0.x, $0.columns, $0.lines, $0.length, $0.stride, $0.taps, rows, kg, out) }
                 return
             }
             let n = item.images * positions
             let product = item.images > 1 ? scratch + padded : out
-            let source = columns.source(
-                groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
-                padded: scratch)
             columns.withMatrix(base: source) { col in
                 MatrixProductKernel.preferred.multiply(
                     transposingA: false, m: outGroup, n: n, k: rows, a: kg, lda: rows, gathering: col, beta: 0,
@@ -234,11 +233,16 @@ public struct DirectConvolution: ConvolutionEngine {
                 for i in 0..<item.images { (gxFirst + i * inputImage).update(repeating: 0, count: inGroup * layout.inputPlane) }
             }
             if isRowProduct {
-                let x = groupInput(x, image: item.firstImage, group: item.group)
-                forEachTile { part, _ in
-                    let dy = dyFirst + part.lowerBound
-                    if let sum { layout.correlateAdding(x, gradOutput: dy, into: sum + item.group * rows, positions: part) }
-                    if let gxFirst { layout.scatterAdding(dy, weights: kg, into: gxFirst, positions: part) }
+                if let sum {
+                    let source = columns.source(
+                        groupInput(x, image: item.firstImage, group: item.group), images: 1, imageStride: inputImage,
+                        padded: scratch)
+                    columns.withLines(base: source) {
+                        wc_line_correlations($0.x, $0.columns, $0.lines, $0.length, $0.stride, $0.taps, rows, dyFirst, sum + item.group * rows)
+                    }
+                }
+                if let gxFirst {
+                    forEachTile { part, _ in layout.scatterAdding(dyFirst + part.lowerBound, weights: kg, into: gxFirst, positions: part) }
                 }
                 return
             }

@@ -15,6 +15,10 @@ struct GatheredColumns: Sendable {
     let columnOffsets: [Int]
     /// Floats between consecutive images in the padded copy, or in the input itself.
     let imageStride: Int
+    /// Output positions of one image, `∏y`.
+    private let positions: Int
+    /// Output positions per line (the last axis) and the stride along it.
+    private let outputLine: (length: Int, stride: Int)
     private let channels: Int
     private let inputPlane: Int
     private let paddedPlane: Int
@@ -39,6 +43,8 @@ struct GatheredColumns: Sendable {
         let positionOffsets = rowMajorOffsets(g.outputSize, steps: (0..<rank).map { g.stride[$0] * axisStrides[$0] })
         columnOffsets = (0..<images).flatMap { [imageStride] i in positionOffsets.map { i * imageStride + $0 } }
         lineLength = g.inputSize[rank - 1]
+        outputLine = (g.outputSize[rank - 1], g.stride[rank - 1])
+        positions = g.outputSize.reduce(1, *)
         let corner = (0..<rank).reduce(0) { $0 + g.padLow[$1] * axisStrides[$1] }
         lineOffsets = rowMajorOffsets(Array(g.inputSize.dropLast()), steps: Array(axisStrides.dropLast())).map { corner + $0 }
     }
@@ -65,6 +71,27 @@ struct GatheredColumns: Sendable {
             }
         }
         return UnsafePointer(padded)
+    }
+
+    /// One image's column matrix as output lines: position `j` of line `l` reads
+    /// `x[columns[l·length] + taps[q] + j·stride]` at row `q`.
+    struct Lines {
+        let x: UnsafePointer<Float>
+        let columns: UnsafePointer<Int>
+        let lines: Int, length: Int, stride: Int
+        let taps: UnsafePointer<Int>
+    }
+
+    /// The arguments of the line products (`wc_line_products`, `wc_line_correlations`) over the
+    /// column matrix of one image read from `base`.
+    func withLines<R>(base: UnsafePointer<Float>, _ body: (Lines) -> R) -> R {
+        rowOffsets.withUnsafeBufferPointer { rows in
+            columnOffsets.withUnsafeBufferPointer { columns in
+                body(Lines(
+                    x: base, columns: columns.baseAddress!, lines: positions / outputLine.length, length: outputLine.length,
+                    stride: outputLine.stride, taps: rows.baseAddress!))
+            }
+        }
     }
 
     /// The column matrix of `images` images read from `base` (from ``source(_:images:imageStride:padded:)``):
