@@ -193,7 +193,11 @@ __attribute__((always_inline)) TARGET static inline void tile_product(
     int rows, int cols) {
     __m512 acc[MR][2];
 #pragma clang loop unroll(full)
-    for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
+    }
     for (ptrdiff_t p = 0; p < kc; p++, a += MR, b += NR) {
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
 #pragma clang loop unroll(full)

@@ -1,3 +1,4 @@
+import WeightedConvolution
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -84,16 +85,20 @@ public final class Optimizer {
             case .sgd(let momentum, let nesterov):
                 let fresh = slot.first.isEmpty
                 if momentum != 0 && fresh { slot.first = [Float](repeating: 0, count: grad.count) }
-                p.updateInPlace { value in
-                    grad.withUnsafeBufferPointer { g in
-                        slot.first.withUnsafeMutableBufferPointer { buffer in
-                            for i in 0..<value.count {
-                                var d = g[i] + wd * value[i]
-                                if momentum != 0 {
-                                    buffer[i] = fresh ? d : momentum * buffer[i] + d
-                                    d = nesterov ? d + momentum * buffer[i] : buffer[i]
+                p.updateInPlace { values in
+                    values.withUnsafeMutableBufferPointer { value in
+                        grad.withUnsafeBufferPointer { g in
+                            slot.first.withUnsafeMutableBufferPointer { buffer in
+                                forEachSlice(value.count) { slice in
+                                    for i in slice {
+                                        var d = g[i] + wd * value[i]
+                                        if momentum != 0 {
+                                            buffer[i] = fresh ? d : momentum * buffer[i] + d
+                                            d = nesterov ? d + momentum * buffer[i] : buffer[i]
+                                        }
+                                        value[i] -= lr * d
+                                    }
                                 }
-                                value[i] -= lr * d
                             }
                         }
                     }
@@ -106,15 +111,19 @@ public final class Optimizer {
                 let stepSize = Float(Double(lr) / (1 - pow(Double(beta1), t)))
                 let root2 = Float((1 - pow(Double(beta2), t)).squareRoot())
                 let mix1 = 1 - beta1, mix2 = 1 - beta2
-                p.updateInPlace { value in
-                    grad.withUnsafeBufferPointer { g in
-                        slot.first.withUnsafeMutableBufferPointer { m in
-                            slot.second.withUnsafeMutableBufferPointer { v in
-                                for i in 0..<value.count {
-                                    let p = value[i] * decay.factor, gi = g[i] + decay.l2 * p
-                                    m[i] += mix1 * (gi - m[i])
-                                    v[i] = beta2 * v[i] + mix2 * gi * gi
-                                    value[i] = p - stepSize * m[i] / (v[i].squareRoot() / root2 + epsilon)
+                p.updateInPlace { values in
+                    values.withUnsafeMutableBufferPointer { value in
+                        grad.withUnsafeBufferPointer { g in
+                            slot.first.withUnsafeMutableBufferPointer { m in
+                                slot.second.withUnsafeMutableBufferPointer { v in
+                                    forEachSlice(value.count) { slice in
+                                        for i in slice {
+                                            let p = value[i] * decay.factor, gi = g[i] + decay.l2 * p
+                                            m[i] += mix1 * (gi - m[i])
+                                            v[i] = beta2 * v[i] + mix2 * gi * gi
+                                            value[i] = p - stepSize * m[i] / (v[i].squareRoot() / root2 + epsilon)
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -162,5 +171,15 @@ public final class Optimizer {
     private var stateKeys: [String] {
         if case .sgd = rule { return ["momentum_buffer"] }
         return ["exp_avg", "exp_avg_sq"]
+    }
+}
+
+/// Calls `body` on slices covering `0..<count`: one slice for small counts, else one per compute
+/// thread (element-wise updates only, so the result does not depend on the split).
+private func forEachSlice(_ count: Int, _ body: (Range<Int>) -> Void) {
+    if count < 1 << 15 {
+        body(0..<count)
+    } else {
+        ComputeThreads.split(count, body)
     }
 }
