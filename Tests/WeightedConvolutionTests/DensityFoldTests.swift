@@ -4,7 +4,8 @@ import TestSupport
 
 /// The fold `K = W ⊙ Φ` and its adjoint (∂W = ∂K ⊙ Φ, ∂Φ = Σ ∂K ⊙ W over channel pairs) against
 /// naive loops, on weights long enough to cross the tiles of 16 repetitions of Φ with a partial
-/// last tile and to flush the single-precision partial sums of ∂Φ several times.
+/// last tile and to flush the single-precision partial sums of ∂Φ several times, and (the last
+/// case, 329 400 values) to be split into slices over two or more threads.
 @Suite struct DensityFoldTests {
     /// Kernel grids of several sizes (9, 15, 27 and 1 values of Φ), with densities of every kind.
     static let cases: [(density: Density, kernelSize: [Int], channels: (out: Int, in: Int))] = [
@@ -12,6 +13,7 @@ import TestSupport
         (.profiles(perAxis: [[0.2, 0.7, 1, 0.4, 0.9], [0.5, 1, 0.6]]), [5, 3], (301, 13)),
         (.symmetric(perAxis: [[0.5], [0.25], [0.8]]), [3, 3, 3], (97, 17)),
         (.gaussian(sigma: 1.5), [1], (1000, 45)),
+        (.symmetric([0.6]), [3, 3], (600, 61)),
     ]
 
     @Test(arguments: cases.indices)

@@ -3,29 +3,33 @@
 ///
 /// Both sweep the weights once in tiles of 16 repetitions of Φ, so that the loops run on
 /// contiguous vectors (Φ has 9 values for a 3×3 kernel: a plain loop over channels and kernel
-/// positions would not vectorise). A weighted training step calls each once per layer, on
-/// weights of up to a few million values.
+/// positions would not vectorise), large kernels in one slice of whole tiles per compute thread.
+/// A weighted training step calls each once per layer, on weights of up to a few million values.
 enum DensityFold {
     /// Repetitions of Φ per tile.
     private static let repetitions = 16
     /// Tiles whose ∂Φ partial sums are added in single precision before joining the
     /// double-precision total (bounds the rounding of long sums).
     private static let tilesPerFlush = 256
+    /// Fewest tiles a thread takes (smaller kernels are folded on one thread).
+    private static let minimumTilesPerSlice = 1024
 
     /// Writes `kernel[i] = weight[i] · phi[i mod P]` (`P = phi.count`, `weight.count` a multiple of `P`).
     static func fold(
         weight: UnsafeBufferPointer<Float>, phi: [Float], into kernel: UnsafeMutableBufferPointer<Float>
     ) {
-        let tiled = tile(phi), width = tiled.count, count = weight.count
+        let tiled = tile(phi), width = tiled.count
         guard let w = weight.baseAddress, let k = kernel.baseAddress else { return }
         tiled.withUnsafeBufferPointer { t in
             let t = t.baseAddress!
-            var start = 0
-            while start + width <= count {
-                for j in 0..<width { k[start + j] = w[start + j] * t[j] }
-                start += width
+            forEachSlice(count: weight.count, width: width) { slice in
+                var start = slice.lowerBound
+                while start < slice.upperBound {
+                    let length = Swift.min(width, slice.upperBound - start)
+                    for j in 0..<length { k[start + j] = w[start + j] * t[j] }
+                    start += length
+                }
             }
-            for j in 0..<(count - start) { k[start + j] = w[start + j] * t[j] }
         }
     }
 
@@ -35,31 +39,63 @@ enum DensityFold {
         gradient: UnsafeMutableBufferPointer<Float>, weight: UnsafeBufferPointer<Float>, phi: [Float]
     ) -> [Double] {
         let tiled = tile(phi), width = tiled.count, count = weight.count, p = phi.count
-        var total = [Double](repeating: 0, count: p)
-        guard let g = gradient.baseAddress, let w = weight.baseAddress else { return total }
-        var partial = [Float](repeating: 0, count: width)
+        guard let g = gradient.baseAddress, let w = weight.baseAddress else { return [Double](repeating: 0, count: p) }
+        let slices = sliceCount(count: count, width: width)
+        // One ∂Φ total per slice, added in slice order at the end.
+        var totals = [Double](repeating: 0, count: slices * p)
         tiled.withUnsafeBufferPointer { t in
-            partial.withUnsafeMutableBufferPointer { s in
-                let t = t.baseAddress!, s = s.baseAddress!
-                func flush() {
-                    for j in 0..<width { total[j % p] += Double(s[j]) }
-                    s.update(repeating: 0, count: width)
-                }
-                var start = 0, tiles = 0
-                while start < count {
-                    let length = Swift.min(width, count - start)
-                    for j in 0..<length {
-                        s[j] += g[start + j] * w[start + j]
-                        g[start + j] *= t[j]
+            totals.withUnsafeMutableBufferPointer { totals in
+                let t = t.baseAddress!
+                forEachSlice(count: count, width: width) { slice in
+                    let total = totals.baseAddress! + slice.lowerBound / sliceLength(count: count, width: width) * p
+                    var partial = [Float](repeating: 0, count: width)
+                    partial.withUnsafeMutableBufferPointer { s in
+                        let s = s.baseAddress!
+                        func flush() {
+                            for j in 0..<width { total[j % p] += Double(s[j]) }
+                            s.update(repeating: 0, count: width)
+                        }
+                        var start = slice.lowerBound, tiles = 0
+                        while start < slice.upperBound {
+                            let length = Swift.min(width, slice.upperBound - start)
+                            for j in 0..<length {
+                                s[j] += g[start + j] * w[start + j]
+                                g[start + j] *= t[j]
+                            }
+                            start += length
+                            tiles += 1
+                            if tiles == tilesPerFlush { flush(); tiles = 0 }
+                        }
+                        flush()
                     }
-                    start += length
-                    tiles += 1
-                    if tiles == tilesPerFlush { flush(); tiles = 0 }
                 }
-                flush()
             }
         }
-        return total
+        return (0..<p).map { q in (0..<slices).reduce(0) { $0 + totals[$1 * p + q] } }
+    }
+
+    /// Values per slice: whole tiles, enough of them that small kernels stay on one thread.
+    private static func sliceLength(count: Int, width: Int) -> Int {
+        let tiles = (count + width - 1) / width
+        let perThread = (tiles + ComputeThreads.count - 1) / ComputeThreads.count
+        return Swift.max(perThread, minimumTilesPerSlice) * width
+    }
+
+    /// Number of slices ``forEachSlice(count:width:_:)`` cuts `count` values into.
+    private static func sliceCount(count: Int, width: Int) -> Int {
+        let length = sliceLength(count: count, width: width)
+        return Swift.max(1, (count + length - 1) / length)
+    }
+
+    /// Calls `body` on consecutive slices of `0..<count` that start on tile boundaries (multiples
+    /// of `width`, so `i mod P` matches the tiled Φ), concurrently.
+    private static func forEachSlice(count: Int, width: Int, _ body: (Range<Int>) -> Void) {
+        let length = sliceLength(count: count, width: width)
+        let slices = sliceCount(count: count, width: width)
+        guard slices > 1 else { return body(0..<count) }
+        ComputeThreads.split(slices) { part in
+            for slice in part { body((slice * length)..<Swift.min(count, (slice + 1) * length)) }
+        }
     }
 
     /// `phi` repeated ``repetitions`` times.
