@@ -5,8 +5,8 @@ import Synchronization
 /// `.auto` compares two estimated times (the idea of scipy's `choose_conv_method`), with
 /// constants measured with `wconv bench conv` on the development machine (2-core AMD EPYC,
 /// AVX-512, OpenBLAS 0.3.21, FFTW 3.3.10):
-/// - direct: `flops / rate`, where the rate of im2col + SGEMM grows with the rows of the matrix
-///   product (`Cout/groups`) up to the machine's sustained speed:
+/// - direct: `flops / rate`, where the rate of the gathered matrix products grows with their rows
+///   (`Cout/groups`) up to the machine's sustained speed:
 ///   `rate = min(directPeak, directPerRow · Cout/groups)`;
 /// - FFT: `Σ transforms · fftCost · L·log₂L + products · productCost · F`, with `L = ∏` transform
 ///   sizes, `F` complex frequencies, `B·Cin + Cout·Cin/G + B·Cout` transforms and `B·Cout·Cin/G`
@@ -17,14 +17,15 @@ public final class ConvolutionPlanner: Sendable {
     /// The process-wide planner.
     public static let shared = ConvolutionPlanner()
 
-    /// Sustained direct speed, FLOP/s. With the own AVX-512 matrix product: 258–343 GFLOP/s
-    /// forward on the 2-D benchmark layers ([8,32,64,64]·7×7 the lowest), 199 on the 1-D and 129
-    /// on the 3-D one; with OpenBLAS (Haswell kernels, as this machine's environment forces):
-    /// 165–218 on the 1-D and 2-D layers, 123 on the 3-D one.
-    static let directPeak = MatrixProductKernel.preferred == .packedAVX512 ? 260e9 : 200e9
-    /// Direct speed per output row of the product, FLOP/s (measured 14–26 GFLOP/s with one row:
-    /// single-channel 1-D, 2-D and 3-D signals with large kernels).
-    static let directPerRow = 20e9
+    /// Sustained direct speed, FLOP/s. With the own AVX-512 matrix product reading the column
+    /// matrix in place: 368–447 GFLOP/s forward on the 2-D benchmark layers ([8,32,64,64]·7×7 the
+    /// lowest), 250 on the 1-D and 272–286 on the 3-D one; with OpenBLAS (Haswell kernels, as this
+    /// machine's environment forces; measured with the earlier im2col engine, whose packing the
+    /// dense copy of the gathered matrix repeats): 165–218 on the 1-D and 2-D layers.
+    static let directPeak = MatrixProductKernel.preferred == .packedAVX512 ? 360e9 : 200e9
+    /// Direct speed per output row of the product, FLOP/s (measured 27–46 GFLOP/s with one row, the
+    /// line products: single-channel 1-D, 2-D and 3-D signals with large kernels).
+    static let directPerRow = 35e9
     /// Seconds per `L·log₂L` of one real transform, two threads: fitted with ``productCost`` to
     /// the FFT timings of [8,32,64,64]·7×7 (16 ms) and [16,64,64,64]·3×3 (95 ms); it predicts
     /// [64,128,16,16]·3×3 within 1 % and [64,64,32,32]·3×3 within 30 %.
