@@ -18,7 +18,7 @@ public enum ConvolutionPadding: Sendable, Equatable, Hashable {
 public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
     /// Chosen by the cost model of ``ConvolutionPlanner`` (fast, deterministic).
     case auto
-    /// im2col/vol2col packing and BLAS matrix products.
+    /// Matrix products over the im2col/vol2col column matrix (``DirectConvolution``).
     case direct
     /// FFTW transforms of the padded signals and spectral products.
     case fft

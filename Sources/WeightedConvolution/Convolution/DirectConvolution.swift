@@ -33,8 +33,8 @@ public struct DirectConvolution: ConvolutionEngine {
         /// One worker thread per processor, each taking whole work items (packing and products),
         /// with single-threaded products.
         case imageWorkers
-        /// One thread packs every item; each matrix product is spread over the threads.
-        case blasThreads
+        /// One thread runs the items in turn; each matrix product is spread over the threads.
+        case threadedProducts
     }
 
     /// The geometry this engine computes (zero padding; its padding mode is ignored).
@@ -103,7 +103,7 @@ public struct DirectConvolution: ConvolutionEngine {
         self.usesWorkers = switch threading {
         case .automatic: items >= 2 && ComputeThreads.count >= 2
         case .imageWorkers: true
-        case .blasThreads: false
+        case .threadedProducts: false
         }
         self.columnsPerTile = if chunk > 1 {
             layout.positions

@@ -1,6 +1,6 @@
 /// A traversal of the im2col (vol2col, for any spatial rank) column matrix of one image's channel
-/// group, bounds resolved: the col2im of the direct engine's input gradient, and its fused row
-/// products (depthwise convolutions).
+/// group, bounds resolved: the col2im of the direct engine's input gradient when there is no
+/// adjoint convolution (strides above 1, or padding beyond the kernel's reach).
 ///
 /// Row `r = c·∏k + q` of the column matrix (`c` an input channel of the group, `q` a kernel tap in
 /// row-major order, matching the kernel layout `[Cout, Cin/g, k…]`) holds, for every output

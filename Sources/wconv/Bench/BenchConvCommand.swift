@@ -2,7 +2,7 @@ import ArgumentParser
 import WeightedConvolution
 
 /// `wconv bench conv`: time of the convolution paths on typical network shapes, in ms and
-/// GFLOP/s, next to the speed of one large SGEMM (the ceiling of an im2col + GEMM method).
+/// GFLOP/s, next to the speed of one large SGEMM (the ceiling of a matrix-product method).
 ///
 /// A forward pass counts `2·B·Cout·(Cin/g)·∏k·∏y` flops, forward + backward (input and kernel
 /// gradients) three times that. Each figure is the best of several timed runs after a warm-up.
