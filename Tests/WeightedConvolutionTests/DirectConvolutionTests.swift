@@ -87,9 +87,11 @@ import TestSupport
         }
     }
 
-    /// Every threading policy, image chunking (including a ragged last chunk) and tiling (tiles
-    /// of 37 positions cut output lines anywhere; default tiles) computes the same convolution;
-    /// a pointwise kernel (no packing) and single-output-channel groups (fused row products) too.
+    /// Every matrix-product kernel this processor runs (the own AVX-512 one and the OpenBLAS
+    /// fallback), threading policy, image chunking (including a ragged last chunk) and tiling
+    /// (tiles of 37 positions cut output lines anywhere; default tiles) computes the same
+    /// convolution; pointwise kernels (read in place), padding beyond the kernel's reach (col2im)
+    /// and single-output-channel groups (line products) too.
     @Test(arguments: [
         ConvolutionCase(input: [1, 3, 20, 19], kernel: [3, 1, 3, 3], options: .init(stride: [1, 2], padding: .symmetric([1]), groups: 3)),
         ConvolutionCase(input: [3, 4, 9, 8], kernel: [1, 4, 3, 2], options: .init(padding: .explicit(low: [2, 0], high: [0, 1]), dilation: [2, 1])),
@@ -111,10 +113,13 @@ import TestSupport
         let (xd, kd) = (x.map(Double.init), k.map(Double.init))
         let expected = reference.forward(input: xd, kernel: kd, bias: nil)
         let expectedGrad = reference.backward(input: xd, kernel: kd, gradOutput: gy.map(Double.init))
-        for threading in DirectConvolution.Threading.allCases {
-            for (chunk, tile) in [(nil, nil), (1, 37), (2, nil), (3, nil)] as [(Int?, Int?)] {
+        let variants = DirectConvolution.Threading.allCases.flatMap { threading in
+            ([(nil, nil), (1, 37), (2, nil), (3, nil)] as [(Int?, Int?)]).map { (threading, $0.0, $0.1) }
+        }
+        for kernel in MatrixProductKernel.allCases where kernel.isAvailable {
+            for (threading, chunk, tile) in variants {
                 let engine = DirectConvolution(
-                    geometry: geometry, threading: threading, imagesPerChunk: chunk, columnsPerTile: tile)
+                    geometry: geometry, threading: threading, matrixProducts: kernel, imagesPerChunk: chunk, columnsPerTile: tile)
                 var y = [Float](repeating: .nan, count: expected.count)
                 var gx = [Float](repeating: .nan, count: x.count), gk = [Float](repeating: .nan, count: k.count)
                 x.withUnsafeBufferPointer { x in
@@ -129,7 +134,7 @@ import TestSupport
                         }
                     }
                 }
-                let label = "\(threading) chunk \(chunk.map(String.init) ?? "auto") tile \(engine.columnsPerTile)"
+                let label = "\(kernel.rawValue) \(threading) chunk \(chunk.map(String.init) ?? "auto") tile \(engine.columnsPerTile)"
                 #expect(Self.isClose(y, expected), "forward \(label)")
                 #expect(Self.isClose(gx, expectedGrad.input), "∂x \(label)")
                 #expect(Self.isClose(gk, expectedGrad.kernel), "∂k \(label)")

@@ -80,12 +80,13 @@ import TestSupport
     }
 
     /// Products with a gathered `B` against the naive loops, for each offset layout, on sizes
-    /// that cross the 16-lane, 32-column and 256-deep blocks, with `beta` 0 (NaN in `C`) and ½,
-    /// one and two threads, transposed and plain `A`.
+    /// that cross the 16-lane, 32-column and 256-deep blocks and OpenBLAS's 8 MiB copy slices,
+    /// with `beta` 0 (NaN in `C`) and ½, one and two threads, transposed and plain `A`.
     @Test(arguments: kernels, Gathering.allCases)
     func gatheredProductMatchesNaiveLoops(kernel: MatrixProductKernel, gathering: Gathering) {
         var random = TestRandom(seed: 11)
-        for (m, n, k, transA, beta, threads) in [(13, 70, 300, false, Float(0), 1), (30, 45, 21, true, 0.5, 2)] {
+        // The third size makes OpenBLAS's dense copy of B take several column slices.
+        for (m, n, k, transA, beta, threads) in [(13, 70, 300, false, Float(0), 1), (30, 45, 21, true, 0.5, 2), (3, 7200, 300, false, 0.5, 1)] {
             let (depth, columns) = gathering.offsets(k: k, n: n)
             let base = random.values(depth.max()! + columns.max()! + 1)
             let lda = (transA ? m : k) + 2, ldc = n + 1

@@ -41,6 +41,8 @@ public struct DirectConvolution: ConvolutionEngine {
     public let geometry: ConvolutionGeometry
     /// How work is spread over processors.
     public let threading: Threading
+    /// The kernel that runs the matrix products.
+    public let matrixProducts: MatrixProductKernel
     /// Images packed side by side into one column matrix (one product per chunk and group; always
     /// 1 for fused row products).
     public let imagesPerChunk: Int
@@ -72,22 +74,27 @@ public struct DirectConvolution: ConvolutionEngine {
     /// - Parameters:
     ///   - geometry: the resolved sizes (only zero padding is applied).
     ///   - threading: how work is spread over processors.
+    ///   - matrixProducts: the kernel that runs the matrix products (the processor's preferred one
+    ///     by default).
     ///   - imagesPerChunk: images per matrix product, or `nil` to choose from the output size
     ///     (small outputs gain from wider products).
     ///   - columnsPerTile: output positions per tile of the col2im of single images (input
     ///     gradients without an adjoint), or `nil` to choose from the cache budget.
+    /// - Precondition: `matrixProducts` ``MatrixProductKernel/isAvailable``.
     public init(
-        geometry: ConvolutionGeometry, threading: Threading = .automatic, imagesPerChunk: Int? = nil,
-        columnsPerTile: Int? = nil
+        geometry: ConvolutionGeometry, threading: Threading = .automatic, matrixProducts: MatrixProductKernel = .preferred,
+        imagesPerChunk: Int? = nil, columnsPerTile: Int? = nil
     ) {
         self.init(
-            geometry: geometry, threading: threading, imagesPerChunk: imagesPerChunk, columnsPerTile: columnsPerTile,
-            withAdjoint: true)
+            geometry: geometry, threading: threading, matrixProducts: matrixProducts, imagesPerChunk: imagesPerChunk,
+            columnsPerTile: columnsPerTile, withAdjoint: true)
     }
 
     private init(
-        geometry: ConvolutionGeometry, threading: Threading, imagesPerChunk: Int?, columnsPerTile: Int?, withAdjoint: Bool
+        geometry: ConvolutionGeometry, threading: Threading, matrixProducts: MatrixProductKernel, imagesPerChunk: Int?,
+        columnsPerTile: Int?, withAdjoint: Bool
     ) {
+        precondition(matrixProducts.isAvailable, "\(matrixProducts.rawValue) matrix products need a processor with AVX-512F")
         precondition(imagesPerChunk.map { $0 >= 1 } ?? true, "imagesPerChunk must be ≥ 1")
         precondition(columnsPerTile.map { $0 >= 1 } ?? true, "columnsPerTile must be ≥ 1")
         let layout = ColumnLayout(geometry: geometry)
@@ -95,6 +102,7 @@ public struct DirectConvolution: ConvolutionEngine {
         let chunk = isRowProduct ? 1 : Swift.max(1, imagesPerChunk ?? Self.defaultChunk(geometry, positions: layout.positions))
         self.geometry = geometry
         self.threading = threading
+        self.matrixProducts = matrixProducts
         self.layout = layout
         self.columns = GatheredColumns(geometry: geometry, images: chunk)
         self.isRowProduct = isRowProduct
@@ -116,8 +124,8 @@ public struct DirectConvolution: ConvolutionEngine {
         }
         self.adjoint = withAdjoint ? Self.adjointGeometry(of: geometry).map {
             Adjoint(DirectConvolution(
-                geometry: $0, threading: threading, imagesPerChunk: imagesPerChunk, columnsPerTile: columnsPerTile,
-                withAdjoint: false))
+                geometry: $0, threading: threading, matrixProducts: matrixProducts, imagesPerChunk: imagesPerChunk,
+                columnsPerTile: columnsPerTile, withAdjoint: false))
         } : nil
     }
 
@@ -189,7 +197,7 @@ public struct DirectConvolution: ConvolutionEngine {
             let n = item.images * positions
             let product = item.images > 1 ? scratch + padded : out
             columns.withMatrix(base: source) { col in
-                MatrixProductKernel.preferred.multiply(
+                matrixProducts.multiply(
                     transposingA: false, m: outGroup, n: n, k: rows, a: kg, lda: rows, gathering: col, beta: 0,
                     c: product, ldc: n, threads: productThreads)
             }
@@ -263,7 +271,7 @@ public struct DirectConvolution: ConvolutionEngine {
                     groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
                     padded: scratch)
                 columns.withMatrix(base: source, transposed: true) { colT in
-                    MatrixProductKernel.preferred.multiply(
+                    matrixProducts.multiply(
                         transposingA: false, m: outGroup, n: rows, k: n, a: dy, lda: ldy, gathering: colT, beta: 1,
                         c: sum + item.group * outGroup * rows, ldc: rows, threads: productThreads)
                 }
@@ -272,7 +280,9 @@ public struct DirectConvolution: ConvolutionEngine {
             let product = scratch + padded + chunkScratch
             forEachTile { part, width in
                 let n = item.images * width, dyTile = item.images > 1 ? dy : dy + part.lowerBound
-                gemm(.yes, .no, rows, n, outGroup, kg, rows, dyTile, ldy, 0, product, n, threads: productThreads)
+                matrixProducts.multiply(
+                    transposingA: true, transposingB: false, m: rows, n: n, k: outGroup, a: kg, lda: rows, b: dyTile, ldb: ldy,
+                    beta: 0, c: product, ldc: n, threads: productThreads)
                 for i in 0..<item.images {
                     layout.unpackAdding(product + i * width, ld: n, positions: part, into: gxFirst + i * inputImage)
                 }

@@ -1,11 +1,6 @@
 import CBLAS
 import CMatrixProduct
 
-/// Whether a matrix operand of ``gemm(_:_:_:_:_:_:_:_:_:_:_:_:threads:)`` is transposed.
-enum Transpose {
-    case no, yes
-}
-
 /// The matrix-product kernels the direct engine can run.
 public enum MatrixProductKernel: String, Sendable, CaseIterable {
     /// The package's own blocked AVX-512 product (`CMatrixProduct`), on processors that have
@@ -59,7 +54,7 @@ extension MatrixProductKernel {
 
     /// `C (m × n) = op(A) · B + beta · C` with `B (k × n)` read through offset tables (see
     /// ``GatheredMatrix``): the own kernel packs `B` straight from `b.base`; OpenBLAS first copies
-    /// `B` into a dense scratch matrix.
+    /// `B` into a dense scratch matrix, in column slices of at most 8 MiB.
     ///
     /// Threads, leading dimensions and `beta` as in
     /// ``multiply(transposingA:transposingB:m:n:k:a:lda:b:ldb:beta:c:ldc:threads:)``.
@@ -70,11 +65,17 @@ extension MatrixProductKernel {
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1
     ) {
         guard self == .packedAVX512 else {
-            WorkspaceCache.shared.withBuffer(count: k * n) { dense in
-                b.copy(depth: k, columns: n, into: dense.baseAddress!)
-                multiply(
-                    transposingA: transA, transposingB: false, m: m, n: n, k: k, a: a, lda: lda,
-                    b: dense.baseAddress!, ldb: n, beta: beta, c: c, ldc: ldc, threads: threads)
+            // Column slices of at most 8 MiB of copied B, so the copy is still in cache when read.
+            let width = Swift.min(n, Swift.max(64, Self.copiedElements / Swift.max(k, 1)))
+            WorkspaceCache.shared.withBuffer(count: k * width) { dense in
+                for first in stride(from: 0, to: n, by: width) {
+                    let count = Swift.min(width, n - first)
+                    let slice = GatheredMatrix(base: b.base, depthOffsets: b.depthOffsets, columnOffsets: b.columnOffsets + first)
+                    slice.copy(depth: k, columns: count, into: dense.baseAddress!)
+                    multiply(
+                        transposingA: transA, transposingB: false, m: m, n: count, k: k, a: a, lda: lda,
+                        b: dense.baseAddress!, ldb: count, beta: beta, c: c + first, ldc: ldc, threads: threads)
+                }
             }
             return
         }
@@ -90,6 +91,10 @@ extension MatrixProductKernel {
             }
         }
     }
+
+    /// Elements of `B` the OpenBLAS path copies at a time (8 MiB, a quarter of the L3 cache of
+    /// the machine measured: the im2col tile size that measured best).
+    private static let copiedElements = 2 * 1024 * 1024
 
     /// Runs `product(rows, columns)` on the slices of an `m × n` result that `threads` threads
     /// compute concurrently (one slice, the whole result, when `threads` is 1 or it is small).
@@ -125,8 +130,8 @@ public struct GatheredMatrix {
         self.columnOffsets = columnOffsets
     }
 
-    /// Writes the first `depth` rows and `columns` columns as a dense row-major matrix, copying
-    /// runs of consecutive column offsets at once.
+    /// Writes the first `depth` rows and `columns` columns as a dense row-major matrix: runs of
+    /// consecutive column offsets are copied at once when they are long, else element by element.
     func copy(depth: Int, columns: Int, into dense: UnsafeMutablePointer<Float>) {
         guard columns > 0 else { return }
         var runs: [(first: Int, count: Int)] = []
@@ -135,26 +140,16 @@ public struct GatheredMatrix {
             runs.append((first, j - first))
             first = j
         }
+        let copiesRuns = columns >= 4 * runs.count
         for p in 0..<depth {
-            let row = base + depthOffsets[p]
-            for run in runs {
-                (dense + p * columns + run.first).update(from: row + columnOffsets[run.first], count: run.count)
+            let row = base + depthOffsets[p], out = dense + p * columns
+            if copiesRuns {
+                for run in runs { (out + run.first).update(from: row + columnOffsets[run.first], count: run.count) }
+            } else {
+                for j in 0..<columns { out[j] = row[columnOffsets[j]] }
             }
         }
     }
-}
-
-/// ``MatrixProductKernel/multiply(transposingA:transposingB:m:n:k:a:lda:b:ldb:beta:c:ldc:threads:)``
-/// with the preferred kernel, in BLAS argument order.
-@inline(__always)
-func gemm(
-    _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int,
-    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
-    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int, threads: Int = 1
-) {
-    MatrixProductKernel.preferred.multiply(
-        transposingA: transA == .yes, transposingB: transB == .yes, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-        beta: beta, c: c, ldc: ldc, threads: threads)
 }
 
 /// How a threaded product is cut: into column slices of whole panels of the kernel's tile width

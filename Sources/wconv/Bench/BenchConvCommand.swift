@@ -229,20 +229,32 @@ struct BenchMethod {
         }
     }
 
-    /// The direct engine with each threading policy, and with and without image chunking.
-    static var directVariants: [BenchMethod] { DirectConvolution.Threading.allCases.flatMap { threading in
-        [nil, 1].map { (chunk: Int?) in
-            BenchMethod(name: "direct \(threading)\(chunk == nil ? "" : " chunk1")") { shape in
-                let geometry = try ConvolutionGeometry(inputShape: shape.input, kernelShape: shape.kernel, options: shape.options)
-                let engine = DirectConvolution(geometry: geometry, threading: threading, imagesPerChunk: chunk)
-                return run(geometry: geometry) { x, k, y in
-                    engine.forward(input: x, kernel: k, output: y)
-                } backward: { x, k, gy, gx, gk in
-                    engine.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk)
-                }
+    /// The direct engine with each threading policy, with and without image chunking, and with
+    /// OpenBLAS running its matrix products (the fallback on processors without AVX-512).
+    static var directVariants: [BenchMethod] {
+        let policies = DirectConvolution.Threading.allCases.flatMap { threading in
+            [nil, 1].map { (chunk: Int?) in
+                direct("direct \(threading)\(chunk == nil ? "" : " chunk1")", threading: threading, chunk: chunk)
             }
         }
-    } }
+        let fallback = MatrixProductKernel.preferred == .openBLAS
+            ? [] : [direct("direct OpenBLAS", threading: .automatic, chunk: nil, products: .openBLAS)]
+        return policies + fallback
+    }
+
+    private static func direct(
+        _ name: String, threading: DirectConvolution.Threading, chunk: Int?, products: MatrixProductKernel = .preferred
+    ) -> BenchMethod {
+        BenchMethod(name: name) { shape in
+            let geometry = try ConvolutionGeometry(inputShape: shape.input, kernelShape: shape.kernel, options: shape.options)
+            let engine = DirectConvolution(geometry: geometry, threading: threading, matrixProducts: products, imagesPerChunk: chunk)
+            return run(geometry: geometry) { x, k, y in
+                engine.forward(input: x, kernel: k, output: y)
+            } backward: { x, k, gy, gx, gk in
+                engine.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk)
+            }
+        }
+    }
 
     /// Closures running `forward`, and `forward` then `backward`, on seeded random buffers.
     static func run(
