@@ -123,6 +123,12 @@ static int runs_of(const ptrdiff_t *offsets, int count, run runs[16]) {
     return n;
 }
 
+// The runs of consecutive offsets among up to 16 values.
+typedef struct {
+    int count;
+    run runs[16];
+} run_list;
+
 // The 16 lanes of `runs` read from `base` with one masked load per run (others zero).
 __attribute__((always_inline)) TARGET static inline __m512 load_runs(const float *base, const run *runs, int count) {
     __m512 v = _mm512_setzero_ps();
@@ -138,9 +144,9 @@ enum { FEW_RUNS = 4 };
 // `width` are zero. Runs of consecutive column offsets become masked vector loads per depth
 // step; else runs of consecutive depth offsets become masked loads per column and 16 × 16
 // transposes; else the elements are gathered.
-TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth, const ptrdiff_t *columns, int width,
-                                      ptrdiff_t kc, float *dst) {
-    run lanes[16], steps[16];
+TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth, const run_list *steps,
+                                      const ptrdiff_t *columns, int width, ptrdiff_t kc, float *dst) {
+    run lanes[16];
     int laneRuns = runs_of(columns, width, lanes);
     if (laneRuns <= FEW_RUNS) {
         for (ptrdiff_t p = 0; p < kc; p++) _mm512_store_ps(dst + p * NR, load_runs(base + depth[p], lanes, laneRuns));
@@ -151,11 +157,11 @@ TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth,
     __mmask8 lowMask = (__mmask8)first_lanes(width), highMask = (__mmask8)first_lanes(width - 8);
     for (ptrdiff_t p = 0; p < kc; p += 16) {
         int count = (int)min(16, kc - p);
-        int stepRuns = runs_of(depth + p, count, steps);
-        if (stepRuns <= FEW_RUNS) {
+        const run_list *step = &steps[p / 16];
+        if (step->count <= FEW_RUNS) {
             __m512 block[16], lines[16];
             for (int i = 0; i < 16; i++)
-                lines[i] = i < width ? load_runs(base + columns[i], steps, stepRuns) : _mm512_setzero_ps();
+                lines[i] = i < width ? load_runs(base + columns[i], step->runs, step->count) : _mm512_setzero_ps();
             transpose16(lines, block);
             for (int t = 0; t < count; t++) _mm512_store_ps(dst + (p + t) * NR, block[t]);
             continue;
@@ -173,12 +179,15 @@ TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth,
 // Packs depth [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into panels of NR columns, each
 // laid out depth-major (NR values per depth step); columns past n are zero.
 TARGET static void pack_b(const operand_b *B, ptrdiff_t p0, ptrdiff_t kc, ptrdiff_t j0, ptrdiff_t nc, float *dst) {
+    run_list steps[KC / 16];  // gathered: the depth runs of each 16-step block, shared by every panel
+    if (B->depth)
+        for (ptrdiff_t p = 0; p < kc; p += 16) steps[p / 16].count = runs_of(B->depth + p0 + p, (int)min(16, kc - p), steps[p / 16].runs);
     for (ptrdiff_t j = 0; j < nc; j += NR, dst += NR * kc) {
         int cols = (int)min(NR, nc - j);
         for (int h = 0; h < NR; h += 16) {
             int width = cols - h < 0 ? 0 : cols - h > 16 ? 16 : cols - h;
             ptrdiff_t column = j0 + j + h;
-            if (B->depth) pack_gathered_half(B->b, B->depth + p0, B->columns + column, width, kc, dst + h);
+            if (B->depth) pack_gathered_half(B->b, B->depth + p0, steps, B->columns + column, width, kc, dst + h);
             else if (B->trans) pack_lines(B->b + column * B->ldb + p0, B->ldb, width, kc, dst + h, NR);
             else pack_dense_half(B->b + p0 * B->ldb + column, B->ldb, width, kc, dst + h);
         }
