@@ -14,3 +14,8 @@ public struct DataError: Error, Equatable, CustomStringConvertible {
     /// `path: message`.
     public var description: String { "\(path): \(message)" }
 }
+
+/// The text of a NUL-terminated message a C decoder wrote into `buffer`.
+func decoderMessage(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -31,7 +31,7 @@ public enum Files {
         var out: UnsafeMutablePointer<UInt8>? = nil
         var count = 0
         var message = [CChar](repeating: 0, count: 256)
-        guard body(&out, &count, &message) == 0, let out else { throw DataError(path, String(cString: message)) }
+        guard body(&out, &count, &message) == 0, let out else { throw DataError(path, decoderMessage(message)) }
         defer { wc_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: count))
     }

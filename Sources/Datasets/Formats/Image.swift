@@ -36,7 +36,7 @@ public struct Image: Sendable, Equatable {
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0, depth: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         guard wc_decode_png(bytes, bytes.count, &pixels, &width, &height, &channels, &depth, &message, message.count) == 0,
-              let pixels else { throw DataError(path, "corrupt PNG: \(String(cString: message))") }
+              let pixels else { throw DataError(path, "corrupt PNG: \(decoderMessage(message))") }
         defer { wc_free(pixels) }
         let (c, h, w) = (Int(channels), Int(height), Int(width))
         let samples = c * h * w
@@ -52,7 +52,7 @@ public struct Image: Sendable, Equatable {
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         guard wc_decode_jpeg(bytes, bytes.count, &pixels, &width, &height, &channels, &message, message.count) == 0,
-              let pixels else { throw DataError(path, "corrupt JPEG: \(String(cString: message))") }
+              let pixels else { throw DataError(path, "corrupt JPEG: \(decoderMessage(message))") }
         defer { wc_free(pixels) }
         let (c, h, w) = (Int(channels), Int(height), Int(width))
         return Image(interleaved: (0..<(c * h * w)).map { Float(pixels[$0]) / 255 }, channels: c, height: h, width: w)
