@@ -176,6 +176,33 @@ TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth,
     }
 }
 
+// The common case of a gathered panel: each 16-column half is one run of consecutive offsets
+// (positions along an output line), so every depth step is one masked load per half. Lanes past
+// `cols` are zero (their products are never stored; zeros keep stale denormals out of the FMAs).
+// Returns whether the panel was packed (else the caller takes the general route).
+TARGET static int pack_gathered_lines(const float *base, const ptrdiff_t *depth, const ptrdiff_t *columns, int cols,
+                                      ptrdiff_t kc, float *dst) {
+    run low[16], high[16];
+    int lowWidth = cols < 16 ? cols : 16, highWidth = cols - lowWidth;
+    if (runs_of(columns, lowWidth, low) != 1 || (highWidth > 0 && runs_of(columns + 16, highWidth, high) != 1)) return 0;
+    const float *first = base + low[0].offset;
+    __mmask16 firstMask = low[0].mask;
+    if (highWidth == 0) {
+        for (ptrdiff_t p = 0; p < kc; p++) {
+            _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(firstMask, first + depth[p]));
+            _mm512_store_ps(dst + p * NR + 16, _mm512_setzero_ps());
+        }
+        return 1;
+    }
+    const float *second = base + high[0].offset;
+    __mmask16 secondMask = high[0].mask;
+    for (ptrdiff_t p = 0; p < kc; p++) {
+        _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(firstMask, first + depth[p]));
+        _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(secondMask, second + depth[p]));
+    }
+    return 1;
+}
+
 // Packs depth [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into panels of NR columns, each
 // laid out depth-major (NR values per depth step); columns past n are zero.
 TARGET static void pack_b(const operand_b *B, ptrdiff_t p0, ptrdiff_t kc, ptrdiff_t j0, ptrdiff_t nc, float *dst) {
@@ -184,6 +211,7 @@ TARGET static void pack_b(const operand_b *B, ptrdiff_t p0, ptrdiff_t kc, ptrdif
         for (ptrdiff_t p = 0; p < kc; p += 16) steps[p / 16].count = runs_of(B->depth + p0 + p, (int)min(16, kc - p), steps[p / 16].runs);
     for (ptrdiff_t j = 0; j < nc; j += NR, dst += NR * kc) {
         int cols = (int)min(NR, nc - j);
+        if (B->depth && pack_gathered_lines(B->b, B->depth + p0, B->columns + j0 + j, cols, kc, dst)) continue;
         for (int h = 0; h < NR; h += 16) {
             int width = cols - h < 0 ? 0 : cols - h > 16 ? 16 : cols - h;
             ptrdiff_t column = j0 + j + h;
