@@ -5,11 +5,11 @@
 
 #define CLONES __attribute__((target_clones("avx512f", "default")))
 
-CLONES void wc_line_products(const float *x, const ptrdiff_t *columns, ptrdiff_t lines, ptrdiff_t length,
+CLONES void wc_line_products(const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines, ptrdiff_t length,
                              ptrdiff_t stride, const ptrdiff_t *taps, ptrdiff_t tapCount, const float *w, float *out) {
     for (ptrdiff_t l = 0; l < lines; l++) {
         float *restrict line = out + l * length;
-        const float *row = x + columns[l * length];
+        const float *row = x + lineOffsets[l];
         for (ptrdiff_t j = 0; j < length; j++) line[j] = 0;
         for (ptrdiff_t q = 0; q < tapCount; q++) {
             const float *restrict src = row + taps[q];
@@ -23,13 +23,13 @@ CLONES void wc_line_products(const float *x, const ptrdiff_t *columns, ptrdiff_t
     }
 }
 
-CLONES void wc_line_correlations(const float *x, const ptrdiff_t *columns, ptrdiff_t lines, ptrdiff_t length,
+CLONES void wc_line_correlations(const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines, ptrdiff_t length,
                                  ptrdiff_t stride, const ptrdiff_t *taps, ptrdiff_t tapCount, const float *gradOut,
                                  float *gradW) {
 #pragma clang fp reassociate(on)
     for (ptrdiff_t l = 0; l < lines; l++) {
         const float *restrict dy = gradOut + l * length;
-        const float *row = x + columns[l * length];
+        const float *row = x + lineOffsets[l];
         for (ptrdiff_t q = 0; q < tapCount; q++) {
             const float *restrict src = row + taps[q];
             float sum = 0;

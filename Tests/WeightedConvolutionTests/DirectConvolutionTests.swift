@@ -142,6 +142,38 @@ import TestSupport
         }
     }
 
+    /// An output of more than a million positions is computed without a table of every column
+    /// offset: each tile fills its own (forward, kernel gradient, and the adjoint's forward).
+    @Test func largeOutputsFillColumnOffsetsPerTile() throws {
+        let c = ConvolutionCase(input: [1, 2, 1_100_000], kernel: [3, 2, 3], options: .init(padding: .symmetric([1])))
+        let geometry = try c.geometry()
+        var random = TestRandom(seed: 8)
+        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
+        let gy = random.values(geometry.outputShape.reduce(1, *))
+        let engine = DirectConvolution(geometry: geometry)
+        var y = [Float](repeating: .nan, count: gy.count)
+        var gx = [Float](repeating: .nan, count: x.count), gk = [Float](repeating: .nan, count: k.count)
+        x.withUnsafeBufferPointer { x in
+            k.withUnsafeBufferPointer { k in
+                y.withUnsafeMutableBufferPointer { engine.forward(input: x, kernel: k, output: $0) }
+                gy.withUnsafeBufferPointer { gy in
+                    gx.withUnsafeMutableBufferPointer { gx in
+                        gk.withUnsafeMutableBufferPointer { gk in
+                            engine.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk)
+                        }
+                    }
+                }
+            }
+        }
+        let reference = ReferenceConvolution(geometry: geometry)
+        let (xd, kd) = (x.map(Double.init), k.map(Double.init))
+        let expected = reference.backward(input: xd, kernel: kd, gradOutput: gy.map(Double.init))
+        #expect(Self.isClose(y, reference.forward(input: xd, kernel: kd, bias: nil)), "forward")
+        #expect(Self.isClose(gx, expected.input), "∂x")
+        // ∂K sums 1.1 million products per entry: Float rounding of about √n·2⁻²⁴ relative.
+        #expect(gk.allSatisfy(\.isFinite) && relativeError(gk, expected.kernel) < 1e-4, "∂k")
+    }
+
     /// The input gradient runs as a forward convolution exactly when strides are 1 and the padding
     /// stays within the dilated kernel's reach; that convolution maps `∂y`'s shape to `x`'s.
     @Test func adjointGeometryExistsForUnitStridesWithinReach() throws {

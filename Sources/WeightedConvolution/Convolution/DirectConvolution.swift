@@ -104,7 +104,7 @@ public struct DirectConvolution: ConvolutionEngine {
         self.threading = threading
         self.matrixProducts = matrixProducts
         self.layout = layout
-        self.columns = GatheredColumns(geometry: geometry, images: chunk)
+        self.columns = GatheredColumns(geometry: geometry, images: isRowProduct ? 0 : chunk)
         self.isRowProduct = isRowProduct
         self.imagesPerChunk = chunk
         let items = (geometry.batch + chunk - 1) / chunk * geometry.groups
@@ -184,24 +184,32 @@ public struct DirectConvolution: ConvolutionEngine {
     ) {
         guard let x = input.baseAddress, let k = kernel.baseAddress, let y = output.baseAddress else { return }
         let rows = layout.rows, positions = layout.positions, outGroup = outGroup, padded = paddedCount
-        run(scratch: padded + chunkScratch, padded: padded, accumulator: 0) { item, scratch, _ in
+        run(scratch: padded + chunkScratch, padded: padded, accumulator: 0) { item, scratch, indices, _ in
             let kg = k + item.group * outGroup * rows
             let out = y + outputOffset(image: item.firstImage, group: item.group)
             let source = columns.source(
                 groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
                 padded: scratch)
             if isRowProduct {
-                columns.withLines(base: source) { wc_line_products($0.x, $0.columns, $0.lines, $0.length, $0.stride, $0.taps, rows, kg, out) }
+                columns.withLines(base: source) { wc_line_products($0.x, $0.lines, $0.count, $0.length, $0.step, $0.taps, rows, kg, out) }
                 return
             }
-            let n = item.images * positions
-            let product = item.images > 1 ? scratch + padded : out
-            columns.withMatrix(base: source) { col in
+            guard item.images > 1 else {
+                forEachTile { part, width in
+                    columns.withMatrix(base: source, images: 1, positions: part, indices: indices) { col in
+                        matrixProducts.multiply(
+                            transposingA: false, m: outGroup, n: width, k: rows, a: kg, lda: rows, gathering: col, beta: 0,
+                            c: out + part.lowerBound, ldc: positions, threads: productThreads)
+                    }
+                }
+                return
+            }
+            let n = item.images * positions, product = scratch + padded
+            columns.withMatrix(base: source, images: item.images, positions: 0..<positions, indices: indices) { col in
                 matrixProducts.multiply(
                     transposingA: false, m: outGroup, n: n, k: rows, a: kg, lda: rows, gathering: col, beta: 0,
                     c: product, ldc: n, threads: productThreads)
             }
-            guard item.images > 1 else { return }
             for i in 0..<item.images {
                 let dst = out + i * geometry.outChannels * positions
                 for o in 0..<outGroup { (dst + o * positions).update(from: product + o * n + i * positions, count: positions) }
@@ -233,7 +241,7 @@ public struct DirectConvolution: ConvolutionEngine {
         let outputImage = geometry.outChannels * positions, padded = paddedCount
         let col2imCount = gx == nil || isRowProduct ? 0 : rows * imagesPerChunk * columnsPerTile
         let scratchCount = padded + chunkScratch + col2imCount
-        run(scratch: scratchCount, padded: padded, accumulator: gk == nil ? 0 : kernel.count, into: gk) { item, scratch, sum in
+        run(scratch: scratchCount, padded: padded, accumulator: gk == nil ? 0 : kernel.count, into: gk) { item, scratch, indices, sum in
             let kg = k + item.group * outGroup * rows
             let gxFirst = gx.map { $0 + (item.firstImage * geometry.inChannels + item.group * inGroup) * layout.inputPlane }
             let dyFirst = gy + outputOffset(image: item.firstImage, group: item.group)
@@ -246,7 +254,7 @@ public struct DirectConvolution: ConvolutionEngine {
                         groupInput(x, image: item.firstImage, group: item.group), images: 1, imageStride: inputImage,
                         padded: scratch)
                     columns.withLines(base: source) {
-                        wc_line_correlations($0.x, $0.columns, $0.lines, $0.length, $0.stride, $0.taps, rows, dyFirst, sum + item.group * rows)
+                        wc_line_correlations($0.x, $0.lines, $0.count, $0.length, $0.step, $0.taps, rows, dyFirst, sum + item.group * rows)
                     }
                 }
                 if let gxFirst {
@@ -270,10 +278,13 @@ public struct DirectConvolution: ConvolutionEngine {
                 let source = columns.source(
                     groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
                     padded: scratch)
-                columns.withMatrix(base: source, transposed: true) { colT in
-                    matrixProducts.multiply(
-                        transposingA: false, m: outGroup, n: rows, k: n, a: dy, lda: ldy, gathering: colT, beta: 1,
-                        c: sum + item.group * outGroup * rows, ldc: rows, threads: productThreads)
+                forEachTile { part, width in
+                    let dyTile = item.images > 1 ? dy : dy + part.lowerBound
+                    columns.withMatrix(base: source, images: item.images, positions: part, indices: indices, transposed: true) { colT in
+                        matrixProducts.multiply(
+                            transposingA: false, m: outGroup, n: rows, k: item.images * width, a: dyTile, lda: ldy, gathering: colT,
+                            beta: 1, c: sum + item.group * outGroup * rows, ldc: rows, threads: productThreads)
+                    }
                 }
             }
             guard let gxFirst else { return }
@@ -323,14 +334,15 @@ public struct DirectConvolution: ConvolutionEngine {
         (image * geometry.outChannels + group * outGroup) * layout.positions
     }
 
-    /// Runs `body(item, scratch, accumulator)` for every work item, spread over workers. Each
-    /// worker borrows `scratch` floats, the first `padded` of them zeroed (the borders of the
-    /// padded input copies, which items never write); with `accumulator > 0`, worker 0 accumulates into
+    /// Runs `body(item, scratch, indices, accumulator)` for every work item, spread over workers.
+    /// Each worker borrows `scratch` floats, the first `padded` of them zeroed (the borders of the
+    /// padded input copies, which items never write), and, when the column offsets are filled per
+    /// tile, room for one tile of them (`indices`, else `nil`); with `accumulator > 0`, worker 0 accumulates into
     /// `destination` (already zeroed) and the others into zeroed private buffers that are added
     /// to `destination` at the end.
     private func run(
         scratch: Int, padded: Int, accumulator: Int, into destination: UnsafeMutablePointer<Float>? = nil,
-        _ body: (Item, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) -> Void
+        _ body: (Item, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int>?, UnsafeMutablePointer<Float>?) -> Void
     ) {
         let groups = geometry.groups
         let itemCount = chunkCount * groups
@@ -343,7 +355,9 @@ public struct DirectConvolution: ConvolutionEngine {
         guard usesWorkers else {
             WorkspaceCache.shared.withBuffer(count: scratch) { buffer in
                 buffer.baseAddress!.update(repeating: 0, count: padded)
-                for index in 0..<itemCount { body(item(index), buffer.baseAddress!, destination) }
+                withColumnIndices { indices in
+                    for index in 0..<itemCount { body(item(index), buffer.baseAddress!, indices, destination) }
+                }
             }
             return
         }
@@ -356,8 +370,10 @@ public struct DirectConvolution: ConvolutionEngine {
                     let sum = worker == 0 ? destination : partials.baseAddress! + (worker - 1) * accumulator
                     WorkspaceCache.shared.withBuffer(count: scratch) { buffer in
                         buffer.baseAddress!.update(repeating: 0, count: padded)
-                        for index in stride(from: worker, to: itemCount, by: workers) {
-                            body(item(index), buffer.baseAddress!, sum)
+                        withColumnIndices { indices in
+                            for index in stride(from: worker, to: itemCount, by: workers) {
+                                body(item(index), buffer.baseAddress!, indices, sum)
+                            }
                         }
                     }
                 }
@@ -368,5 +384,12 @@ public struct DirectConvolution: ConvolutionEngine {
                 for i in 0..<accumulator { destination[i] += partial[i] }
             }
         }
+    }
+
+    /// Calls `body` with room for one tile of column offsets when they are filled per tile (one
+    /// allocation per worker and call, for outputs beyond ``GatheredColumns/tableLimit``), else `nil`.
+    private func withColumnIndices(_ body: (UnsafeMutablePointer<Int>?) -> Void) {
+        guard columns.fillsColumns && !isRowProduct else { return body(nil) }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: columnsPerTile) { body($0.baseAddress!) }
     }
 }
