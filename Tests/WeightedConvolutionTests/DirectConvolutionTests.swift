@@ -120,20 +120,7 @@ import TestSupport
             for (threading, chunk, tile) in variants {
                 let engine = DirectConvolution(
                     geometry: geometry, threading: threading, matrixProducts: kernel, imagesPerChunk: chunk, columnsPerTile: tile)
-                var y = [Float](repeating: .nan, count: expected.count)
-                var gx = [Float](repeating: .nan, count: x.count), gk = [Float](repeating: .nan, count: k.count)
-                x.withUnsafeBufferPointer { x in
-                    k.withUnsafeBufferPointer { k in
-                        y.withUnsafeMutableBufferPointer { engine.forward(input: x, kernel: k, output: $0) }
-                        gy.withUnsafeBufferPointer { gy in
-                            gx.withUnsafeMutableBufferPointer { gx in
-                                gk.withUnsafeMutableBufferPointer { gk in
-                                    engine.backward(input: x, kernel: k, gradOutput: gy, gradInput: gx, gradKernel: gk)
-                                }
-                            }
-                        }
-                    }
-                }
+                let (y, gx, gk) = Self.run(engine, x, k, gy)
                 let label = "\(kernel.rawValue) \(threading) chunk \(chunk.map(String.init) ?? "auto") tile \(engine.columnsPerTile)"
                 #expect(Self.isClose(y, expected), "forward \(label)")
                 #expect(Self.isClose(gx, expectedGrad.input), "∂x \(label)")
@@ -142,15 +129,10 @@ import TestSupport
         }
     }
 
-    /// An output of more than a million positions is computed without a table of every column
-    /// offset: each tile fills its own (forward, kernel gradient, and the adjoint's forward).
-    @Test func largeOutputsFillColumnOffsetsPerTile() throws {
-        let c = ConvolutionCase(input: [1, 2, 1_100_000], kernel: [3, 2, 3], options: .init(padding: .symmetric([1])))
-        let geometry = try c.geometry()
-        var random = TestRandom(seed: 8)
-        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
-        let gy = random.values(geometry.outputShape.reduce(1, *))
-        let engine = DirectConvolution(geometry: geometry)
+    /// The engine's forward output and both gradients, in buffers that start as NaN.
+    static func run(
+        _ engine: DirectConvolution, _ x: [Float], _ k: [Float], _ gy: [Float]
+    ) -> (y: [Float], gx: [Float], gk: [Float]) {
         var y = [Float](repeating: .nan, count: gy.count)
         var gx = [Float](repeating: .nan, count: x.count), gk = [Float](repeating: .nan, count: k.count)
         x.withUnsafeBufferPointer { x in
@@ -165,6 +147,18 @@ import TestSupport
                 }
             }
         }
+        return (y, gx, gk)
+    }
+
+    /// An output of more than a million positions is computed without a table of every column
+    /// offset: each tile fills its own (forward, kernel gradient, and the adjoint's forward).
+    @Test func largeOutputsFillColumnOffsetsPerTile() throws {
+        let c = ConvolutionCase(input: [1, 2, 1_100_000], kernel: [3, 2, 3], options: .init(padding: .symmetric([1])))
+        let geometry = try c.geometry()
+        var random = TestRandom(seed: 8)
+        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
+        let gy = random.values(geometry.outputShape.reduce(1, *))
+        let (y, gx, gk) = Self.run(DirectConvolution(geometry: geometry), x, k, gy)
         let reference = ReferenceConvolution(geometry: geometry)
         let (xd, kd) = (x.map(Double.init), k.map(Double.init))
         let expected = reference.backward(input: xd, kernel: kd, gradOutput: gy.map(Double.init))
