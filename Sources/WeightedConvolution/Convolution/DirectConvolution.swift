@@ -24,7 +24,8 @@ import CMatrixProduct
 /// only on the geometry and ``ComputeThreads/count``.
 ///
 /// - Complexity: `2·B·Cout·(Cin/g)·∏k·∏y` flops per forward, twice that for the backward pass;
-///   scratch memory per worker: the padded images of a chunk, plus `O(Cout_g·nP)` for chunks.
+///   scratch memory per worker: the padded images of a chunk, `O(Cout_g·nP)` for chunks, and
+///   for col2im or outputs beyond a million positions one tile of columns or offsets.
 public struct DirectConvolution: ConvolutionEngine {
     /// How the work of one call is spread over processors.
     public enum Threading: Sendable, Hashable, CaseIterable {
@@ -43,10 +44,11 @@ public struct DirectConvolution: ConvolutionEngine {
     public let threading: Threading
     /// The kernel that runs the matrix products.
     public let matrixProducts: MatrixProductKernel
-    /// Images packed side by side into one column matrix (one product per chunk and group; always
-    /// 1 for fused row products).
+    /// Images side by side in one column matrix (one product per chunk and group; always 1 for
+    /// line products).
     public let imagesPerChunk: Int
-    /// Output positions per tile of the input gradient's col2im (when there is no adjoint).
+    /// Output positions per tile of the products of single images (and of their col2im when
+    /// there is no adjoint).
     public let columnsPerTile: Int
     private let layout: ColumnLayout
     private let columns: GatheredColumns
@@ -65,9 +67,10 @@ public struct DirectConvolution: ConvolutionEngine {
         init(_ engine: DirectConvolution) { self.engine = engine }
     }
 
-    /// Largest col2im tile, in elements: 8 MiB, a quarter of the L3 cache of the machine measured.
+    /// Elements of the column matrix per tile of a single image's products (8 MiB, a quarter of the
+    /// L3 cache of the machine measured; it bounds the col2im buffer and the per-tile offsets).
     static let tileElements = 2 * 1024 * 1024
-    /// Output positions per tile of a fused row product: 16 KiB of output, well inside L1.
+    /// Output positions per tile of a depthwise layer's col2im: 16 KiB of output, inside L1.
     static let rowProductTile = 4096
 
     /// Prepares the engine for `geometry`.
@@ -78,8 +81,8 @@ public struct DirectConvolution: ConvolutionEngine {
     ///     by default).
     ///   - imagesPerChunk: images per matrix product, or `nil` to choose from the output size
     ///     (small outputs gain from wider products).
-    ///   - columnsPerTile: output positions per tile of the col2im of single images (input
-    ///     gradients without an adjoint), or `nil` to choose from the cache budget.
+    ///   - columnsPerTile: output positions per tile of the products of single images (and of
+    ///     their col2im), or `nil` to choose from the cache budget.
     /// - Precondition: `matrixProducts` ``MatrixProductKernel/isAvailable``.
     public init(
         geometry: ConvolutionGeometry, threading: Threading = .automatic, matrixProducts: MatrixProductKernel = .preferred,
