@@ -182,23 +182,13 @@ TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth,
 // Returns whether the panel was packed (else the caller takes the general route).
 TARGET static int pack_gathered_lines(const float *base, const ptrdiff_t *depth, const ptrdiff_t *columns, int cols,
                                       ptrdiff_t kc, float *dst) {
-    run low[16], high[16];
+    run low[16], high[16] = {{0, 0}};  // an empty second half reads nothing (mask 0)
     int lowWidth = cols < 16 ? cols : 16, highWidth = cols - lowWidth;
     if (runs_of(columns, lowWidth, low) != 1 || (highWidth > 0 && runs_of(columns + 16, highWidth, high) != 1)) return 0;
-    const float *first = base + low[0].offset;
-    __mmask16 firstMask = low[0].mask;
-    if (highWidth == 0) {
-        for (ptrdiff_t p = 0; p < kc; p++) {
-            _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(firstMask, first + depth[p]));
-            _mm512_store_ps(dst + p * NR + 16, _mm512_setzero_ps());
-        }
-        return 1;
-    }
-    const float *second = base + high[0].offset;
-    __mmask16 secondMask = high[0].mask;
+    const float *first = base + low[0].offset, *second = base + high[0].offset;
     for (ptrdiff_t p = 0; p < kc; p++) {
-        _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(firstMask, first + depth[p]));
-        _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(secondMask, second + depth[p]));
+        _mm512_store_ps(dst + p * NR, _mm512_maskz_loadu_ps(low[0].mask, first + depth[p]));
+        _mm512_store_ps(dst + p * NR + 16, _mm512_maskz_loadu_ps(high[0].mask, second + depth[p]));
     }
     return 1;
 }
