@@ -22,7 +22,7 @@ enum DensityFold {
         guard let w = weight.baseAddress, let k = kernel.baseAddress else { return }
         tiled.withUnsafeBufferPointer { t in
             let t = t.baseAddress!
-            forEachSlice(count: weight.count, width: width) { slice in
+            Slices(values: weight.count, width: width).forEach { _, slice in
                 var start = slice.lowerBound
                 while start < slice.upperBound {
                     let length = Swift.min(width, slice.upperBound - start)
@@ -40,14 +40,14 @@ enum DensityFold {
     ) -> [Double] {
         let tiled = tile(phi), width = tiled.count, count = weight.count, p = phi.count
         guard let g = gradient.baseAddress, let w = weight.baseAddress else { return [Double](repeating: 0, count: p) }
-        let slices = sliceCount(count: count, width: width)
+        let slices = Slices(values: count, width: width)
         // One ∂Φ total per slice, added in slice order at the end.
-        var totals = [Double](repeating: 0, count: slices * p)
+        var totals = [Double](repeating: 0, count: slices.count * p)
         tiled.withUnsafeBufferPointer { t in
             totals.withUnsafeMutableBufferPointer { totals in
                 let t = t.baseAddress!
-                forEachSlice(count: count, width: width) { slice in
-                    let total = totals.baseAddress! + slice.lowerBound / sliceLength(count: count, width: width) * p
+                slices.forEach { index, slice in
+                    let total = totals.baseAddress! + index * p
                     var partial = [Float](repeating: 0, count: width)
                     partial.withUnsafeMutableBufferPointer { s in
                         let s = s.baseAddress!
@@ -71,30 +71,29 @@ enum DensityFold {
                 }
             }
         }
-        return (0..<p).map { q in (0..<slices).reduce(0) { $0 + totals[$1 * p + q] } }
+        return (0..<p).map { q in (0..<slices.count).reduce(0) { $0 + totals[$1 * p + q] } }
     }
 
-    /// Values per slice: whole tiles, enough of them that small kernels stay on one thread.
-    private static func sliceLength(count: Int, width: Int) -> Int {
-        let tiles = (count + width - 1) / width
-        let perThread = (tiles + ComputeThreads.count - 1) / ComputeThreads.count
-        return Swift.max(perThread, minimumTilesPerSlice) * width
-    }
+    /// Consecutive slices of `0..<values` that start on tile boundaries (multiples of `width`, so
+    /// that `i mod P` matches the tiled Φ): one per compute thread, but at least
+    /// ``minimumTilesPerSlice`` tiles each, so small kernels stay on one thread.
+    private struct Slices {
+        let values: Int, length: Int, count: Int
 
-    /// Number of slices ``forEachSlice(count:width:_:)`` cuts `count` values into.
-    private static func sliceCount(count: Int, width: Int) -> Int {
-        let length = sliceLength(count: count, width: width)
-        return Swift.max(1, (count + length - 1) / length)
-    }
+        init(values: Int, width: Int) {
+            let tiles = (values + width - 1) / width
+            let perThread = (tiles + ComputeThreads.count - 1) / ComputeThreads.count
+            self.values = values
+            length = Swift.max(perThread, DensityFold.minimumTilesPerSlice) * width
+            count = Swift.max(1, (values + length - 1) / length)
+        }
 
-    /// Calls `body` on consecutive slices of `0..<count` that start on tile boundaries (multiples
-    /// of `width`, so `i mod P` matches the tiled Φ), concurrently.
-    private static func forEachSlice(count: Int, width: Int, _ body: (Range<Int>) -> Void) {
-        let length = sliceLength(count: count, width: width)
-        let slices = sliceCount(count: count, width: width)
-        guard slices > 1 else { return body(0..<count) }
-        ComputeThreads.split(slices) { part in
-            for slice in part { body((slice * length)..<Swift.min(count, (slice + 1) * length)) }
+        /// Calls `body(index, range)` for every slice, concurrently.
+        func forEach(_ body: (Int, Range<Int>) -> Void) {
+            guard count > 1 else { return body(0, 0..<values) }
+            ComputeThreads.split(count) { part in
+                for slice in part { body(slice, (slice * length)..<Swift.min(values, (slice + 1) * length)) }
+            }
         }
     }
 
