@@ -34,8 +34,9 @@ public final class Pooling: Module {
             throw NetworkError.shapeMismatch("pooling window \(window) does not fit \(x.shape)")
         }
         let outSize = (0..<rank).map { (size[$0] - window[$0]) / stride[$0] + 1 }
-        let taps = offsets(window, in: size, step: [Int](repeating: 1, count: rank))
-        let origins = offsets(outSize, in: size, step: stride)
+        let strides = rowMajorStrides(size)
+        let taps = rowMajorOffsets(window, steps: strides)
+        let origins = rowMajorOffsets(outSize, steps: zip(stride, strides).map(*))
         let planes = x.shape[0] * x.shape[1], inPlane = size.reduce(1, *), outPlane = origins.count
         let input = x.value.scalars, scale = 1 / Float(taps.count), kind = self.kind
         var argmax = [Int32]()
@@ -162,14 +163,4 @@ private func adaptiveCells(_ size: [Int], _ outSize: [Int]) -> [[Int]] {
         cells = cells.flatMap { members in bins.map { bin in members.flatMap { m in bin.map { m + $0 * axisStride } } } }
     }
     return cells
-}
-
-/// Offsets (in a row-major array of `size`) of every index `i·step` for `i` in `extent`.
-func offsets(_ extent: [Int], in size: [Int], step: [Int]) -> [Int] {
-    var result = [0]
-    for a in size.indices {
-        let stride = size[(a + 1)...].reduce(1, *)
-        result = result.flatMap { base in (0..<extent[a]).map { base + $0 * step[a] * stride } }
-    }
-    return result
 }
