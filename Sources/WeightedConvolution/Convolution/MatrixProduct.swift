@@ -40,15 +40,10 @@ extension MatrixProductKernel {
                 Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
-        precondition(isAvailable, "the own AVX-512 matrix product needs a processor with AVX-512F")
-        Self.sliced(m: m, n: n, threads: threads) { rows, columns in
-            let a = a + (transA ? rows.lowerBound : rows.lowerBound * lda)
-            let b = b + (transB ? columns.lowerBound * ldb : columns.lowerBound)
-            let c = c + rows.lowerBound * ldc + columns.lowerBound
-            let (m, n) = (rows.count, columns.count)
-            WorkspaceCache.shared.withBuffer(count: wc_sgemm_workspace(m, n, k)) { workspace in
-                wc_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace.baseAddress)
-            }
+        packedSlices(transposingA: transA, m: m, n: n, k: k, a: a, lda: lda, c: c, ldc: ldc, threads: threads) {
+            a, c, m, n, firstColumn, workspace in
+            let b = b + (transB ? firstColumn * ldb : firstColumn)
+            wc_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace)
         }
     }
 
@@ -79,16 +74,11 @@ extension MatrixProductKernel {
             }
             return
         }
-        precondition(isAvailable, "the own AVX-512 matrix product needs a processor with AVX-512F")
-        Self.sliced(m: m, n: n, threads: threads) { rows, columns in
-            let a = a + (transA ? rows.lowerBound : rows.lowerBound * lda)
-            let c = c + rows.lowerBound * ldc + columns.lowerBound
-            let (m, n) = (rows.count, columns.count)
-            WorkspaceCache.shared.withBuffer(count: wc_sgemm_workspace(m, n, k)) { workspace in
-                wc_sgemm_gathered(
-                    transA ? 1 : 0, m, n, k, a, lda, b.base, b.depthOffsets, b.columnOffsets + columns.lowerBound, beta, c,
-                    ldc, workspace.baseAddress)
-            }
+        packedSlices(transposingA: transA, m: m, n: n, k: k, a: a, lda: lda, c: c, ldc: ldc, threads: threads) {
+            a, c, m, n, firstColumn, workspace in
+            wc_sgemm_gathered(
+                transA ? 1 : 0, m, n, k, a, lda, b.base, b.depthOffsets, b.columnOffsets + firstColumn, beta, c, ldc,
+                workspace)
         }
     }
 
@@ -96,16 +86,31 @@ extension MatrixProductKernel {
     /// the machine measured: the im2col tile size that measured best).
     private static let copiedElements = 2 * 1024 * 1024
 
-    /// Runs `product(rows, columns)` on the slices of an `m × n` result that `threads` threads
-    /// compute concurrently (one slice, the whole result, when `threads` is 1 or it is small).
-    private static func sliced(m: Int, n: Int, threads: Int, _ product: (Range<Int>, Range<Int>) -> Void) {
+    /// Runs the own kernel's `product(a, c, m, n, firstColumn, workspace)` on the slices of an
+    /// `m × n` result that `threads` threads compute concurrently (one slice, the whole result,
+    /// when `threads` is 1 or the result is small): `a` and `c` point at the slice's first row
+    /// and column, `firstColumn` is its first column in the whole result (for `B`'s offset), and
+    /// `workspace` holds `wc_sgemm_workspace` floats for the slice.
+    private func packedSlices(
+        transposingA transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int,
+        _ product: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        precondition(isAvailable, "the own AVX-512 matrix product needs a processor with AVX-512F")
+        func run(_ rows: Range<Int>, _ columns: Range<Int>) {
+            let a = a + (transA ? rows.lowerBound : rows.lowerBound * lda)
+            let c = c + rows.lowerBound * ldc + columns.lowerBound
+            WorkspaceCache.shared.withBuffer(count: wc_sgemm_workspace(rows.count, columns.count, k)) { workspace in
+                product(a, c, rows.count, columns.count, columns.lowerBound, workspace.baseAddress!)
+            }
+        }
         let slices = PackedSlices(m: m, n: n, threads: threads)
-        guard slices.count > 1 else { return product(0..<m, 0..<n) }
+        guard slices.count > 1 else { return run(0..<m, 0..<n) }
         concurrentPerform(slices.count) { slice in
             if slices.splitsColumns {
-                product(0..<m, slices.range(slice, of: n))
+                run(0..<m, slices.range(slice, of: n))
             } else {
-                product(slices.range(slice, of: m), 0..<n)
+                run(slices.range(slice, of: m), 0..<n)
             }
         }
     }
