@@ -43,23 +43,25 @@ public final class ChannelLayerNorm: Module {
             [Float].filled(input.count) { y in
                 mean.withUnsafeMutableBufferPointer { mean in
                     inverse.withUnsafeMutableBufferPointer { inverse in
-                        ComputeThreads.split(batch) { images in for b in images {
-                            let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
-                            for c in 0..<channels {
-                                let row = v.baseAddress! + b * image + c * plane
-                                for p in 0..<plane { m[p] += row[p] }
+                        ComputeThreads.split(batch) { images in
+                            for b in images {
+                                let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
+                                for c in 0..<channels {
+                                    let row = v.baseAddress! + b * image + c * plane
+                                    for p in 0..<plane { m[p] += row[p] }
+                                }
+                                for p in 0..<plane { m[p] *= scale }
+                                for c in 0..<channels {
+                                    let row = v.baseAddress! + b * image + c * plane
+                                    for p in 0..<plane { let d = row[p] - m[p]; s[p] += d * d }
+                                }
+                                for p in 0..<plane { s[p] = 1 / (s[p] * scale + epsilon).squareRoot() }
+                                for c in 0..<channels {
+                                    let row = v.baseAddress! + b * image + c * plane, out = y.baseAddress! + b * image + c * plane
+                                    for p in 0..<plane { out[p] = (row[p] - m[p]) * s[p] * gamma[c] + beta[c] }
+                                }
                             }
-                            for p in 0..<plane { m[p] *= scale }
-                            for c in 0..<channels {
-                                let row = v.baseAddress! + b * image + c * plane
-                                for p in 0..<plane { let d = row[p] - m[p]; s[p] += d * d }
-                            }
-                            for p in 0..<plane { s[p] = 1 / (s[p] * scale + epsilon).squareRoot() }
-                            for c in 0..<channels {
-                                let row = v.baseAddress! + b * image + c * plane, out = y.baseAddress! + b * image + c * plane
-                                for p in 0..<plane { out[p] = (row[p] - m[p]) * s[p] * gamma[c] + beta[c] }
-                            }
-                        } }
+                        }
                     }
                 }
             }
@@ -74,34 +76,36 @@ public final class ChannelLayerNorm: Module {
                 mean.withUnsafeBufferPointer { mean in
                     inverse.withUnsafeBufferPointer { inverse in
                         partials.withUnsafeMutableBufferPointer { partials in
-                            ComputeThreads.split(threads) { slices in for slice in slices {
-                                let dGamma = partials.baseAddress! + slice * 2 * channels, dBeta = dGamma + channels
-                                var sumDy = [Float](repeating: 0, count: plane), sumDyXhat = sumDy, xhat = sumDy
-                                for b in (slice * batch / threads)..<((slice + 1) * batch / threads) {
-                                    let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
-                                    for p in 0..<plane { sumDy[p] = 0; sumDyXhat[p] = 0 }
-                                    for c in 0..<channels {
-                                        let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
-                                        for p in 0..<plane {
-                                            xhat[p] = (row[p] - m[p]) * s[p]
-                                            let scaled = gy[p] * gamma[c]
-                                            sumDy[p] += scaled
-                                            sumDyXhat[p] += scaled * xhat[p]
+                            ComputeThreads.split(threads) { slices in
+                                for slice in slices {
+                                    let dGamma = partials.baseAddress! + slice * 2 * channels, dBeta = dGamma + channels
+                                    var sumDy = [Float](repeating: 0, count: plane), sumDyXhat = sumDy, xhat = sumDy
+                                    for b in (slice * batch / threads)..<((slice + 1) * batch / threads) {
+                                        let m = mean.baseAddress! + b * plane, s = inverse.baseAddress! + b * plane
+                                        for p in 0..<plane { sumDy[p] = 0; sumDyXhat[p] = 0 }
+                                        for c in 0..<channels {
+                                            let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
+                                            for p in 0..<plane {
+                                                xhat[p] = (row[p] - m[p]) * s[p]
+                                                let scaled = gy[p] * gamma[c]
+                                                sumDy[p] += scaled
+                                                sumDyXhat[p] += scaled * xhat[p]
+                                            }
+                                            dGamma[c] += Kernels.centredDot(gy, 0, xhat, 0, plane)
+                                            dBeta[c] += Kernels.sum(gy, plane)
                                         }
-                                        dGamma[c] += Kernels.centredDot(gy, 0, xhat, 0, plane)
-                                        dBeta[c] += Kernels.sum(gy, plane)
-                                    }
-                                    guard requiresGrad else { continue }
-                                    // dx = inv·(γ·dy − mean_c(γ·dy) − x̂·mean_c(γ·dy·x̂)), over dy in place.
-                                    for c in 0..<channels {
-                                        let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
-                                        for p in 0..<plane {
-                                            let xh = (row[p] - m[p]) * s[p]
-                                            gy[p] = s[p] * (gy[p] * gamma[c] - (sumDy[p] + xh * sumDyXhat[p]) * scale)
+                                        guard requiresGrad else { continue }
+                                        // dx = inv·(γ·dy − mean_c(γ·dy) − x̂·mean_c(γ·dy·x̂)), over dy in place.
+                                        for c in 0..<channels {
+                                            let row = v.baseAddress! + b * image + c * plane, gy = g.baseAddress! + b * image + c * plane
+                                            for p in 0..<plane {
+                                                let xh = (row[p] - m[p]) * s[p]
+                                                gy[p] = s[p] * (gy[p] * gamma[c] - (sumDy[p] + xh * sumDyXhat[p]) * scale)
+                                            }
                                         }
                                     }
                                 }
-                            } }
+                            }
                         }
                     }
                 }
