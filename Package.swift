@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 /// Layers, bottom to top (nothing points up):
@@ -6,7 +6,6 @@ import PackageDescription
 /// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
 /// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
 /// → wconv (command line) and the examples.
-let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "WeightedConv",
@@ -25,26 +24,25 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
-        .target(name: "CMatrixProduct", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"], swiftSettings: optimised),
-        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"], swiftSettings: optimised),
-        .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
-        .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
-        .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models"], swiftSettings: optimised),
+        .target(name: "CMatrixProduct"),
+        .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"]),
+        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"]),
+        .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"]),
+        .target(name: "Models", dependencies: ["NeuralNetwork", "WeightedConvolution"]),
+        .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models"]),
         .executableTarget(
             name: "wconv",
             dependencies: [
                 "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: optimised),
+            ]),
         .executableTarget(name: "quickstart", dependencies: ["WeightedConvolution"], path: "Examples/QuickStart"),
         .executableTarget(
             name: "timeseries1d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training"],
-            path: "Examples/TimeSeries1D", swiftSettings: optimised),
+            path: "Examples/TimeSeries1D"),
         .executableTarget(
             name: "volume3d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution"],
-            path: "Examples/Volume3D", swiftSettings: optimised),
+            path: "Examples/Volume3D"),
         .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
