@@ -152,7 +152,8 @@ import TestSupport
 
     /// An output of more than a million positions is computed without a table of every column
     /// offset: each tile fills its own (forward, kernel gradient, and the adjoint's forward).
-    @Test func largeOutputsFillColumnOffsetsPerTile() throws {
+    @Test(.disabled(if: isDebugBuild, "minutes unoptimised; runs in the release pass"))
+    func largeOutputsFillColumnOffsetsPerTile() throws {
         let c = ConvolutionCase(input: [1, 2, 1_100_000], kernel: [3, 2, 3], options: .init(padding: .symmetric([1])))
         let geometry = try c.geometry()
         var random = TestRandom(seed: 8)

@@ -9,6 +9,10 @@ public protocol ConvolutionEngine: Sendable {
     /// The geometry this engine was prepared for (its `paddingMode` is ignored).
     var geometry: ConvolutionGeometry { get }
 
+    /// The bytes this engine keeps between calls (offset tables, prepared sub-engines), which
+    /// the planner's cache counts against ``ConvolutionMemory/engineCacheLimit``.
+    var retainedBytes: Int { get }
+
     /// Writes the convolution of `input` with `kernel` into `output` (overwriting it).
     func forward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>,

@@ -33,10 +33,14 @@ public final class ConvolutionPlanner: Sendable {
     /// Seconds per complex multiply-add of a spectral product (fitted as above).
     static let productCost = 0.35e-9
 
-    private let engines = Mutex<[EngineKey: any ConvolutionEngine]>([:])
-    private let measured = Mutex<[ConvolutionGeometry: ConvolutionMethod]>([:])
+    /// Prepared engines by geometry and method, bounded by ``ConvolutionMemory/engineCacheLimit``.
+    let engines = LeastRecentlyUsedCache<EngineKey, any ConvolutionEngine>(
+        capacityInBytes: ConvolutionMemory.defaultEngineCacheLimit)
+    /// The choices of `.measure`, one small entry per geometry (at most 4096 of them).
+    private let measured = LeastRecentlyUsedCache<ConvolutionGeometry, ConvolutionMethod>(
+        capacityInBytes: 4096 * LeastRecentlyUsedCache<ConvolutionGeometry, ConvolutionMethod>.minimumEntryBytes)
 
-    private struct EngineKey: Hashable {
+    struct EngineKey: Hashable, Sendable {
         let geometry: ConvolutionGeometry
         let method: ConvolutionMethod
     }
@@ -49,10 +53,7 @@ public final class ConvolutionPlanner: Sendable {
             let (direct, fft) = estimatedSeconds(geometry)
             return fft < direct ? .fft : .direct
         case .measure:
-            if let known = measured.withLock({ $0[geometry] }) { return known }
-            let choice = measureFaster(geometry)
-            measured.withLock { $0[geometry] = choice }
-            return choice
+            return measured.value(for: geometry) { (measureFaster(geometry), 0) }
         }
     }
 
@@ -70,13 +71,13 @@ public final class ConvolutionPlanner: Sendable {
         return (direct, fft)
     }
 
-    /// A prepared engine for `geometry` and a concrete method, cached per geometry.
+    /// A prepared engine for `geometry` and a concrete method, cached per geometry (least
+    /// recently used engines dropped beyond ``ConvolutionMemory/engineCacheLimit``).
     public func engine(for geometry: ConvolutionGeometry, method: ConvolutionMethod) -> any ConvolutionEngine {
-        let key = EngineKey(geometry: geometry, method: method)
-        if let engine = engines.withLock({ $0[key] }) { return engine }
-        let engine: any ConvolutionEngine = method == .fft ? FFTConvolution(geometry: geometry) : DirectConvolution(geometry: geometry)
-        engines.withLock { $0[key] = engine }
-        return engine
+        engines.value(for: EngineKey(geometry: geometry, method: method)) {
+            let engine: any ConvolutionEngine = method == .fft ? FFTConvolution(geometry: geometry) : DirectConvolution(geometry: geometry)
+            return (engine, engine.retainedBytes)
+        }
     }
 
     /// Times one forward pass of each path on zeros (after a warm-up) and returns the faster.

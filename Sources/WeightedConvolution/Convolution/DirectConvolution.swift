@@ -167,6 +167,9 @@ public struct DirectConvolution: ConvolutionEngine {
         return Swift.min(wide, limit, Swift.max(g.batch, 1))
     }
 
+    /// The bytes of the offset tables, this engine's and its adjoint's.
+    public var retainedBytes: Int { columns.retainedBytes + (adjoint?.engine.retainedBytes ?? 0) }
+
     private var inGroup: Int { geometry.inChannels / geometry.groups }
     private var outGroup: Int { geometry.outChannels / geometry.groups }
     private var chunkCount: Int { (geometry.batch + imagesPerChunk - 1) / imagesPerChunk }

@@ -65,6 +65,11 @@ struct GatheredColumns: Sendable {
         lines[p / line.length] + p % line.length * line.step
     }
 
+    /// The bytes of the offset tables.
+    var retainedBytes: Int {
+        (rowOffsets.count + outputLineOffsets.count + columnTable.count + lineOffsets.count) * MemoryLayout<Int>.stride
+    }
+
     /// Whether column offsets must be filled per tile (see ``withMatrix(base:images:positions:indices:transposed:_:)``).
     var fillsColumns: Bool { columnTable.isEmpty }
 

@@ -24,6 +24,9 @@ struct FFTConvolution: ConvolutionEngine {
         output = StridedBlock(shape: g.outputSize, size: size, offset: zeros, step: g.stride)
     }
 
+    /// The bytes of the block descriptions (the shared plans are counted by their own cache).
+    var retainedBytes: Int { [input, kernel, output].reduce(0) { $0 + $1.retainedBytes } }
+
     private var inPerGroup: Int { geometry.inChannels / geometry.groups }
     private var outPerGroup: Int { geometry.outChannels / geometry.groups }
 

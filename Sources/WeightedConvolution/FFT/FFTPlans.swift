@@ -6,8 +6,9 @@ import Synchronization
 /// Planning and destroying plans are not thread-safe in FFTW, so every call to the planner goes
 /// through one process-wide lock; executing a plan on new arrays (`fftwf_execute_dft_r2c` /
 /// `_c2r`) is thread-safe, so transforms run concurrently without it. Plans are made with
-/// `FFTW_ESTIMATE | FFTW_UNALIGNED` (no measuring at first use, any array alignment) and kept for
-/// the life of the process, cached by size.
+/// `FFTW_ESTIMATE | FFTW_UNALIGNED` (no measuring at first use, any array alignment) and cached
+/// by size; the cache keeps the most recently used plans up to ``cacheLimit`` bytes (estimated as
+/// one complex value per real element) and destroys a dropped plan when no engine holds it.
 final class FFTPlans: @unchecked Sendable {
     /// The transform size per axis (row-major; the last axis is halved in the spectrum).
     let size: [Int]
@@ -34,15 +35,26 @@ final class FFTPlans: @unchecked Sendable {
         inverse = fftwf_plan_dft_c2r(Int32(size.count), dims, complex, real, flags | UInt32(FFTW_DESTROY_INPUT))
     }
 
-    private static let cache = Mutex<[[Int]: FFTPlans]>([:])
+    deinit {
+        Self.plannerLock.withLock { _ in
+            fftwf_destroy_plan(forward)
+            fftwf_destroy_plan(inverse)
+        }
+    }
+
+    /// FFTW's planner is not thread-safe: creating and destroying plans take this lock.
+    private static let plannerLock = Mutex(())
+
+    /// The most bytes of plans the cache keeps (32 MiB).
+    static let cacheLimit = 32 << 20
+
+    private static let cache = LeastRecentlyUsedCache<[Int], FFTPlans>(capacityInBytes: cacheLimit)
 
     /// The shared plans for `size`, created under the planner lock on first use.
     static func plans(for size: [Int]) -> FFTPlans {
-        cache.withLock { cache in
-            if let plans = cache[size] { return plans }
-            let plans = FFTPlans(size: size)
-            cache[size] = plans
-            return plans
+        cache.value(for: size) {
+            let plans = plannerLock.withLock { _ in FFTPlans(size: size) }
+            return (plans, plans.realCount * 2 * MemoryLayout<Float>.stride)
         }
     }
 

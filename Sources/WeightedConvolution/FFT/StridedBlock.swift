@@ -11,6 +11,9 @@ struct StridedBlock {
     /// Distance between neighbouring block elements, per axis.
     let step: [Int]
 
+    /// The bytes of this description.
+    var retainedBytes: Int { (shape.count + size.count + offset.count + step.count) * MemoryLayout<Int>.stride }
+
     /// Large-array offsets of every row start of the block (all axes but the last), and the
     /// large-array step along the last axis.
     private func rows() -> (starts: [Int], stride: Int) {

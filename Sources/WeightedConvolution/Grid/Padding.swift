@@ -61,15 +61,24 @@ public struct Padding: Sendable {
     }
 
     /// Pads `input` (row-major, `inputShape`) into `output` (row-major, `outputShape`).
+    /// - Precondition: the buffers hold exactly `inputShape` and `outputShape` elements.
     public func forward(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+        checkCounts(input: input.count, output: output.count)
         visit { out, source in output[out] = source < 0 ? 0 : input[source] }
     }
 
     /// Adds the gradient of the padded grid back onto the gradient of the input (the adjoint).
+    /// - Precondition: the buffers hold exactly `outputShape` and `inputShape` elements.
     public func backward(
         _ gradOutput: UnsafeBufferPointer<Float>, into gradInput: UnsafeMutableBufferPointer<Float>
     ) {
+        checkCounts(input: gradInput.count, output: gradOutput.count)
         visit { out, source in if source >= 0 { gradInput[source] += gradOutput[out] } }
+    }
+
+    private func checkCounts(input: Int, output: Int) {
+        precondition(input == inputShape.reduce(1, *), "padding input buffer has \(input) values, \(inputShape) needs \(inputShape.reduce(1, *))")
+        precondition(output == outputShape.reduce(1, *), "padding output buffer has \(output) values, \(outputShape) needs \(outputShape.reduce(1, *))")
     }
 
     /// Calls `body(outputOffset, inputOffset or -1)` for every output element, in order.

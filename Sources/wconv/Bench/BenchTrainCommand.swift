@@ -41,7 +41,7 @@ struct BenchTrainCommand: ParsableCommand {
         print("\(BLASKernels.description), threads: \(ComputeThreads.count)")
         print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, standard and weighted alternating; "
               + "median step time; weighted vs standard: median and quartiles of the paired ratios")
-        var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB"]]
+        var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB", "cached MiB (engines + scratch)"]]
         for name in model {
             guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (vgg16, resnet18, dncnn, nafnet)") }
             let standard = try StepRunner(c, kind: .standard)
@@ -58,7 +58,7 @@ struct BenchTrainCommand: ParsableCommand {
             for (kind, kindTimes) in [("standard", times.standard), ("weighted", times.weighted)] {
                 let median = Self.quantile(kindTimes.sorted(), 0.5)
                 rows.append([c.name, kind, String(format: "%.1f", 1000 * median), String(format: "%.1f", Double(c.shape[0]) / median),
-                             kind == "standard" ? "" : spread, String(format: "%.0f", peakMemoryMiB())])
+                             kind == "standard" ? "" : spread, String(format: "%.0f", peakMemoryMiB()), Self.cachedMiB()])
             }
         }
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
@@ -67,6 +67,13 @@ struct BenchTrainCommand: ParsableCommand {
                 i < 2 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - cell.count) + cell
             }.joined(separator: "  "))
         }
+    }
+
+    /// The prepared engines and idle scratch buffers kept now (``ConvolutionMemory``), in MiB;
+    /// below the workspace limit, every step reuses its buffers.
+    static func cachedMiB() -> String {
+        let kept = ConvolutionMemory.retainedBytes
+        return String(format: "%.0f + %.0f", Double(kept.engines) / 1_048_576, Double(kept.workspace) / 1_048_576)
     }
 
     /// Untimed steps of each model before the timed ones (allocations, plans, caches).
