@@ -13,7 +13,7 @@ import CMatrixProduct
 ///   reach, the kernel flipped and its channel axes swapped), else `∂x += col2im(K_gᵀ · ∂y_g)`.
 ///
 /// The column matrix is never written out: the products read it through offsets into the input
-/// (``GatheredColumns``), copied into a zero-bordered scratch buffer when the convolution pads.
+/// (a ``GatheredMatrix`` per work item), copied into a zero-bordered scratch buffer when the convolution pads.
 /// Small outputs pack several images side by side (one wider product). With one output channel
 /// per group (depthwise convolutions) the products would have a single row; they run line by
 /// line instead (`wc_line_products`, `wc_line_correlations`), each output line kept in L1

@@ -39,7 +39,9 @@ public struct WeightedConvolution: Sendable {
     /// The forward pass on rank-erased buffers.
     /// - Parameters:
     ///   - input: `[B, Cin, x…]`, row-major.
+    ///   - inputShape: the shape of `input`.
     ///   - weight: `[Cout, Cin/groups, k…]`, row-major.
+    ///   - weightShape: the shape of `weight`.
     ///   - bias: `Cout` values or `nil`.
     ///   - kernel: `W ⊙ Φ` from ``kernel(weight:weightShape:)`` when the caller keeps it for the
     ///     backward pass too (one fold per step instead of two); computed when `nil`.
@@ -64,6 +66,11 @@ public struct WeightedConvolution: Sendable {
     /// The backward pass on rank-erased buffers: gradients with respect to input, weight, bias
     /// and the density parameters, given `∂L/∂y`.
     /// - Parameters:
+    ///   - input: `[B, Cin, x…]`, row-major, as in the forward pass.
+    ///   - inputShape: the shape of `input`.
+    ///   - weight: `[Cout, Cin/groups, k…]`, row-major.
+    ///   - weightShape: the shape of `weight`.
+    ///   - gradOutput: `∂L/∂y`, the shape of the forward pass's output.
     ///   - computeInputGradient: `false` skips `∂x` (e.g. for a network's first layer).
     ///   - kernel: `W ⊙ Φ` from ``kernel(weight:weightShape:)``, or `nil` to compute it.
     /// - Throws: ``ConvolutionError`` for shapes, options or a density that do not fit.

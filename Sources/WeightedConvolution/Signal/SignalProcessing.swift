@@ -16,8 +16,11 @@ public enum SignalMode: String, Sendable, CaseIterable {
 /// // [3, 5, 7, 9]
 /// ```
 /// - Parameters:
+///   - a: the signal.
+///   - b: the signal slid over `a` (unflipped).
 ///   - mode: `.full`, `.same` (the first signal's size) or `.valid`.
 ///   - method: `.auto` (cost model), `.direct`, `.fft` or `.measure`.
+/// - Returns: the correlation, of the size `mode` describes.
 /// - Throws: ``ConvolutionError`` for empty signals, or `.valid` when neither signal contains the
 ///   other on every axis.
 /// - Complexity: that of the chosen path (direct `O(∏n·∏k)`, FFT `O(∏L·log ∏L)`).
