@@ -56,31 +56,34 @@ import TestSupport
         #expect(relativeError(gradients.density, expectedDensity.map(Double.init)) < 1e-5)
     }
 
-    /// A kernel folded once by the caller gives the same forward and backward as folding inside;
-    /// one of the wrong length is a thrown error.
-    @Test func callerFoldedKernelIsUsedAndChecked() throws {
+    /// A prepared plan (what a layer keeps from forward to backward) gives the same forward and
+    /// backward as the one-off calls, folds the same kernel, and rejects weights or a bias that
+    /// do not fit with a thrown error.
+    @Test func preparedPlanMatchesOneOffCallsAndChecksItsInputs() throws {
         let inputShape = [2, 3, 7, 6], weightShape = [4, 3, 3, 3]
         var random = TestRandom(seed: 9)
         let x = random.values(inputShape.reduce(1, *)), w = random.values(weightShape.reduce(1, *))
         let conv = WeightedConvolution(density: .symmetric([0.3]), options: .init(padding: .same))
+        let plan = try PreparedConvolution(conv, inputShape: inputShape, weight: w, weightShape: weightShape)
         let k = try w.withUnsafeBufferPointer { try conv.kernel(weight: $0, weightShape: weightShape) }
-        let run = { (kernel: [Float]?) in
-            try x.withUnsafeBufferPointer { x in
-                try w.withUnsafeBufferPointer { w in
-                    try (kernel ?? []).withUnsafeBufferPointer { k in
-                        let given = kernel == nil ? nil : k
-                        let y = try conv.forward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, bias: nil,
-                                                 kernel: given)
-                        let g = try y.output.withUnsafeBufferPointer {
-                            try conv.backward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape,
-                                              gradOutput: $0, kernel: given)
-                        }
-                        return y.output + g.weight + g.input! + g.density
-                    }
+        #expect(plan.effectiveKernel == k)
+        let (planned, oneOff) = try x.withUnsafeBufferPointer { x in
+            try w.withUnsafeBufferPointer { w in
+                let y = plan.forward(input: x, bias: nil)
+                let g = y.withUnsafeBufferPointer { plan.backward(input: x, gradOutput: $0) }
+                let y1 = try conv.forward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, bias: nil)
+                let g1 = try y1.output.withUnsafeBufferPointer {
+                    try conv.backward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, gradOutput: $0)
                 }
+                return (y + g.weight + g.input! + g.density, y1.output + g1.weight + g1.input! + g1.density)
             }
         }
-        #expect(try run(k) == run(nil))
-        #expect(throws: ConvolutionError.self) { try run(Array(k.dropLast())) }
+        #expect(planned == oneOff)
+        #expect(throws: ConvolutionError.self) {
+            try PreparedConvolution(conv, inputShape: inputShape, weight: Array(w.dropLast()), weightShape: weightShape)
+        }
+        #expect(throws: ConvolutionError.self) {
+            try PreparedConvolution(conv, inputShape: inputShape, weight: w, weightShape: weightShape, biasCount: 3)
+        }
     }
 }

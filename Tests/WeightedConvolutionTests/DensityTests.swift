@@ -102,6 +102,21 @@ import TestSupport
         #expect(throws: ConvolutionError.self) { try Density.profiles(perAxis: [[1, 2]]).values(kernelSize: [3]) }
     }
 
+    /// `parameters` is public and mutable: a count that does not fit the form is an error, not a
+    /// read past the end of the array.
+    @Test func parametersOfTheWrongCountAreAnError() {
+        var density = Density.symmetric(perAxis: [[0.5], [0.2, 0.8]])
+        density.parameters = [0.5, 0.2]
+        #expect(throws: ConvolutionError.self) { try density.values(kernelSize: [3, 5]) }
+        #expect(throws: ConvolutionError.self) { try density.parameterGradient(kernelSize: [3, 5], gradPhi: .init(repeating: 1, count: 15)) }
+        var profiles = Density.profiles(perAxis: [[1, 2, 1]])
+        profiles.parameters = [1, 2, 1, 4]
+        #expect(throws: ConvolutionError.self) { try profiles.values(kernelSize: [3]) }
+        var uniform = Density.uniform
+        uniform.parameters = [2]
+        #expect(throws: ConvolutionError.self) { try uniform.values(kernelSize: [3]) }
+    }
+
     @Test func nonFiniteParametersAreAnError() {
         #expect(throws: ConvolutionError.self) { try Density.symmetric([.nan]).values(kernelSize: [3]) }
     }

@@ -12,8 +12,8 @@ public final class Convolution: Module {
     public let bias: Parameter?
     /// The density parameters (trainable or frozen), or `nil` for an ordinary convolution.
     public let density: Parameter?
-    /// The density form (its parameters live in ``density``).
-    public let densityForm: Density
+    /// How the values of ``density`` map to `Φ` (the values themselves live only there).
+    private let densityForm: Density.Form
     /// Stride, padding, dilation, groups, padding mode, method.
     public let options: ConvolutionOptions
     /// Training or evaluation behaviour (no effect on convolution).
@@ -35,7 +35,7 @@ public final class Convolution: Module {
         let fanOut = outChannels * kernelSize.reduce(1, *)
         weight = Parameter(name: "weight", value: Initialization.kaimingNormal(shape: shape, fan: fanOut, seed: seed), group: .weights)
         self.bias = bias ? Parameter(name: "bias", value: Tensor(shape: [outChannels]), group: .noDecay) : nil
-        self.densityForm = density ?? .uniform
+        self.densityForm = (density ?? .uniform).form
         self.density = density.map {
             Parameter(name: "density", value: Tensor(shape: [$0.parameters.count], scalars: $0.parameters),
                       group: .densities, trainable: trainableDensity)
@@ -46,44 +46,26 @@ public final class Convolution: Module {
     /// Own parameters: weight, bias, density (those that exist).
     public var ownParameters: [Parameter] { [weight] + [bias, density].compactMap { $0 } }
 
-    /// The current density (its parameters read from ``density``).
-    public var currentDensity: Density {
-        var current = densityForm
-        if let density { current.parameters = density.value.scalars }
-        return current
-    }
+    /// The current density: the form, with its parameters read from ``density``.
+    public var currentDensity: Density { Density(form: densityForm, parameters: density?.value.scalars ?? []) }
 
-    /// Convolves `[B, in, x…]` into `[B, out, y…]`.
+    /// Convolves `[B, in, x…]` into `[B, out, y…]`. One ``PreparedConvolution`` serves the forward
+    /// and the backward pass: shapes validated, `Φ` sampled and `W ⊙ Φ` folded once per step.
+    /// - Throws: ``WeightedConvolution/ConvolutionError`` when the input does not fit the layer.
     public func forward(_ x: Variable) throws -> Variable {
-        let conv = WeightedConvolution(density: currentDensity, options: options)
-        let weight = self.weight, bias = self.bias, density = self.density
-        // W ⊙ Φ, folded once and kept for the backward pass (nil: the weights themselves).
-        let kernel = conv.density.isUniform ? nil
-            : try weight.value.scalars.withUnsafeBufferPointer { try conv.kernel(weight: $0, weightShape: weight.shape) }
-        let (output, shape) = try x.value.scalars.withUnsafeBufferPointer { input in
-            try weight.value.scalars.withUnsafeBufferPointer { w in
-                try (bias?.value.scalars ?? []).withUnsafeBufferPointer { b in
-                    try (kernel ?? []).withUnsafeBufferPointer { k in
-                        try conv.forward(input: input, inputShape: x.shape, weight: w, weightShape: weight.shape,
-                                         bias: bias == nil ? nil : b, kernel: kernel == nil ? nil : k)
-                    }
-                }
-            }
+        let plan = try PreparedConvolution(
+            WeightedConvolution(density: currentDensity, options: options), inputShape: x.shape,
+            weight: weight.value.scalars, weightShape: weight.shape, biasCount: bias?.value.count)
+        let output = x.value.scalars.withUnsafeBufferPointer { input in
+            guard let bias = self.bias else { return plan.forward(input: input, bias: nil) }
+            return bias.value.scalars.withUnsafeBufferPointer { plan.forward(input: input, bias: $0) }
         }
+        let weight = self.weight, bias = self.bias, density = self.density
         let parents = [x, weight] + [bias, density].compactMap { $0 }
-        return Variable(Tensor(shape: shape, scalars: output), parents: parents) { y in
-            let gradients = try? x.value.scalars.withUnsafeBufferPointer { input in
-                try weight.value.scalars.withUnsafeBufferPointer { w in
-                    try y.grad!.withUnsafeBufferPointer { g in
-                        try (kernel ?? []).withUnsafeBufferPointer { k in
-                            try conv.backward(input: input, inputShape: x.shape, weight: w, weightShape: weight.shape,
-                                              gradOutput: g, computeInputGradient: x.requiresGrad, kernel: kernel == nil ? nil : k)
-                        }
-                    }
-                }
+        return Variable(Tensor(shape: plan.outputShape, scalars: output), parents: parents) { y in
+            let gradients = x.value.scalars.withUnsafeBufferPointer { input in
+                y.grad!.withUnsafeBufferPointer { plan.backward(input: input, gradOutput: $0, computeInputGradient: x.requiresGrad) }
             }
-            // The forward pass validated every shape, so the backward pass cannot fail.
-            guard let gradients else { preconditionFailure("convolution backward failed after a valid forward") }
             if let gx = gradients.input { x.accumulate(gx) }
             weight.accumulate(gradients.weight)
             bias?.accumulate(gradients.bias)

@@ -2,7 +2,7 @@
 /// the weight multiplied element-wise by a density `Φ` over kernel offsets.
 ///
 /// Nothing here is special-cased for weighting: the forward pass folds `Φ` into the kernel once
-/// (O(|W|)) and calls ``ConvolutionOperator``; the backward pass follows by the chain rule,
+/// (O(|W|), see ``PreparedConvolution``) and runs an ordinary convolution; the backward pass follows by the chain rule,
 /// `∂W = ∂K ⊙ Φ`, `∂Φ[q] = Σ_{o,i} ∂K[o,i,q]·W[o,i,q]`, `∂θ = ∂Φ/∂θ · ∂Φ`.
 ///
 /// ```swift
@@ -23,44 +23,37 @@ public struct WeightedConvolution: Sendable {
     }
 
     /// The effective kernel `W ⊙ Φ` (`Φ` broadcast over the output and input channel axes).
+    /// - Parameters:
+    ///   - weight: `[Cout, Cin/groups, k…]`, row-major.
+    ///   - weightShape: the shape of `weight`.
+    /// - Returns: `W ⊙ Φ`, the shape of `weight`.
     /// - Throws: ``ConvolutionError`` when the density does not fit the kernel.
     public func kernel(weight: UnsafeBufferPointer<Float>, weightShape: [Int]) throws(ConvolutionError) -> [Float] {
-        let phi = try validatedPhi(weight: weight, weightShape: weightShape)
-        return [Float](unsafeUninitializedCapacity: weight.count) { kernel, count in
-            if density.isUniform {
-                _ = kernel.initialize(from: weight)
-            } else {
-                DensityFold.fold(weight: weight, phi: phi, into: kernel)
-            }
-            count = weight.count
+        let phi = try density.values(kernelSize: Self.kernelSize(weightShape))
+        guard weight.count == weightShape.reduce(1, *) else {
+            throw .shapeMismatch("weight has \(weight.count) values, shape \(weightShape) needs \(weightShape.reduce(1, *))")
         }
+        guard !density.isUniform else { return Array(weight) }
+        return .filled(weight.count) { DensityFold.fold(weight: weight, phi: phi, into: $0) }
     }
 
-    /// The forward pass on rank-erased buffers.
+    /// The forward pass on rank-erased buffers (one ``PreparedConvolution`` made and run; a layer
+    /// that also runs the backward pass keeps the plan instead).
     /// - Parameters:
     ///   - input: `[B, Cin, x…]`, row-major.
     ///   - inputShape: the shape of `input`.
     ///   - weight: `[Cout, Cin/groups, k…]`, row-major.
     ///   - weightShape: the shape of `weight`.
     ///   - bias: `Cout` values or `nil`.
-    ///   - kernel: `W ⊙ Φ` from ``kernel(weight:weightShape:)`` when the caller keeps it for the
-    ///     backward pass too (one fold per step instead of two); computed when `nil`.
     /// - Returns: the output values and shape `[B, Cout, y…]`.
     /// - Throws: ``ConvolutionError`` for shapes, options or a density that do not fit.
     /// - Complexity: that of the convolution plus O(|W|).
     public func forward(
         input: UnsafeBufferPointer<Float>, inputShape: [Int], weight: UnsafeBufferPointer<Float>, weightShape: [Int],
-        bias: UnsafeBufferPointer<Float>?, kernel: UnsafeBufferPointer<Float>? = nil
+        bias: UnsafeBufferPointer<Float>?
     ) throws(ConvolutionError) -> (output: [Float], shape: [Int]) {
-        let op = try prepare(input: input, inputShape: inputShape, weightShape: weightShape, biasCount: bias?.count)
-        let shape = op.geometry.outputShape
-        let output = try withKernel(weight: weight, weightShape: weightShape, given: kernel) { kernel in
-            [Float](unsafeUninitializedCapacity: shape.reduce(1, *)) { buffer, count in
-                op.forward(input: input, kernel: kernel, bias: bias, output: buffer)
-                count = buffer.count
-            }
-        }
-        return (output, shape)
+        let plan = try prepared(input: input, inputShape: inputShape, weight: weight, weightShape: weightShape, biasCount: bias?.count)
+        return (plan.forward(input: input, bias: bias), plan.outputShape)
     }
 
     /// The backward pass on rank-erased buffers: gradients with respect to input, weight, bias
@@ -72,82 +65,26 @@ public struct WeightedConvolution: Sendable {
     ///   - weightShape: the shape of `weight`.
     ///   - gradOutput: `∂L/∂y`, the shape of the forward pass's output.
     ///   - computeInputGradient: `false` skips `∂x` (e.g. for a network's first layer).
-    ///   - kernel: `W ⊙ Φ` from ``kernel(weight:weightShape:)``, or `nil` to compute it.
+    /// - Returns: the gradients.
     /// - Throws: ``ConvolutionError`` for shapes, options or a density that do not fit.
     public func backward(
         input: UnsafeBufferPointer<Float>, inputShape: [Int], weight: UnsafeBufferPointer<Float>, weightShape: [Int],
-        gradOutput: UnsafeBufferPointer<Float>, computeInputGradient: Bool = true, kernel: UnsafeBufferPointer<Float>? = nil
+        gradOutput: UnsafeBufferPointer<Float>, computeInputGradient: Bool = true
     ) throws(ConvolutionError) -> WeightedConvolutionGradients {
-        let op = try prepare(input: input, inputShape: inputShape, weightShape: weightShape, biasCount: nil)
-        guard gradOutput.count == op.geometry.outputShape.reduce(1, *) else {
-            throw .shapeMismatch("output gradient has \(gradOutput.count) values, output \(op.geometry.outputShape) needs \(op.geometry.outputShape.reduce(1, *))")
+        let plan = try prepared(input: input, inputShape: inputShape, weight: weight, weightShape: weightShape, biasCount: nil)
+        guard gradOutput.count == plan.outputShape.reduce(1, *) else {
+            throw .shapeMismatch("output gradient has \(gradOutput.count) values, output \(plan.outputShape) needs \(plan.outputShape.reduce(1, *))")
         }
-        let kernelSize = Self.kernelSize(weightShape)
-        let phi = try density.values(kernelSize: kernelSize)
-        var gradInput: [Float]? = computeInputGradient ? [Float](repeating: 0, count: input.count) : nil
-        var gradWeight = [Float](repeating: 0, count: weight.count)
-        var gradBias = [Float](repeating: 0, count: op.geometry.outChannels)
-        try withKernel(weight: weight, weightShape: weightShape, given: kernel) { kernel in
-            gradWeight.withUnsafeMutableBufferPointer { gk in
-                gradBias.withUnsafeMutableBufferPointer { gb in
-                    if gradInput != nil {
-                        gradInput!.withUnsafeMutableBufferPointer { gi in
-                            op.backward(input: input, kernel: kernel, gradOutput: gradOutput,
-                                        gradInput: gi, gradKernel: gk, gradBias: gb)
-                        }
-                    } else {
-                        op.backward(input: input, kernel: kernel, gradOutput: gradOutput,
-                                    gradInput: nil, gradKernel: gk, gradBias: gb)
-                    }
-                }
-            }
-        }
-        guard !density.isUniform else {
-            return WeightedConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: [])
-        }
-        // ∂K → ∂W in place, and ∂Φ.
-        let gradPhi = gradWeight.withUnsafeMutableBufferPointer { DensityFold.unfold(gradient: $0, weight: weight, phi: phi) }
-        let gradDensity = try density.parameterGradient(kernelSize: kernelSize, gradPhi: gradPhi.map { Float($0) })
-        return WeightedConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: gradDensity)
+        return plan.backward(input: input, gradOutput: gradOutput, computeInputGradient: computeInputGradient)
     }
 
-    /// Calls `body` with the effective kernel: the weights themselves for the uniform density,
-    /// else `given` or `W ⊙ Φ` in a temporary buffer.
-    private func withKernel<R>(
-        weight: UnsafeBufferPointer<Float>, weightShape: [Int], given: UnsafeBufferPointer<Float>?,
-        _ body: (UnsafeBufferPointer<Float>) -> R
-    ) throws(ConvolutionError) -> R {
-        if density.isUniform || given != nil {
-            _ = try validatedPhi(weight: weight, weightShape: weightShape)
-            guard let given, !density.isUniform else { return body(weight) }
-            guard given.count == weight.count else {
-                throw .shapeMismatch("kernel has \(given.count) values, the weights \(weight.count)")
-            }
-            return body(given)
-        }
-        return try kernel(weight: weight, weightShape: weightShape).withUnsafeBufferPointer(body)
-    }
-
-    /// Φ sampled on the kernel grid, after checking that the density and the weight count fit `weightShape`.
-    private func validatedPhi(weight: UnsafeBufferPointer<Float>, weightShape: [Int]) throws(ConvolutionError) -> [Float] {
-        let phi = try density.values(kernelSize: Self.kernelSize(weightShape))
-        guard weight.count == weightShape.reduce(1, *) else {
-            throw .shapeMismatch("weight has \(weight.count) values, shape \(weightShape) needs \(weightShape.reduce(1, *))")
-        }
-        return phi
-    }
-
-    private func prepare(
-        input: UnsafeBufferPointer<Float>, inputShape: [Int], weightShape: [Int], biasCount: Int?
-    ) throws(ConvolutionError) -> ConvolutionOperator {
+    private func prepared(
+        input: UnsafeBufferPointer<Float>, inputShape: [Int], weight: UnsafeBufferPointer<Float>, weightShape: [Int], biasCount: Int?
+    ) throws(ConvolutionError) -> PreparedConvolution {
         guard input.count == inputShape.reduce(1, *) else {
             throw .shapeMismatch("input has \(input.count) values, shape \(inputShape) needs \(inputShape.reduce(1, *))")
         }
-        let op = try ConvolutionOperator(inputShape: inputShape, kernelShape: weightShape, options: options)
-        if let biasCount, biasCount != op.geometry.outChannels {
-            throw .shapeMismatch("bias has \(biasCount) values, the layer has \(op.geometry.outChannels) output channels")
-        }
-        return op
+        return try PreparedConvolution(self, inputShape: inputShape, weight: Array(weight), weightShape: weightShape, biasCount: biasCount)
     }
 
     private static func kernelSize(_ weightShape: [Int]) -> [Int] { Array(weightShape.dropFirst(2)) }

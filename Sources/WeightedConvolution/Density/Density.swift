@@ -22,6 +22,8 @@
 public struct Density: Sendable {
     /// The trainable values: `den` for the symmetric forms (concatenated per axis), the profile
     /// entries for ``profiles(perAxis:)``, `θ` for offset functions, none for ``uniform``.
+    /// Their count is checked against the form whenever `Φ` is computed: a per-axis form given
+    /// the wrong number is a thrown ``ConvolutionError/invalidDensity(_:)``.
     public var parameters: [Float]
     /// The form, which fixes how ``parameters`` map to `Φ`.
     public let form: Form
@@ -40,29 +42,39 @@ public struct Density: Sendable {
         case offsetFunction(OffsetDensity)
     }
 
+    /// A density of the given form with the given parameters (checked against the form when
+    /// `Φ` is computed).
+    /// - Parameters:
+    ///   - form: how the parameters map to `Φ`.
+    ///   - parameters: the values, e.g. kept by a training framework's parameter.
+    public init(form: Form, parameters: [Float]) {
+        self.form = form
+        self.parameters = parameters
+    }
+
     /// The density of an ordinary convolution, `Φ ≡ 1`, for any kernel size.
-    public static let uniform = Density(parameters: [], form: .uniform)
+    public static let uniform = Density(form: .uniform, parameters: [])
 
     /// The reference isotropic symmetric density: `α = [d₁ … dₙ, 1, dₙ … d₁]` on every axis.
     /// - Parameter den: outermost first; `n` values for kernels of size `2n+1` (`[]` for `k = 1`).
     public static func symmetric(_ den: [Float]) -> Density {
-        Density(parameters: den, form: .isotropicSymmetric)
+        Density(form: .isotropicSymmetric, parameters: den)
     }
 
     /// An anisotropic symmetric density: axis `a` has the profile `[den[a]…, 1, …reversed]`.
     /// - Parameter perAxis: one `den` per spatial axis, outermost first.
     public static func symmetric(perAxis: [[Float]]) -> Density {
-        Density(parameters: perAxis.flatMap { $0 }, form: .symmetricPerAxis(lengths: perAxis.map(\.count)))
+        Density(form: .symmetricPerAxis(lengths: perAxis.map(\.count)), parameters: perAxis.flatMap { $0 })
     }
 
     /// A separable density from free per-axis profiles `α_a` (one value per tap, any length).
     public static func profiles(perAxis: [[Float]]) -> Density {
-        Density(parameters: perAxis.flatMap { $0 }, form: .profilesPerAxis(lengths: perAxis.map(\.count)))
+        Density(form: .profilesPerAxis(lengths: perAxis.map(\.count)), parameters: perAxis.flatMap { $0 })
     }
 
     /// The radial Gaussian `Φ(o) = exp(−‖o‖² / (2σ²))`, non-separable in form, with `σ` trainable.
     public static func gaussian(sigma: Float) -> Density {
-        Density(parameters: [sigma], form: .offsetFunction(.gaussian))
+        Density(form: .offsetFunction(.gaussian), parameters: [sigma])
     }
 
     /// A non-separable density given as a function of the offset vector.
@@ -70,7 +82,7 @@ public struct Density: Sendable {
     ///   - function: `Φ(o; θ)` and its gradient with respect to `θ`.
     ///   - parameters: the initial `θ`.
     public static func offsetFunction(_ function: OffsetDensity, parameters: [Float]) -> Density {
-        Density(parameters: parameters, form: .offsetFunction(function))
+        Density(form: .offsetFunction(function), parameters: parameters)
     }
 
     /// Whether `Φ` is identically 1 (no weighting at all).
@@ -142,6 +154,19 @@ public struct Density: Sendable {
         }
         guard parameters.allSatisfy(\.isFinite) else {
             throw .invalidDensity("parameters must be finite, got \(parameters)")
+        }
+        if let expected = parameterCount, parameters.count != expected {
+            throw .invalidDensity("the form needs \(expected) parameters, got \(parameters.count) (\(parameters))")
+        }
+    }
+
+    /// The number of parameters the form fixes (`nil` where any number fits: the isotropic
+    /// profile's length sets the kernel size, and offset functions take what they read).
+    private var parameterCount: Int? {
+        switch form {
+        case .uniform: 0
+        case .symmetricPerAxis(let lengths), .profilesPerAxis(let lengths): lengths.reduce(0, +)
+        case .isotropicSymmetric, .offsetFunction: nil
         }
     }
 }
