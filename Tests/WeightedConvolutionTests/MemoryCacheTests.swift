@@ -1,5 +1,5 @@
 import Testing
-@testable import WeightedConvolution
+import WeightedConvolution
 
 /// The bounded caches: least recently used entries go first, and no cache keeps more than its limit.
 @Suite struct MemoryCacheTests {

@@ -9,9 +9,9 @@ import Synchronization
 /// inputs of slightly different sizes share buffers. At most ``capacityInBytes`` of idle
 /// buffers are kept: when a returned buffer would exceed it, the least recently returned idle
 /// buffers are freed first (``ConvolutionMemory/workspaceLimit`` sets it for the shared pool).
-final class WorkspaceCache: Sendable {
+package final class WorkspaceCache: Sendable {
     /// The pool the convolution engines share.
-    static let shared = WorkspaceCache(capacityInBytes: ConvolutionMemory.defaultWorkspaceLimit)
+    package static let shared = WorkspaceCache(capacityInBytes: ConvolutionMemory.defaultWorkspaceLimit)
 
     /// An owned block of memory; only the pool and its current borrower touch it.
     private struct Block: @unchecked Sendable {
@@ -64,7 +64,7 @@ final class WorkspaceCache: Sendable {
     private let state: Mutex<State>
 
     /// A pool keeping at most `capacityInBytes` of idle buffers.
-    init(capacityInBytes: Int) { state = Mutex(State(capacity: Swift.max(0, capacityInBytes))) }
+    package init(capacityInBytes: Int) { state = Mutex(State(capacity: Swift.max(0, capacityInBytes))) }
 
     deinit {
         state.withLock { state in
@@ -73,7 +73,7 @@ final class WorkspaceCache: Sendable {
     }
 
     /// The largest total size of idle buffers kept for reuse; lowering it frees at once.
-    var capacityInBytes: Int {
+    package var capacityInBytes: Int {
         get { state.withLock { $0.capacity } }
         set {
             let freed = state.withLock { state in
@@ -85,12 +85,12 @@ final class WorkspaceCache: Sendable {
     }
 
     /// The total size of the idle buffers kept now.
-    var idleBytes: Int { state.withLock { $0.idleBytes } }
+    package var idleBytes: Int { state.withLock { $0.idleBytes } }
 
     /// Calls `body` with a buffer of exactly `count` elements (uninitialised contents), borrowed
     /// from the pool for the duration of the call.
     /// - Complexity: O(distinct idle sizes) when a buffer is idle, one allocation otherwise.
-    func withBuffer<R>(count: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+    package func withBuffer<R>(count: Int, _ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
         let block = borrow(count: count)
         defer { giveBack(block) }
         return try body(UnsafeMutableBufferPointer(start: block.pointer, count: count))
