@@ -11,6 +11,7 @@ struct BenchConvCommand: ParsableCommand {
         commandName: "conv", abstract: "Convolution speed per method on typical shapes (GFLOP/s).")
 
     @OptionGroup var compute: ThreadOptions
+    @OptionGroup var clock: BenchClockOptions
     @Option(help: "Timed runs per figure (the best is reported).")
     var repeats = 5
 
@@ -28,6 +29,8 @@ struct BenchConvCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
+        clock.apply()
+        print("timed by the \(BenchClock.name)")
         let rates = MatrixProductKernel.allCases.filter(\.isAvailable).map { ($0, Self.sgemmGFlops(size: 2048, repeats: 8, kernel: $0)) }
         let sgemm = rates.map(\.1).max() ?? 1
         let listed = rates.map { "\($0.0.rawValue) \(Self.format($0.1, 1))" }.joined(separator: ", ")
@@ -82,12 +85,8 @@ struct BenchConvCommand: ParsableCommand {
     /// The shortest of `repeats` timed calls of `body`, in seconds, after one untimed call.
     static func bestTime(repeats: Int, _ body: () -> Void) -> Double {
         body()
-        let clock = ContinuousClock()
         var best = Double.infinity
-        for _ in 0..<Swift.max(1, repeats) {
-            let elapsed = clock.measure(body)
-            best = Swift.min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        }
+        for _ in 0..<Swift.max(1, repeats) { best = Swift.min(best, BenchClock.seconds(body)) }
         return best
     }
 

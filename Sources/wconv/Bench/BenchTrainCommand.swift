@@ -11,6 +11,7 @@ struct BenchTrainCommand: ParsableCommand {
         commandName: "train", abstract: "Training-step throughput of VGG-16, ResNet-18, DnCNN and NAFNet.")
 
     @OptionGroup var compute: ThreadOptions
+    @OptionGroup var clock: BenchClockOptions
     @Option(help: "Timed steps of each kind (standard, weighted) per model.") var steps = 10
     @Option(help: "Models to time (repeatable): vgg16, resnet18, dncnn, nafnet.") var model: [String] = ["vgg16", "resnet18", "dncnn", "nafnet"]
 
@@ -38,6 +39,8 @@ struct BenchTrainCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
+        clock.apply()
+        print("timed by the \(BenchClock.name)")
         print("\(BLASKernels.description), threads: \(ComputeThreads.count)")
         print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, standard and weighted alternating; "
               + "median step time; weighted vs standard: median and quartiles of the paired ratios")
@@ -102,16 +105,15 @@ struct BenchTrainCommand: ParsableCommand {
             classification = c.classification
         }
 
-        /// Runs one step and returns its wall-clock time in seconds.
+        /// Runs one step and returns its time in seconds (``BenchClock``).
         func step() throws -> Double {
-            let start = ContinuousClock.now
-            model.zeroGradients()
-            let output = try model(Variable(input))
-            let loss = classification ? try Loss.crossEntropy(output, labels: labels) : try Loss.meanSquaredError(output, target: input)
-            loss.backward()
-            optimizer.step()
-            let d = ContinuousClock.now - start
-            return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+            try BenchClock.seconds {
+                model.zeroGradients()
+                let output = try model(Variable(input))
+                let loss = classification ? try Loss.crossEntropy(output, labels: labels) : try Loss.meanSquaredError(output, target: input)
+                loss.backward()
+                optimizer.step()
+            }
         }
     }
 }
