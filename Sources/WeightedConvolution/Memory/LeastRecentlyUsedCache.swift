@@ -44,11 +44,11 @@ package final class LeastRecentlyUsedCache<Key: Hashable & Sendable, Value: Send
     package var capacityInBytes: Int {
         get { state.withLock { $0.capacity } }
         set {
-            let evicted = state.withLock { state in
+            // The evicted values are released when the returned array is, after the lock.
+            _ = state.withLock { state in
                 state.capacity = Swift.max(0, newValue)
                 return state.evict()
             }
-            _ = evicted
         }
     }
 
@@ -76,7 +76,8 @@ package final class LeastRecentlyUsedCache<Key: Hashable & Sendable, Value: Send
         if let known = value(for: key) { return known }
         let made = make()
         let bytes = Swift.max(made.bytes, Self.minimumEntryBytes)
-        let (result, evicted) = state.withLock { state -> (Value, [Value]) in
+        // The evicted values are released with the returned array, after the lock.
+        let (result, _) = state.withLock { state -> (Value, [Value]) in
             state.clock += 1
             if let existing = state.entries[key] { return (existing.value, []) }
             guard bytes <= state.capacity else { return (made.value, []) }
@@ -84,16 +85,6 @@ package final class LeastRecentlyUsedCache<Key: Hashable & Sendable, Value: Send
             state.bytes += bytes
             return (made.value, state.evict())
         }
-        _ = evicted
         return result
-    }
-
-    /// Drops every value.
-    package func removeAll() {
-        let dropped = state.withLock { state in
-            defer { state.entries = [:]; state.bytes = 0 }
-            return Array(state.entries.values)
-        }
-        _ = dropped
     }
 }
