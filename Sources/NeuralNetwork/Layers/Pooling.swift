@@ -47,10 +47,10 @@ public final class Pooling: Module {
                         argmax = [Int32](unsafeUninitializedCapacity: out.count) { best, count in
                             for p in 0..<planes {
                                 for (o, origin) in origins.enumerated() {
-                                    let base = p * inPlane + origin
-                                    var top = v[base + taps[0]], at = taps[0]
+                                    let window = v.baseAddress! + (p * inPlane + origin)  // no checked sums per tap
+                                    var top = window[taps[0]], at = taps[0]
                                     for k in 1..<taps.count {
-                                        let t = taps[k], candidate = v[base + t]
+                                        let t = taps[k], candidate = window[t]
                                         at = candidate > top ? t : at
                                         top = candidate > top ? candidate : top
                                     }
@@ -63,9 +63,9 @@ public final class Pooling: Module {
                     } else {
                         for p in 0..<planes {
                             for (o, origin) in origins.enumerated() {
-                                let base = p * inPlane + origin
+                                let window = v.baseAddress! + (p * inPlane + origin)
                                 var total: Float = 0
-                                for t in taps { total += v[base + t] }
+                                for t in taps { total += window[t] }
                                 out[p * outPlane + o] = total * scale
                             }
                         }

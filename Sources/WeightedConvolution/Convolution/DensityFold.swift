@@ -26,7 +26,10 @@ enum DensityFold {
                 var start = slice.lowerBound
                 while start < slice.upperBound {
                     let length = Swift.min(width, slice.upperBound - start)
-                    for j in 0..<length { k[start + j] = w[start + j] * t[j] }
+                    // Pointers rebased once per tile: an index sum `start + j` in the loop would be
+                    // checked for overflow, and the check's exit keeps the loop from vectorising.
+                    let (kernelTile, weightTile) = (k + start, w + start)
+                    for j in 0..<length { kernelTile[j] = weightTile[j] * t[j] }
                     start += length
                 }
             }
@@ -58,9 +61,10 @@ enum DensityFold {
                         var start = slice.lowerBound, tiles = 0
                         while start < slice.upperBound {
                             let length = Swift.min(width, slice.upperBound - start)
+                            let (gradientTile, weightTile) = (g + start, w + start)  // as in fold
                             for j in 0..<length {
-                                s[j] += g[start + j] * w[start + j]
-                                g[start + j] *= t[j]
+                                s[j] += gradientTile[j] * weightTile[j]
+                                gradientTile[j] *= t[j]
                             }
                             start += length
                             tiles += 1
