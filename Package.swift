@@ -2,10 +2,10 @@
 import PackageDescription
 
 /// Layers, bottom to top (nothing points up):
-/// CFFTW, CBLAS (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product) → WeightedConvolution (Grid, densities, convolution)
+/// CFFTW, CBLAS, CNLopt, CSQLite (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product) → WeightedConvolution (Grid, densities, convolution)
 /// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
 /// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
-/// → wconv (command line) and the examples.
+/// → Tuning (density search with NLopt, SQLite study store; uses CNLopt, CSQLite) → wconv (command line) and the examples.
 let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Tuning", targets: ["Tuning"]),
         .executable(name: "wconv", targets: ["wconv"]),
     ],
     dependencies: [
@@ -24,6 +25,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "CMatrixProduct", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"], swiftSettings: optimised),
@@ -31,10 +34,11 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models"], swiftSettings: optimised),
+        .target(name: "Tuning", dependencies: ["Training", "CNLopt", "CSQLite"], swiftSettings: optimised),
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training",
+                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimised),
@@ -51,5 +55,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "TestSupport"]),
     ]
 )
