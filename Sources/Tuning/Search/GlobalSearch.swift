@@ -51,6 +51,7 @@ public struct GlobalSearch: Sendable {
     /// The most objective evaluations.
     public var budget: Int
     /// Seed of the random algorithms (CRS2-LM, random); DIRECT and DIRECT-L are deterministic.
+    /// (NLopt keeps its generator per thread, so concurrent searches do not disturb each other.)
     public var seed: UInt64
 
     /// A search.
