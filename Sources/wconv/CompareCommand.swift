@@ -25,14 +25,12 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var compute: ThreadOptions
-    @Option(help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = "1,2"
+    @Option(help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = SeedList(argument: "1,2")!
     @Option(help: "Folder for the runs and summaries.") var output = "runs/compare"
     @Flag(help: "Reuse finished runs and continue interrupted ones from their checkpoints.") var resume = false
 
     func run() throws {
         try compute.apply()
-        let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-        guard !seedList.isEmpty else { throw CommandFailure("--seeds needs at least one integer, got \(seeds)") }
         let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]
         if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
             throw CommandFailure("--model and --dataset need --task (classification or denoising)")
@@ -41,7 +39,7 @@ struct CompareCommand: ParsableCommand {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder).run(resume: resume)
+            let outcome = try Comparison(experiment: e, settings: settings, seeds: seeds.values, directory: folder).run(resume: resume)
             try outcome.write(to: folder)
             print("\n" + outcome.table)
             print("\nwritten: \(folder)/summary.txt, summary.json, curves.csv, curves.svg (learning curves)\n")

@@ -77,7 +77,7 @@ import Training
         #expect(records.prefix(3).map(\.role) == [.standard, .reference, .centre])
         #expect(records[0].point == [1, 1] && records[1].point == [0.5, Double(Float(0.8))] && records[2].point == [0.525, 1])
         #expect(proposals == Array(1...60))
-        let best = try #require(study.best(of: records))
+        let best = try #require(settings.best(of: records))
         #expect(abs(best.point[0] - 0.3) < 0.03 && abs(best.point[1] - 0.9) < 0.03, "best \(best.point)")
         let finals = try study.finalRuns(records: records)
         #expect(finals.map(\.name) == ["standard", "hand-picked", "tuned"])

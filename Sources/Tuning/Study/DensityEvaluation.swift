@@ -89,13 +89,33 @@ public func evaluate(_ request: EvaluationRequest, jobs: Int = 1) throws -> Eval
 }
 
 private func train(_ request: EvaluationRequest, seed: UInt64) throws -> SeedRun {
-    let (task, channels, size, classes) = try request.validation.map { try $0.task(of: request.experiment, seed: seed) }
-        ?? request.experiment.makeTask(seed: seed)
+    let (task, channels, size, classes) = try TaskCache.shared.task(request.experiment, validation: request.validation, seed: seed)
     let model = try request.experiment.makeModel(kind: request.arm.kind, seed: seed, channels: channels, size: size, classes: classes)
     var settings = request.settings
     settings.seed = seed
     let run = try Trainer(settings: settings, directory: nil, label: "\(request.arm.kind.name) s\(seed)").run(model: model, task: task)
     return (run, task.metricName, task.baseline ?? ("", .nan))
+}
+
+/// The tasks of recent requests, so a study reads and splits its data once per seed rather than
+/// once per evaluation (the data depends only on the experiment, the split and the seed).
+private final class TaskCache: @unchecked Sendable {
+    typealias Entry = (task: any TrainingTask, channels: Int, size: Int, classes: Int)
+    static let shared = TaskCache()
+    private let lock = NSLock()
+    private var entries: [(key: String, entry: Entry)] = []
+    private let capacity = 8
+
+    func task(_ experiment: Experiment, validation: ValidationSplit?, seed: UInt64) throws -> Entry {
+        let key = try StudyStore.encode([StudyStore.encode(experiment), StudyStore.encode(validation), "\(seed)"])
+        if let hit = lock.withLock({ entries.first { $0.key == key }?.entry }) { return hit }
+        let entry = try validation.map { try $0.task(of: experiment, seed: seed) } ?? experiment.makeTask(seed: seed)
+        lock.withLock {
+            entries.append((key, entry))
+            if entries.count > capacity { entries.removeFirst() }
+        }
+        return entry
+    }
 }
 
 /// A finished run with its task's metric name and trivial baseline.

@@ -53,11 +53,12 @@ public struct DensityStudy {
                     scores: outcome.runs.map { $0.diverged ? penalty : settings.objective.score(of: $0) },
                     diverged: outcome.runs.map(\.diverged), seconds: outcome.seconds)
                 try store.append(new)
+                if records.isEmpty { try store.setValue(Baseline(name: outcome.baselineName, value: outcome.baselineValue), for: Baseline.validationKey) }
                 records.append(new)
                 return new
             }()
             progress(StudyProgress(record: result, recalled: recalled != nil, proposal: proposal, budget: settings.budget,
-                                   best: best(of: records), objective: settings.objective,
+                                   best: settings.best(of: records), objective: settings.objective,
                                    secondsLeft: secondsLeft(records: records, proposal: proposal)))
             return result
         }
@@ -80,18 +81,12 @@ public struct DensityStudy {
         return records.map(\.seconds).reduce(0, +) / Double(records.count) * Double(settings.budget - (proposal ?? 0))
     }
 
-    /// The best non-standard record (by the objective), or nil.
-    public func best(of records: [EvaluationRecord]) -> EvaluationRecord? {
-        records.filter { $0.role != .standard && $0.score.isFinite }
-            .min { settings.objective.minimised($0.score) < settings.objective.minimised($1.score) }
-    }
-
     /// The final runs: standard, the hand-picked density and the best of `records`, each retrained
     /// on all the training data with the final seeds and scored once on the test set. Finished
     /// arms are read back from the store.
     /// - Throws: training or store errors.
     public func finalRuns(records: [EvaluationRecord]) throws -> [FinalArm] {
-        guard let best = best(of: records) else { throw TuningError("the study has no evaluated density to retrain") }
+        guard let best = settings.best(of: records) else { throw TuningError("the study has no evaluated density to retrain") }
         var arms: [(String, DensityArm, [Double]?)] = [("standard", .standard, nil)]
         if let reference = settings.referencePoint { arms.append(("hand-picked", .fixed(settings.box.profiles(reference)), reference)) }
         arms.append(("tuned", .fixed(settings.box.profiles(best.point)), best.point))
@@ -106,8 +101,21 @@ public struct DensityStudy {
     }
 }
 
+/// The trivial baseline of an evaluation set (chance accuracy, noisy-input PSNR).
+public struct Baseline: Codable, Sendable, Equatable {
+    /// The store key of the validation split's baseline.
+    static let validationKey = "validation.baseline"
+    /// `chance` or `noisy input`.
+    public var name: String
+    /// Its metric.
+    public var value: Double
+}
+
 /// One arm of the final comparison.
 public struct FinalArm: Codable, Sendable {
+    /// The arms, in the order of the report.
+    static let names = ["standard", "hand-picked", "tuned"]
+
     /// `standard`, `hand-picked` or `tuned`.
     public var name: String
     /// The density values (nil for standard).
