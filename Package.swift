@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "TestSupport"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "CSQLite"]),
     ]
 )

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Training
-@testable import Tuning
+import Tuning
 
 /// The study's order of work and its resumption, with a worker whose score is a known function
 /// of the density (no training): what a kill leaves is finished exactly as an uninterrupted study.
@@ -30,9 +30,10 @@ import Training
             case .fixed(let profiles): profiles.flatMap { $0 }
             case .trainable(let den): den
             }
+            let (a, b) = (Double(point[0]) - 0.3, Double(point[1]) - 0.9)
+            let peak: Double = 90 - 40 * (a * a + b * b) - (request.validation == nil ? 1 : 0)
             let runs = request.seeds.map { seed in
-                let accuracy = 90 - 40 * Double((point[0] - 0.3) * (point[0] - 0.3) + (point[1] - 0.9) * (point[1] - 0.9))
-                    + Double(seed % 3) * 0.1 - (request.validation == nil ? 1 : 0)
+                let accuracy = peak + Double(seed % 3) * 0.1
                 let epoch = EpochRecord(epoch: 1, trainingLoss: 1, trainingMetric: accuracy, evaluationLoss: 1, evaluationMetric: accuracy,
                                         learningRate: 1e-3, seconds: 1, imagesPerSecond: 1, densities: [:])
                 return RunResult(label: "s\(seed)", history: [epoch], diverged: false, peakMemoryMiB: 0, parameterCount: 1)

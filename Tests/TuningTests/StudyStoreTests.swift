@@ -1,7 +1,8 @@
+import CSQLite
 import Foundation
 import Testing
 import Training
-@testable import Tuning
+import Tuning
 
 /// The study file: round trip, clear errors for foreign or damaged files, readers beside a writer.
 @Suite struct StudyStoreTests {
@@ -49,8 +50,9 @@ import Training
         #expect(garbage?.description.contains("not a study file") == true)
 
         let foreign = Self.path()
-        let other = try SQLiteDatabase(path: foreign, readOnly: false, create: true)
-        try other.query("CREATE TABLE t (x)")
+        var other: OpaquePointer?
+        #expect(sqlite3_open(foreign, &other) == SQLITE_OK && sqlite3_exec(other, "CREATE TABLE t (x)", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(other)
         let wrongApplication = #expect(throws: TuningError.self) { try StudyStore.open(path: foreign) }
         #expect(wrongApplication?.description.contains("not a WeightedConv study") == true)
 

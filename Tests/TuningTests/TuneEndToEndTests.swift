@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import Training
-@testable import Tuning
+import Tuning
 
 /// A real study on a few hundred Fashion-MNIST images (when the Debian package is installed):
 /// a study killed after two evaluations and resumed with two jobs gives the same records as an

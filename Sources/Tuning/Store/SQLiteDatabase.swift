@@ -75,6 +75,7 @@ final class SQLiteDatabase {
 
     /// Runs `body` in one transaction taken for writing at once: committed when `body`
     /// returns, rolled back when it throws.
+    @discardableResult
     /// - Throws: what `body` throws, or ``TuningError`` when SQLite cannot begin or commit.
     func transaction<T>(_ body: () throws(TuningError) -> T) throws(TuningError) -> T {
         try query("BEGIN IMMEDIATE")

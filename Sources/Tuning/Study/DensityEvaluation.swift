@@ -60,6 +60,15 @@ public struct EvaluationOutcome: Codable, Sendable {
     public var runs: [RunResult]
     /// Wall time of the whole request, seconds.
     public var seconds: Double
+
+    /// An outcome from its parts (e.g. sent back by a remote worker).
+    public init(metricName: String, baselineName: String, baselineValue: Double, runs: [RunResult], seconds: Double) {
+        self.metricName = metricName
+        self.baselineName = baselineName
+        self.baselineValue = baselineValue
+        self.runs = runs
+        self.seconds = seconds
+    }
 }
 
 /// Trains the request's arm once per seed and scores each run on the evaluation data.
