@@ -17,7 +17,7 @@ struct TuneCommand: ParsableCommand {
             retrained on all the training data with fresh seeds and scored once on the test set.
             Example (Fashion-MNIST, 7×7 VGG, ≈ 30 minutes on 2 cores):
               wconv tune --task classification --study fmnist7 --budget 24 --epochs 1 --train-subset 6000 --test-subset 2000
-              wconv tune --study fmnist7 --resume      # after a kill: finished evaluations are read back, not retrained
+              (after a kill: the same command with --resume; finished evaluations are read back, not retrained)
               wconv tune --show fmnist7                # the study's table, also while another process writes it
             Boxes (outer → inner, from the paper): 3×3 [0.5, 1.5]; 5×5 [0.05, 1] × [0.5, 1.5];
             7×7 [0.05, 0.5] × [0.15, 1] × [0.25, 1.5]; other sizes [0.05, 1.5] per entry; --box overrides.
@@ -68,7 +68,7 @@ struct TuneCommand: ParsableCommand {
         let timing = TrainingTime()
         let worker = densityStudy.worker
         densityStudy.worker = { request in try timing.measure { try worker(request) } }
-        densityStudy.progress = { print(Self.line($0, box: settings.box)) }
+        densityStudy.progress = { FileHandle.standardError.write(Data((Self.line($0, box: settings.box) + "\n").utf8)) }
         print("study \(path): \(settings.algorithm.rawValue) over \(settings.box.description), budget \(budget), objective \(settings.objective.label)")
         print(settings.validation.describe(task: e.task))
         let start = ContinuousClock.now
