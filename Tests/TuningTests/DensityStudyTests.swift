@@ -93,4 +93,24 @@ import Tuning
         _ = try Self.study(try Self.settings(budget: 5), path: path, worker: Self.worker(calls: Counter()))
         #expect(throws: TuningError.self) { try Self.study(try Self.settings(budget: 6), path: path, worker: Self.worker(calls: Counter())) }
     }
+
+    @Test func divergedRunsScoreTheTrivialBaselineAndObjectivesFitTheirTask() throws {
+        let path = NSTemporaryDirectory() + "wconv-study-\(UUID().uuidString).sqlite"
+        var study = try Self.study(try Self.settings(budget: 2), path: path, worker: Self.worker(calls: Counter()))
+        let healthy = study.worker
+        study.worker = { request in
+            var outcome = try healthy(request)
+            outcome.runs[1].diverged = true
+            return outcome
+        }
+        let records = try study.search()
+        #expect(records.allSatisfy { $0.scores[1] == 10 && $0.diverged == [false, true] && $0.status == "diverged" })
+        #expect(TuningObjective.loss.penalty(baseline: 10) == 1e3 && TuningObjective.psnr.penalty(baseline: 20.17) == 20.17)
+        #expect(TuningObjective.accuracy.minimised(90) == -90 && TuningObjective.loss.minimised(0.5) == 0.5)
+        #expect(throws: TuningError.self) { try TuningObjective.psnr.check(task: "classification") }
+        #expect(throws: TuningError.self) { try TuningObjective.accuracy.check(task: "denoising") }
+        var mismatched = try Self.settings()
+        mismatched.experiment.kernelSize = 7
+        #expect(throws: TuningError.self) { try mismatched.validate() }
+    }
 }
