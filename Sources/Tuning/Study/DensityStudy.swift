@@ -53,7 +53,9 @@ public struct DensityStudy {
                     scores: outcome.runs.map { $0.diverged ? penalty : settings.objective.score(of: $0) },
                     diverged: outcome.runs.map(\.diverged), seconds: outcome.seconds)
                 try store.append(new)
-                if records.isEmpty { try store.setValue(Baseline(name: outcome.baselineName, value: outcome.baselineValue), for: Baseline.validationKey) }
+                if try store.value(Baseline.validationKey, as: Baseline.self) == nil {
+                    try store.setValue(Baseline(name: outcome.baselineName, value: outcome.baselineValue), for: Baseline.validationKey)
+                }
                 records.append(new)
                 return new
             }()
