@@ -98,6 +98,7 @@ public struct LinePlot: Sendable {
         svg += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotWidth))\" height=\"\(fmt(plotHeight))\" fill=\"none\" stroke=\"#444\"/>\n"
         svg += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(height - 14))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         svg += "<text transform=\"translate(18 \(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        var legendRow = 0
         for (index, s) in series.enumerated() {
             let colour = Self.palette[index % Self.palette.count]
             let isShown = onScale.contains { $0.name == s.name }
@@ -117,10 +118,11 @@ public struct LinePlot: Sendable {
                 let fill = shading?.colour(s.shades[p.offset]) ?? colour
                 svg += "<circle cx=\"\(fmt(sx(p.element.x)))\" cy=\"\(fmt(sy(p.element.y)))\" r=\"\(shading == nil ? "2.5" : "5")\" fill=\"\(fill)\"/>"
             }
-            let legendY = top + 10 + Double(index) * 20
+            let legendY = top + 10 + Double(legendRow) * 20
+            legendRow += shading == nil ? 1 : 2
             if let shading {
                 for (row, value) in [shading.high, shading.low].enumerated() {
-                    let y = legendY + Double(row) * 18
+                    let y = legendY + Double(row) * 20
                     svg += "\n<circle cx=\"\(fmt(left + plotWidth + 24))\" cy=\"\(fmt(y))\" r=\"5\" fill=\"\(shading.colour(value))\"/>"
                     svg += "<text x=\"\(fmt(left + plotWidth + 42))\" y=\"\(fmt(y + 4))\">\(escape(s.name)) \(Ticks.label(value))</text>\n"
                 }
