@@ -31,6 +31,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
+        let processes = try Processes.communicator()
         let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty else { throw CommandFailure("--seeds needs at least one integer, got \(seeds)") }
         let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]
@@ -41,7 +42,9 @@ struct CompareCommand: ParsableCommand {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder).run(resume: resume)
+            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder,
+                                         communicator: processes).run(resume: resume)
+            guard processes.isRoot else { continue }
             try outcome.write(to: folder)
             print("\n" + outcome.table)
             print("\nwritten: \(folder)/summary.txt, summary.json, curves.csv, curves.svg (learning curves)\n")

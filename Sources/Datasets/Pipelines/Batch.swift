@@ -39,3 +39,17 @@ func batchGenerator(seed: UInt64, epoch: Int, batch: Int) -> SeededGenerator {
     var mixer = SeededGenerator(seed: seed ^ (UInt64(bitPattern: Int64(epoch)) << 32) ^ UInt64(batch))
     return SeededGenerator(seed: mixer.next())
 }
+
+extension Batch {
+    /// Replica `part` of `parts`' share of the batch: a contiguous run of samples, the shares as
+    /// even as possible (sizes differ by at most one), in order, together the whole batch.
+    /// - Precondition: `0 <= part < parts`.
+    public func share(_ part: Int, of parts: Int) -> Batch {
+        precondition(parts >= 1 && (0..<parts).contains(part), "share \(part) of \(parts)")
+        let start = count * part / parts, end = count * (part + 1) / parts
+        let sample = input.count / Swift.max(1, count)
+        return Batch(shape: [end - start] + shape.dropFirst(), input: Array(input[(start * sample)..<(end * sample)]),
+                     labels: labels.isEmpty ? [] : Array(labels[start..<end]),
+                     target: target.isEmpty ? [] : Array(target[(start * sample)..<(end * sample)]))
+    }
+}

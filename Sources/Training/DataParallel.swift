@@ -1,0 +1,83 @@
+import Communication
+import Datasets
+import NeuralNetwork
+
+/// What the trainer does differently on K replicas (`mpirun -np K`): each rank trains its share of
+/// every global batch (the same global shuffle on every rank), batch norms normalise over the
+/// global batch, and the gradients are summed with one bucketed allreduce per step, so K ranks
+/// with global batch B take the steps one process takes with batch B (to float-summation
+/// tolerance). On one rank every method here is the identity.
+struct DataParallel {
+    /// The replicas.
+    let communicator: any Communicator
+
+    /// Whether there is more than one replica.
+    var isDistributed: Bool { communicator.size > 1 }
+
+    /// Makes the replicas identical at the start of a run: rank 0's parameters and buffers (its
+    /// initial weights or its restored checkpoint) are broadcast to every rank, and the model's
+    /// batch norms are synchronised over the replicas.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func prepare(_ model: any Module) throws {
+        guard isDistributed else { return }
+        model.synchroniseBatchNorm(over: communicator)
+        let parameters = model.parameters, buffers = model.namedBuffers().map(\.buffer)
+        let values = try communicator.broadcast(parameters.map(\.value.scalars) + buffers.map(\.values), root: 0)
+        for (p, v) in zip(parameters, values) { p.assign(v) }
+        for (b, v) in zip(buffers, values.dropFirst(parameters.count)) { b.values = v }
+    }
+
+    /// Undoes ``prepare(_:)``'s batch-norm synchronisation (the model may be used alone afterwards).
+    func finish(_ model: any Module) {
+        if isDistributed { model.synchroniseBatchNorm(over: nil) }
+    }
+
+    /// This rank's share of a global batch, or `nil` when the batch has fewer samples than there
+    /// are ranks (every rank then skips it alike).
+    func share(of batch: Batch) -> Batch? {
+        guard isDistributed else { return batch }
+        guard batch.count >= communicator.size else { return nil }
+        return batch.share(communicator.rank, of: communicator.size)
+    }
+
+    /// The seed of the backward pass for a share of `share` samples of a global batch of `global`:
+    /// the share's weight in the global mean loss.
+    func lossScale(share: Int, global: Int) -> Float {
+        isDistributed ? Float(share) / Float(global) : 1
+    }
+
+    /// Sums the gradients of `parameters` over the replicas, together with the step's statistics
+    /// (loss sum, metric sum, samples), in one allreduce of one bucket.
+    /// - Returns: the statistics summed over the replicas.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func synchronise(_ parameters: [Parameter], statistics: [Double]) throws -> [Double] {
+        guard isDistributed else { return statistics }
+        let trained = parameters.filter { $0.grad != nil }
+        var bucket = [Float]()
+        bucket.reserveCapacity(trained.reduce(statistics.count) { $0 + $1.value.count })
+        for p in trained { bucket += p.grad! }
+        bucket += statistics.map { Float($0) }
+        try communicator.allreduce(&bucket, .sum)
+        var start = 0
+        for p in trained {
+            p.replaceGradient(Array(bucket[start..<(start + p.value.count)]))
+            start += p.value.count
+        }
+        return bucket[start...].map { Double($0) }
+    }
+
+    /// This rank's evaluation batches: every K-th, starting at the rank.
+    func shareOfEvaluation(_ batches: [Batch]) -> [Batch] {
+        guard isDistributed else { return batches }
+        return batches.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
+    }
+
+    /// Sums per-rank totals (loss, metric, samples) over the replicas, in double precision.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func total(_ values: [Double]) throws -> [Double] {
+        guard isDistributed else { return values }
+        var values = values
+        try communicator.allreduce(&values, .sum)
+        return values
+    }
+}
