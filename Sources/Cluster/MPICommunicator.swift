@@ -1,5 +1,6 @@
 import CMPI
 import Communication
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,7 +34,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         self.size = Int(size)
     }
 
-    nonisolated(unsafe) private static var shared: Result<MPICommunicator, CommunicatorError>?
+    private static let shared = Mutex<Result<MPICommunicator, CommunicatorError>?>(nil)
 
     /// The communicator of this process: MPI's world when an MPI launcher started it
     /// (``Launcher/isMPI``), else a ``SingleProcess`` (MPI is not initialised then).
@@ -45,12 +46,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// The world communicator, initialising MPI on the first call (later calls return the same one).
     /// - Throws: ``CommunicatorError`` when MPI cannot be initialised.
     public static func world() throws(CommunicatorError) -> MPICommunicator {
-        if shared == nil { shared = Result { () throws(CommunicatorError) in try MPICommunicator() } }
-        return try shared!.get()
+        try shared.withLock { shared in
+            if shared == nil { shared = Result { () throws(CommunicatorError) in try MPICommunicator() } }
+            return shared!
+        }.get()
     }
 
     /// The world communicator if MPI has been initialised (by ``world()``), else `nil`.
-    public static var initialised: MPICommunicator? { try? shared?.get() }
+    public static var initialised: MPICommunicator? { shared.withLock { try? $0?.get() } }
 
     /// Ends every process of the job with `code` (after an error on one rank, so that the others do
     /// not wait for it in a collective forever). Does nothing when MPI was never initialised.
