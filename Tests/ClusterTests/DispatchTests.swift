@@ -1,0 +1,44 @@
+import Cluster
+import Communication
+import Testing
+
+/// Work dispatch from rank 0: every job comes back once, in order; a job that throws is retried
+/// and then marked failed with its reasons; on one process the same retries run locally.
+extension MPITests {
+    @Suite struct DispatchTests {
+        /// Squares, where job 3 fails on its first attempt and job 5 on every attempt.
+        static func square(_ job: Int, tries: inout [Int: Int]) throws -> Int {
+            tries[job, default: 0] += 1
+            if job == 5 || (job == 3 && tries[job] == 1) { throw CommunicatorError("job \(job) failed on purpose") }
+            return job * job
+        }
+
+        static func check(_ outcomes: [JobOutcome<Int>]) {
+            #expect(outcomes.count == 7)
+            for (job, outcome) in outcomes.enumerated() {
+                switch outcome {
+                case .done(let value): #expect(job != 5 && value == job * job, "job \(job)")
+                case .failed(let reasons):
+                    #expect(job == 5 && reasons.count == 2 && reasons.allSatisfy { $0.hasSuffix("job 5 failed on purpose") },
+                            "job \(job): \(reasons)")
+                }
+            }
+        }
+
+        @Test func jobsComeBackInOrderFailuresAreRetriedThenReported() throws {
+            let world = try MPICommunicator.world()
+            var tries: [Int: Int] = [:]
+            let outcomes = try Dispatcher(communicator: world, attempts: 2).map(Array(0..<7)) { try Self.square($0, tries: &tries) }
+            if world.isRoot { Self.check(try #require(outcomes)) } else { #expect(outcomes == nil) }
+            try world.barrier()
+        }
+
+        @Test func oneProcessRunsTheJobsItselfWithTheSameRetries() throws {
+            var tries: [Int: Int] = [:]
+            Self.check(try #require(try Dispatcher(communicator: SingleProcess(), attempts: 2).map(Array(0..<7)) {
+                try Self.square($0, tries: &tries)
+            }))
+            #expect(tries[3] == 2 && tries[5] == 2 && tries[0] == 1)
+        }
+    }
+}
