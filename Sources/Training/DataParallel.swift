@@ -7,18 +7,21 @@ import NeuralNetwork
 /// global batch, and the gradients are summed with one bucketed allreduce per step, so K ranks
 /// with global batch B take the steps one process takes with batch B (to float-summation
 /// tolerance). On one rank every method here is the identity.
-struct DataParallel {
+public struct DataParallel {
     /// The replicas.
-    let communicator: any Communicator
+    public let communicator: any Communicator
+
+    /// The data-parallel steps over `communicator`'s ranks.
+    public init(communicator: any Communicator) { self.communicator = communicator }
 
     /// Whether there is more than one replica.
-    var isDistributed: Bool { communicator.size > 1 }
+    public var isDistributed: Bool { communicator.size > 1 }
 
     /// Makes the replicas identical at the start of a run: rank 0's parameters and buffers (its
     /// initial weights or its restored checkpoint) are broadcast to every rank, and the model's
     /// batch norms are synchronised over the replicas.
     /// - Throws: ``CommunicatorError`` when the transport fails.
-    func prepare(_ model: any Module) throws {
+    public func prepare(_ model: any Module) throws {
         guard isDistributed else { return }
         model.synchroniseBatchNorm(over: communicator)
         let parameters = model.parameters, buffers = model.namedBuffers().map(\.buffer)
@@ -28,13 +31,13 @@ struct DataParallel {
     }
 
     /// Undoes ``prepare(_:)``'s batch-norm synchronisation (the model may be used alone afterwards).
-    func finish(_ model: any Module) {
+    public func finish(_ model: any Module) {
         if isDistributed { model.synchroniseBatchNorm(over: nil) }
     }
 
     /// This rank's share of a global batch, or `nil` when the batch has fewer samples than there
     /// are ranks (every rank then skips it alike).
-    func share(of batch: Batch) -> Batch? {
+    public func share(of batch: Batch) -> Batch? {
         guard isDistributed else { return batch }
         guard batch.count >= communicator.size else { return nil }
         return batch.share(communicator.rank, of: communicator.size)
@@ -42,7 +45,7 @@ struct DataParallel {
 
     /// The seed of the backward pass for a share of `share` samples of a global batch of `global`:
     /// the share's weight in the global mean loss.
-    func lossScale(share: Int, global: Int) -> Float {
+    public func lossScale(share: Int, global: Int) -> Float {
         isDistributed ? Float(share) / Float(global) : 1
     }
 
@@ -50,7 +53,7 @@ struct DataParallel {
     /// (loss sum, metric sum, samples), in one allreduce of one bucket.
     /// - Returns: the statistics summed over the replicas.
     /// - Throws: ``CommunicatorError`` when the transport fails.
-    func synchronise(_ parameters: [Parameter], statistics: [Double]) throws -> [Double] {
+    public func synchronise(_ parameters: [Parameter], statistics: [Double]) throws -> [Double] {
         guard isDistributed else { return statistics }
         let trained = parameters.filter { $0.grad != nil }
         var bucket = [Float]()
@@ -67,14 +70,14 @@ struct DataParallel {
     }
 
     /// This rank's evaluation batches: every K-th, starting at the rank.
-    func shareOfEvaluation(_ batches: [Batch]) -> [Batch] {
+    public func shareOfEvaluation(_ batches: [Batch]) -> [Batch] {
         guard isDistributed else { return batches }
         return batches.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
     }
 
     /// Sums per-rank totals (loss, metric, samples) over the replicas, in double precision.
     /// - Throws: ``CommunicatorError`` when the transport fails.
-    func total(_ values: [Double]) throws -> [Double] {
+    public func total(_ values: [Double]) throws -> [Double] {
         guard isDistributed else { return values }
         var values = values
         try communicator.allreduce(&values, .sum)
