@@ -20,6 +20,7 @@ public struct DataParallel {
     /// Makes the replicas identical at the start of a run: rank 0's parameters and buffers (its
     /// initial weights or its restored checkpoint) are broadcast to every rank, and the model's
     /// batch norms are synchronised over the replicas.
+    /// - Parameter model: this rank's replica.
     /// - Throws: ``CommunicatorError`` when the transport fails.
     public func prepare(_ model: any Module) throws {
         guard isDistributed else { return }
@@ -31,12 +32,15 @@ public struct DataParallel {
     }
 
     /// Undoes ``prepare(_:)``'s batch-norm synchronisation (the model may be used alone afterwards).
+    /// - Parameter model: this rank's replica.
     public func finish(_ model: any Module) {
         if isDistributed { model.synchroniseBatchNorm(over: nil) }
     }
 
     /// This rank's share of a global batch, or `nil` when the batch has fewer samples than there
     /// are ranks (every rank then skips it alike).
+    /// - Parameter batch: the global batch, the same on every rank.
+    /// - Returns: the samples this rank trains on.
     public func share(of batch: Batch) -> Batch? {
         guard isDistributed else { return batch }
         guard batch.count >= communicator.size else { return nil }
@@ -45,12 +49,19 @@ public struct DataParallel {
 
     /// The seed of the backward pass for a share of `share` samples of a global batch of `global`:
     /// the share's weight in the global mean loss.
+    /// - Parameters:
+    ///   - share: samples in this rank's share.
+    ///   - global: samples in the global batch.
+    /// - Returns: `share / global` (exactly 1 on one rank).
     public func lossScale(share: Int, global: Int) -> Float {
         isDistributed ? Float(share) / Float(global) : 1
     }
 
     /// Sums the gradients of `parameters` over the replicas, together with the step's statistics
     /// (loss sum, metric sum, samples), in one allreduce of one bucket.
+    /// - Parameters:
+    ///   - parameters: the replica's parameters; those with a gradient are summed (the same on every rank).
+    ///   - statistics: this rank's values to add up (sent as `Float`).
     /// - Returns: the statistics summed over the replicas.
     /// - Throws: ``CommunicatorError`` when the transport fails.
     public func synchronise(_ parameters: [Parameter], statistics: [Double]) throws -> [Double] {
@@ -70,12 +81,16 @@ public struct DataParallel {
     }
 
     /// This rank's evaluation batches: every K-th, starting at the rank.
+    /// - Parameter batches: all evaluation batches.
+    /// - Returns: the ones this rank evaluates.
     public func shareOfEvaluation(_ batches: [Batch]) -> [Batch] {
         guard isDistributed else { return batches }
         return batches.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
     }
 
     /// Sums per-rank totals (loss, metric, samples) over the replicas, in double precision.
+    /// - Parameter values: this rank's totals.
+    /// - Returns: the totals over every rank.
     /// - Throws: ``CommunicatorError`` when the transport fails.
     public func total(_ values: [Double]) throws -> [Double] {
         guard isDistributed else { return values }

@@ -43,6 +43,10 @@ func batchGenerator(seed: UInt64, epoch: Int, batch: Int) -> SeededGenerator {
 extension Batch {
     /// Replica `part` of `parts`' share of the batch: a contiguous run of samples, the shares as
     /// even as possible (sizes differ by at most one), in order, together the whole batch.
+    /// - Parameters:
+    ///   - part: which share, `0..<parts` (a rank).
+    ///   - parts: the number of shares (ranks).
+    /// - Returns: the share's samples with their labels or targets.
     /// - Precondition: `0 <= part < parts`.
     public func share(_ part: Int, of parts: Int) -> Batch {
         precondition(parts >= 1 && (0..<parts).contains(part), "share \(part) of \(parts)")

@@ -175,6 +175,7 @@ public final class BatchNorm: Module {
 extension Module {
     /// Makes every batch norm of the model normalise over the batches of all `replicas` (`nil`:
     /// each batch alone), for data-parallel training.
+    /// - Parameter replicas: the ranks whose batches together form the global batch, or `nil`.
     public func synchroniseBatchNorm(over replicas: (any Communicator)?) {
         if let norm = self as? BatchNorm { norm.replicas = replicas }
         for child in children { child.module.synchroniseBatchNorm(over: replicas) }
