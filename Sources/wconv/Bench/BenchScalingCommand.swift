@@ -44,14 +44,14 @@ struct BenchScalingCommand: ParsableCommand {
         print("\(c.name.replacingOccurrences(of: "batch 64", with: "global batch \(batch)")), weighted 3×3; \(steps) timed steps; "
               + "\(ComputeThreads.processorCount) processors; medians")
         var rows = [["ranks", "threads/rank", "step ms", "images/s", "allreduce ms", "of step", "allreduce alone ms", "bus GB/s"]]
-        for k in counts.map({ $0! }) {
+        for (index, k) in counts.map({ $0! }).enumerated() {
             let m = try launch(ranks: k)
             let bytes = Double(m.gradientValues * 4), bus = k > 1 ? 2 * Double(k - 1) / Double(k) * bytes / m.allreduceAloneSeconds / 1e9 : .nan
             rows.append([String(k), String(m.threads), String(format: "%.0f", 1000 * m.stepSeconds),
                          String(format: "%.1f", Double(batch) / m.stepSeconds), String(format: "%.1f", 1000 * m.allreduceSeconds),
                          String(format: "%.1f %%", 100 * m.allreduceSeconds / m.stepSeconds),
                          String(format: "%.1f", 1000 * m.allreduceAloneSeconds), bus.isNaN ? "–" : String(format: "%.2f", bus)])
-            if k == counts.first! { print(String(format: "gradient: %d values (%.1f MB)", m.gradientValues, bytes / 1e6)) }
+            if index == 0 { print(String(format: "gradient: %d values (%.1f MB)", m.gradientValues, bytes / 1e6)) }
         }
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
         for row in rows {
