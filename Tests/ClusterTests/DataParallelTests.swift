@@ -61,5 +61,56 @@ extension MPITests {
             #expect(abs(alone.history.last!.trainingLoss - together.history.last!.trainingLoss) < 1e-5)
             #expect(abs(alone.history.last!.evaluationMetric - together.history.last!.evaluationMetric) < 1e-9)
         }
+
+
+        /// A folder with the same path on every rank (made by rank 0).
+        func sharedFolder(_ world: MPICommunicator) throws -> String {
+            var tag = [Float(UInt32.random(in: 0..<(1 << 24)))]
+            try world.broadcast(&tag, root: 0)
+            let path = NSTemporaryDirectory() + "wconv-ranks-\(Int(tag[0]))"
+            if world.isRoot { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+            try world.barrier()
+            return path
+        }
+
+        /// A checkpoint written on K ranks resumes on one process and the other way round, and both
+        /// end where the same interrupted run ends on one process. (The first epoch runs with another
+        /// learning rate, so a resumption that started afresh would end elsewhere.)
+        @Test func resumesOnAnotherRankCount() throws {
+            let world = try MPICommunicator.world()
+            var settings = TrainingSettings()
+            settings.optimizer = "sgd"
+            settings.learningRate = 3e-2
+            settings.epochs = 2
+            var first = settings
+            first.epochs = 1
+            first.learningRate = 0.1
+            let make = Self.models[0].make
+            let straight = make(), alone = NSTemporaryDirectory() + "wconv-alone-\(UUID().uuidString)"
+            _ = try Trainer(settings: first, directory: alone, label: "first alone").run(model: make(), task: task())
+            _ = try Trainer(settings: settings, directory: alone, label: "then alone").run(model: straight, task: task(), resume: true)
+            for (firstRanks, thenRanks) in [(world as any Communicator, SingleProcess() as any Communicator), (SingleProcess(), world)] {
+                let folder = try sharedFolder(world)
+                if firstRanks.size > 1 || world.isRoot {
+                    _ = try Trainer(settings: first, directory: folder, label: "first", communicator: firstRanks).run(model: make(), task: task())
+                }
+                try world.barrier()
+                var directory = folder
+                if thenRanks.size == 1 && !world.isRoot {   // alone on this rank too: its own copy of the checkpoint
+                    directory = NSTemporaryDirectory() + "wconv-rank\(world.rank)-\(UUID().uuidString)"
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    try FileManager.default.copyItem(atPath: folder + "/checkpoint.safetensors", toPath: directory + "/checkpoint.safetensors")
+                }
+                let resumed = make()
+                _ = try Trainer(settings: settings, directory: directory, label: "then", communicator: thenRanks)
+                    .run(model: resumed, task: task(), resume: true)
+                try world.barrier()
+                for ((name, a), (_, b)) in zip(straight.namedTensors(), resumed.namedTensors()) {
+                    let difference = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+                    #expect(difference <= 1e-4 * max(1, a.scalars.map(abs).max() ?? 0),
+                            "\(name) differs by \(difference) after resuming on \(thenRanks.size) rank(s)")
+                }
+            }
+        }
     }
 }
