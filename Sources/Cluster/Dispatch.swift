@@ -1,5 +1,6 @@
 import Communication
 import Foundation
+import Synchronization
 
 /// The outcome of one dispatched job.
 public enum JobOutcome<Output: Codable & Sendable>: Sendable {
@@ -48,8 +49,14 @@ public struct Dispatcher {
 
     private enum Tag { static let job = 1, result = 2, stop = 3 }
 
-    /// What travels between the ranks: a job to do, or its result or error.
+    /// Calls of ``map(_:_:)`` in this process (the same on every rank, as every rank calls it).
+    private static let rounds = Mutex(0)
+
+    /// What travels between the ranks: a job to do, or its result or error, with the round (the
+    /// count of ``map(_:_:)`` calls) it belongs to, so that a late answer of a rank given up in an
+    /// earlier round is recognised and dropped.
     private struct Envelope<Payload: Codable>: Codable {
+        var round: Int
         var index: Int
         var payload: Payload?
         var error: String?
@@ -63,9 +70,13 @@ public struct Dispatcher {
     public func map<Job: Codable & Sendable, Output: Codable & Sendable>(
         _ jobs: [Job], _ evaluate: (Job) throws -> Output
     ) throws -> [JobOutcome<Output>]? {
+        let round = Self.rounds.withLock { count in
+            defer { count += 1 }
+            return count
+        }
         guard communicator.size > 1 else { return jobs.map { job in run(job, evaluate, reasons: []) } }
         guard communicator.isRoot else { try serve(jobs, evaluate); return nil }
-        return try dispatch(count: jobs.count)
+        return try dispatch(count: jobs.count, round: round)
     }
 
     /// The local retry loop (single process).
@@ -81,14 +92,14 @@ public struct Dispatcher {
     private func serve<Job: Codable, Output: Codable>(_ jobs: [Job], _ evaluate: (Job) throws -> Output) throws {
         while let message = try communicator.receive(from: 0, tag: nil, timeout: .infinity), message.tag == Tag.job {
             let request = try JSONDecoder().decode(Envelope<Int>.self, from: Data(message.bytes))
-            var reply = Envelope<Output>(index: request.index)
+            var reply = Envelope<Output>(round: request.round, index: request.index)
             do { reply.payload = try evaluate(jobs[request.index]) } catch { reply.error = "\(error)" }
             try communicator.send([UInt8](try JSONEncoder().encode(reply)), to: 0, tag: Tag.result)
         }
     }
 
     /// Rank 0: keeps every live worker busy until each job is done or has used its attempts.
-    private func dispatch<Output: Codable>(count: Int) throws -> [JobOutcome<Output>] {
+    private func dispatch<Output: Codable>(count: Int, round: Int) throws -> [JobOutcome<Output>] {
         var outcomes = [JobOutcome<Output>?](repeating: nil, count: count)
         var reasons = [[String]](repeating: [], count: count)
         var queue = Array(0..<count)
@@ -105,7 +116,7 @@ public struct Dispatcher {
             while !queue.isEmpty, let worker = idle.popLast() {
                 let job = queue.removeFirst()
                 do {
-                    try communicator.send([UInt8](try JSONEncoder().encode(Envelope<Int>(index: job))), to: worker, tag: Tag.job)
+                    try communicator.send([UInt8](try JSONEncoder().encode(Envelope<Int>(round: round, index: job))), to: worker, tag: Tag.job)
                     busy[worker] = (job, .now)
                 } catch {
                     lose(worker, "could not be sent job \(job): \(error)")
@@ -120,9 +131,9 @@ public struct Dispatcher {
                 max(0, busy.values.map { limit - seconds(since: $0.since) }.min()!)
             } ?? .infinity
             if let message = try communicator.receive(from: nil, tag: Tag.result, timeout: wait) {
-                guard let (job, _) = busy.removeValue(forKey: message.source) else { continue }   // a lost rank, late
-                idle.append(message.source)
                 let reply = try JSONDecoder().decode(Envelope<Output>.self, from: Data(message.bytes))
+                guard reply.round == round, let (job, _) = busy.removeValue(forKey: message.source) else { continue }   // late
+                idle.append(message.source)
                 if let output = reply.payload { outcomes[job] = .done(output) } else {
                     failed(job, "rank \(message.source): \(reply.error ?? "no result")")
                 }

@@ -1,5 +1,6 @@
 import Cluster
 import Communication
+import Foundation
 import Testing
 
 /// Work dispatch from rank 0: every job comes back once, in order; a job that throws is retried
@@ -42,6 +43,30 @@ extension MPITests {
                 try Self.square($0, tries: &tries, failingRank: true)
             }))
             #expect(tries[3] == 2 && tries[5] == 2 && tries[0] == 1)
+        }
+
+        /// Job 2 takes longer than the timeout on every rank: each rank that runs it is reported and
+        /// given up, the job is marked failed, and the jobs left without a worker too; the next
+        /// round on the same ranks drops the late answers and completes.
+        @Test func ranksPastTheTimeoutAreGivenUpAndTheirJobsAccountedFor() throws {
+            let world = try MPICommunicator.world()
+            let slow = try Dispatcher(communicator: world, attempts: 2, timeout: 0.5).map(Array(0..<5)) { job -> Int in
+                if job == 2 { usleep(1_500_000) }
+                return job * job
+            }
+            if let slow {
+                for (job, outcome) in slow.enumerated() {
+                    switch outcome {
+                    case .done(let value): #expect(job != 2 && value == job * job, "job \(job)")
+                    case .failed(let reasons):
+                        #expect(job == 2 ? reasons.contains { $0.contains("did not answer within 0.5 s") }
+                                         : reasons.last == "no worker rank left to run it", "job \(job): \(reasons)")
+                    }
+                }
+            }
+            let next = try Dispatcher(communicator: world).map(Array(0..<4)) { $0 + 10 }
+            if let next { #expect(next.map { if case .done(let v) = $0 { v } else { -1 } } == [10, 11, 12, 13]) }
+            try world.barrier()
         }
     }
 }
