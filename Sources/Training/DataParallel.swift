@@ -37,15 +37,29 @@ public struct DataParallel {
         if isDistributed { model.synchroniseBatchNorm(over: nil) }
     }
 
-    /// This rank's share of a global batch, or `nil` when the batch has fewer samples than there
-    /// are ranks (every rank then skips it alike).
-    /// - Parameter batch: the global batch, the same on every rank.
-    /// - Returns: the samples this rank trains on.
-    public func share(of batch: Batch) -> Batch? {
-        guard isDistributed else { return batch }
-        guard batch.count >= communicator.size else { return nil }
-        return batch.share(communicator.rank, of: communicator.size)
+    /// A source of this rank's training samples of an epoch: the whole batches on one rank, the
+    /// rank's shares on several (``TrainingTask/trainingShares(epoch:part:of:)``), each with the
+    /// global batch's sample count.
+    /// - Parameters:
+    ///   - task: the task.
+    ///   - epoch: the epoch.
+    /// - Returns: batch `i`'s samples for this rank and the global batch's count.
+    public func trainingBatches(of task: any TrainingTask, epoch: Int) -> @Sendable (Int) -> (share: Batch, globalCount: Int) {
+        guard isDistributed else {
+            let make = task.trainingBatches(epoch: epoch)
+            return { index in
+                let batch = make(index)
+                return (batch, batch.count)
+            }
+        }
+        return task.trainingShares(epoch: epoch, part: communicator.rank, of: communicator.size)
     }
+
+    /// Whether a global batch of `count` samples is trained on: not when it has fewer samples
+    /// than there are ranks (every rank then skips it alike).
+    /// - Parameter count: the global batch's sample count.
+    /// - Returns: `count >= size`.
+    public func trains(globalCount count: Int) -> Bool { count >= communicator.size }
 
     /// The seed of the backward pass for a share of `share` samples of a global batch of `global`:
     /// the share's weight in the global mean loss.

@@ -129,17 +129,17 @@ public struct Trainer {
             let epochStart = ContinuousClock.now
             model.setTraining(true)
             let batchCount = task.trainingBatchCount(epoch: epoch)
-            let prefetcher = Prefetcher(count: batchCount, make: task.trainingBatches(epoch: epoch))
+            let prefetcher = Prefetcher(count: batchCount, make: replicas.trainingBatches(of: task, epoch: epoch))
             var lossSum = 0.0, metricSum = 0.0, seen = 0
             for index in 0..<batchCount {
-                let global = prefetcher.next()
-                guard let batch = replicas.share(of: global) else { continue }
+                let (batch, globalCount) = prefetcher.next()
+                guard replicas.trains(globalCount: globalCount) else { continue }
                 model.zeroGradients()
                 let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
                 let loss = try task.loss(output, batch)
                 let value = Double(loss.value.scalars[0])
                 guard value.isFinite || replicas.isDistributed else { diverged = true; break }
-                loss.backward(scale: replicas.lossScale(share: batch.count, global: global.count))
+                loss.backward(scale: replicas.lossScale(share: batch.count, global: globalCount))
                 let step = try replicas.synchronise(model.parameters, statistics: [
                     value * Double(batch.count), task.metricSum(output.value, batch), Double(batch.count)])
                 guard step[0].isFinite else { diverged = true; break }

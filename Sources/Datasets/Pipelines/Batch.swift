@@ -49,11 +49,18 @@ extension Batch {
     /// - Returns: the share's samples with their labels or targets.
     /// - Precondition: `0 <= part < parts`.
     public func share(_ part: Int, of parts: Int) -> Batch {
-        precondition(parts >= 1 && (0..<parts).contains(part), "share \(part) of \(parts)")
-        let start = count * part / parts, end = count * (part + 1) / parts
+        let bounds = shareBounds(count: count, part: part, of: parts), (start, end) = (bounds.lowerBound, bounds.upperBound)
         let sample = input.count / Swift.max(1, count)
         return Batch(shape: [end - start] + shape.dropFirst(), input: Array(input[(start * sample)..<(end * sample)]),
                      labels: labels.isEmpty ? [] : Array(labels[start..<end]),
                      target: target.isEmpty ? [] : Array(target[(start * sample)..<(end * sample)]))
     }
+}
+
+/// The samples of share `part` of `parts` of a batch of `count`: contiguous, sizes as even as
+/// possible (differing by at most one), in order.
+/// - Precondition: `0 <= part < parts`.
+func shareBounds(count: Int, part: Int, of parts: Int) -> Range<Int> {
+    precondition(parts >= 1 && (0..<parts).contains(part), "share \(part) of \(parts)")
+    return (count * part / parts)..<(count * (part + 1) / parts)
 }

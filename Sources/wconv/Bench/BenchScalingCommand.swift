@@ -96,7 +96,8 @@ struct BenchScalingCommand: ParsableCommand {
         let shape = [batch] + c.shape.dropFirst()
         let global = Batch(shape: shape, input: Initialization.normal(shape: shape, standardDeviation: 1, seed: 2).scalars,
                            labels: (0..<batch).map { $0 % 100 })
-        guard let share = replicas.share(of: global) else { throw CommandFailure("--batch \(batch) is smaller than the \(world.size) ranks") }
+        guard replicas.trains(globalCount: batch) else { throw CommandFailure("--batch \(batch) is smaller than the \(world.size) ranks") }
+        let share = global.share(world.rank, of: world.size)
         var stepTimes: [Double] = [], reduceTimes: [Double] = []
         for index in 0..<(steps + 2) {
             let start = ContinuousClock.now
