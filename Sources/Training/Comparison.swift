@@ -1,3 +1,4 @@
+import Communication
 import Datasets
 import Foundation
 import Models
@@ -31,15 +32,26 @@ public struct Comparison {
     public let directory: String
     /// The arms, compared in this order (differences are taken against the first).
     public let arms: [Arm]
+    /// The replicas every run is trained on, data-parallel (default: this process alone).
+    public let communicator: any Communicator
 
-    /// A comparison; without `arms`, standard against the experiment's weighted density.
-    public init(experiment: Experiment, settings: TrainingSettings, seeds: [UInt64], directory: String, arms: [Arm]? = nil) {
+    /// A comparison.
+    /// - Parameters:
+    ///   - experiment: the model, data and density.
+    ///   - settings: the optimisation settings.
+    ///   - seeds: one run of every arm per seed.
+    ///   - directory: the folder for the runs' files.
+    ///   - arms: the arms (default: standard against the experiment's weighted density).
+    ///   - communicator: the replicas each run is trained on (see ``Trainer``).
+    public init(experiment: Experiment, settings: TrainingSettings, seeds: [UInt64], directory: String, arms: [Arm]? = nil,
+                communicator: any Communicator = SingleProcess()) {
         self.experiment = experiment
         self.settings = settings
         self.seeds = seeds
         self.directory = directory
         self.arms = arms ?? [Arm(name: "standard", kind: .standard),
                              Arm(name: "weighted", kind: .weighted(den: experiment.den, trainable: experiment.trainableDensity))]
+        self.communicator = communicator
     }
 
     /// The runs of one arm.
@@ -100,7 +112,8 @@ public struct Comparison {
             seeded.seed = seed
             for (index, arm) in arms.enumerated() {
                 let model = try experiment.makeModel(kind: arm.kind, seed: seed, channels: channels, size: size, classes: classes)
-                let trainer = Trainer(settings: seeded, directory: "\(directory)/\(arm.name)-seed\(seed)", label: "\(arm.name) s\(seed)")
+                let trainer = Trainer(settings: seeded, directory: "\(directory)/\(arm.name)-seed\(seed)", label: "\(arm.name) s\(seed)",
+                                      communicator: communicator)
                 runs[index].runs.append(try trainer.run(model: model, task: task, resume: resume))
             }
         }

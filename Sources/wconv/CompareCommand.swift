@@ -35,6 +35,7 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
+        let processes = try Processes.communicator()
         let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]
         if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
             throw CommandFailure("--model and --dataset need --task (classification or denoising)")
@@ -43,8 +44,9 @@ struct CompareCommand: ParsableCommand {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let outcome = try Comparison(experiment: e, settings: settings, seeds: seeds.values, directory: folder, arms: try parseArms(e))
-                .run(resume: resume)
+            let outcome = try Comparison(experiment: e, settings: settings, seeds: seeds.values, directory: folder, arms: try parseArms(e),
+                                         communicator: processes).run(resume: resume)
+            guard processes.isRoot else { continue }
             try outcome.write(to: folder)
             print("\n" + outcome.table)
             print("\nwritten: \(folder)/summary.txt, summary.json, curves.csv, curves.svg (learning curves)\n")
