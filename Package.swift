@@ -30,7 +30,7 @@ let mpiAvailable: Bool = {
 let mpiTargets: [Target] = mpiAvailable ? [
     .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .target(name: "Cluster", dependencies: ["CMPI", "Communication"]),
-    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Training", "Models", "TestSupport"]),
+    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Communication", "Training", "Models", "Datasets", "NeuralNetwork", "TestSupport"]),
 ] : []
 
 let package = Package(
@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"]),
         .target(name: "Models", dependencies: ["NeuralNetwork", "WeightedConvolution"]),
         .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models", "Communication"]),
-        .target(name: "Tuning", dependencies: ["Training", "CNLopt", "CSQLite"]),
+        .target(name: "Tuning", dependencies: ["Training", "Models", "Datasets", "WeightedConvolution", "CNLopt", "CSQLite"]),
         .executableTarget(
             name: "wconv",
             dependencies: [
@@ -83,6 +83,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "TestSupport"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "CSQLite"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "WeightedConvolution", "CSQLite"]),
     ] + mpiTargets
 )
