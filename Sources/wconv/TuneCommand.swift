@@ -58,6 +58,7 @@ struct TuneCommand: ParsableCommand {
         }
         try compute.apply()
         guard jobs >= 1 else { throw CommandFailure("--jobs must be at least 1, got \(jobs)") }
+        if let jobTimeout, !(jobTimeout > 0) { throw CommandFailure("--job-timeout must be positive seconds, got \(jobTimeout)") }
         let (e, s) = try experiment.resolve()
         let settings = StudySettings(
             experiment: e, settings: s, box: try box?.box ?? DensityBox.suggested(kernelSize: e.kernelSize, axes: perAxis ? 2 : 1),
