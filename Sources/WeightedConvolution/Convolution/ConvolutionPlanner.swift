@@ -33,6 +33,12 @@ public final class ConvolutionPlanner: Sendable {
     /// Seconds per complex multiply-add of a spectral product (fitted as above).
     static let productCost = 0.35e-9
 
+    /// The Winograd products' speed relative to ``directPeak`` (their depth is the channel
+    /// count, their width a block of tiles; measured with `wconv bench conv --method winograd`).
+    static let winogradProductShare = 0.6
+    /// Seconds per transformed value (input and output tiles, two threads).
+    static let winogradTransformCost = 0.4e-9
+
     private let engines = Mutex<[EngineKey: any ConvolutionEngine]>([:])
     private let measured = Mutex<[ConvolutionGeometry: ConvolutionMethod]>([:])
 
@@ -45,8 +51,10 @@ public final class ConvolutionPlanner: Sendable {
     public func method(for geometry: ConvolutionGeometry, requested: ConvolutionMethod) -> ConvolutionMethod {
         switch requested {
         case .direct, .fft: return requested
+        case .winograd: return WinogradConvolution.supports(geometry) ? .winograd : .direct
         case .auto:
             let (direct, fft) = estimatedSeconds(geometry)
+            if WinogradConvolution.supports(geometry), winogradSeconds(geometry) < Swift.min(direct, fft) { return .winograd }
             return fft < direct ? .fft : .direct
         case .measure:
             if let known = measured.withLock({ $0[geometry] }) { return known }
@@ -70,11 +78,28 @@ public final class ConvolutionPlanner: Sendable {
         return (direct, fft)
     }
 
+    /// The estimated forward time of the Winograd path (``WinogradConvolution``, default tile), in
+    /// seconds: its `α²` matrix products at ``directPeak`` (less the share of packing their narrow
+    /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value.
+    public func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
+        let m = WinogradConvolution.defaultTile(for: g).rawValue, alpha = Double(m + 2)
+        let tiles = Double(g.batch * ((g.outputSize[0] + m - 1) / m) * ((g.outputSize[1] + m - 1) / m))
+        let cin = Double(g.inChannels), cout = Double(g.outChannels)
+        let products = 2 * alpha * alpha * tiles * cin * cout
+        let rate = Swift.min(Self.directPeak, Self.directPerRow * cout) * Self.winogradProductShare
+        let transforms = alpha * alpha * tiles * (cin + cout) * Self.winogradTransformCost
+        return products / rate + transforms
+    }
+
     /// A prepared engine for `geometry` and a concrete method, cached per geometry.
     public func engine(for geometry: ConvolutionGeometry, method: ConvolutionMethod) -> any ConvolutionEngine {
         let key = EngineKey(geometry: geometry, method: method)
         if let engine = engines.withLock({ $0[key] }) { return engine }
-        let engine: any ConvolutionEngine = method == .fft ? FFTConvolution(geometry: geometry) : DirectConvolution(geometry: geometry)
+        let engine: any ConvolutionEngine = switch method {
+        case .fft: FFTConvolution(geometry: geometry)
+        case .winograd: WinogradConvolution(geometry: geometry)
+        default: DirectConvolution(geometry: geometry)
+        }
         engines.withLock { $0[key] = engine }
         return engine
     }
@@ -85,7 +110,8 @@ public final class ConvolutionPlanner: Sendable {
         let kernel = [Float](repeating: 0, count: geometry.kernelShape.reduce(1, *))
         var output = [Float](repeating: 0, count: geometry.outputShape.reduce(1, *))
         var best: (ConvolutionMethod, Duration) = (.direct, .seconds(Int64.max))
-        for method in [ConvolutionMethod.direct, .fft] {
+        let candidates: [ConvolutionMethod] = WinogradConvolution.supports(geometry) ? [.direct, .fft, .winograd] : [.direct, .fft]
+        for method in candidates {
             let engine = engine(for: geometry, method: method)
             let clock = ContinuousClock()
             var fastest = Duration.seconds(Int64.max)

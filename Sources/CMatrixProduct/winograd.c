@@ -1,0 +1,206 @@
+// Winograd F(2 × 2, 3 × 3) and F(4 × 4, 3 × 3) transforms (see winograd.h). Each 2-D transform is
+// two 1-D passes of a small constant matrix, applied to 16 tiles at once; the matrices are
+// compile-time tables, so after the loops are unrolled the zero terms vanish. Compiled for
+// AVX-512 and for the baseline instruction set, picked when the library loads.
+#include "winograd.h"
+#include <string.h>
+
+#define CLONES __attribute__((target_clones("avx512f", "default")))
+#define INLINE __attribute__((always_inline)) static inline
+enum { LANES = 16 };
+
+typedef float vec __attribute__((vector_size(4 * LANES), aligned(4)));
+
+INLINE vec load(const float *p) { vec v; memcpy(&v, p, sizeof v); return v; }
+INLINE void store(float *p, vec v) { memcpy(p, &v, sizeof v); }
+
+// F(2, 3): points 0, 1, −1, ∞.
+static const float BT4[16] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
+static const float G4[12] = {1, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0, 0, 1};
+static const float AT4[8] = {1, 1, 1, 0, 0, 1, -1, -1};
+// F(4, 3): points 0, ±1, ±2, ∞.
+static const float BT6[36] = {
+    4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+    0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1};
+static const float G6[18] = {
+    1.0f / 4, 0, 0, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, 1.0f / 6, -1.0f / 6,
+    1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 24, -1.0f / 12, 1.0f / 6, 0, 0, 1};
+static const float AT6[24] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+
+// out[r] = Σ_c M[r·rs + c·cs] · in[c] for r < R, c < C (zero coefficients skipped once unrolled).
+INLINE void apply(const float *M, int R, int C, int rs, int cs, const vec *in, vec *out) {
+#pragma clang loop unroll(full)
+    for (int r = 0; r < R; r++) {
+        vec acc = {0};
+        int first = 1;
+#pragma clang loop unroll(full)
+        for (int c = 0; c < C; c++) {
+            float w = M[r * rs + c * cs];
+            if (w == 0) continue;
+            vec term = w == 1 ? in[c] : w == -1 ? -in[c] : w * in[c];
+            acc = first ? term : acc + term;
+            first = 0;
+        }
+        out[r] = acc;
+    }
+}
+
+INLINE ptrdiff_t round_up(ptrdiff_t a) { return (a + LANES - 1) / LANES * LANES; }
+
+size_t wc_winograd_scratch(int m, ptrdiff_t tiles) {
+    int alpha = m + 2;
+    return (size_t)(alpha * m * (round_up(tiles) + LANES));
+}
+
+// Scalar 2-D transforms of one kernel and their adjoint: u = G g Gᵀ (α × α from 3 × 3), g = Gᵀ u G.
+INLINE void kernel_one(const float *G, int alpha, const float *g, float *u, ptrdiff_t stride) {
+    float t[6][3];
+    for (int a = 0; a < alpha; a++)
+        for (int b = 0; b < 3; b++) t[a][b] = G[a * 3] * g[b] + G[a * 3 + 1] * g[3 + b] + G[a * 3 + 2] * g[6 + b];
+    for (int a = 0; a < alpha; a++)
+        for (int b = 0; b < alpha; b++)
+            u[(a * alpha + b) * stride] = t[a][0] * G[b * 3] + t[a][1] * G[b * 3 + 1] + t[a][2] * G[b * 3 + 2];
+}
+
+INLINE void kernel_adjoint_one(const float *G, int alpha, const float *u, ptrdiff_t stride, float *g) {
+    float t[3][6];
+    for (int k = 0; k < 3; k++)
+        for (int b = 0; b < alpha; b++) {
+            float s = 0;
+            for (int a = 0; a < alpha; a++) s += G[a * 3 + k] * u[(a * alpha + b) * stride];
+            t[k][b] = s;
+        }
+    for (int k = 0; k < 3; k++)
+        for (int l = 0; l < 3; l++) {
+            float s = 0;
+            for (int b = 0; b < alpha; b++) s += t[k][b] * G[b * 3 + l];
+            g[k * 3 + l] = s;
+        }
+}
+
+void wc_winograd_kernel(int m, const float *g, ptrdiff_t count, float *u, ptrdiff_t stride) {
+    for (ptrdiff_t n = 0; n < count; n++) {
+        if (m == 2) kernel_one(G4, 4, g + 9 * n, u + n, stride);
+        else kernel_one(G6, 6, g + 9 * n, u + n, stride);
+    }
+}
+
+void wc_winograd_kernel_adjoint(int m, const float *u, ptrdiff_t stride, ptrdiff_t count, float *g) {
+    for (ptrdiff_t n = 0; n < count; n++) {
+        if (m == 2) kernel_adjoint_one(G4, 4, u + n, stride, g + 9 * n);
+        else kernel_adjoint_one(G6, 6, u + n, stride, g + 9 * n);
+    }
+}
+
+// Splits `rows` lines of a plane into the m phases of a run of tiles: for line i < lines,
+// phases[(i·m + q)·width + j] = plane[(first + i)·cols + (firstTile + j)·m + q − left] for
+// j < width, zero outside the plane.
+INLINE void split_phases(int m, const float *plane, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t first, int lines,
+                         ptrdiff_t left, ptrdiff_t firstTile, ptrdiff_t width, float *phases) {
+    for (int i = 0; i < lines; i++) {
+        ptrdiff_t row = first + i;
+        for (int q = 0; q < m; q++) {
+            float *out = phases + (i * m + q) * width;
+            if (row < 0 || row >= rows) {
+                memset(out, 0, sizeof(float) * (size_t)width);
+                continue;
+            }
+            const float *line = plane + row * cols;
+            for (ptrdiff_t j = 0; j < width; j++) {
+                ptrdiff_t col = (firstTile + j) * m + q - left;
+                out[j] = col >= 0 && col < cols ? line[col] : 0;
+            }
+        }
+    }
+}
+
+INLINE void input_tiles(int m, const float *BT, const float *x, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t top,
+                        ptrdiff_t left, ptrdiff_t tileRow, ptrdiff_t firstTile, ptrdiff_t tiles, float *v,
+                        ptrdiff_t stride, float *scratch) {
+    const int alpha = m + 2;
+    ptrdiff_t width = round_up(tiles) + LANES;
+    split_phases(m, x, rows, cols, tileRow * m - top, alpha, left, firstTile, width, scratch);
+    for (ptrdiff_t j = 0; j < tiles; j += LANES) {
+        vec d[6], h[6][6], column[6], out[6];
+        for (int r = 0; r < alpha; r++) {
+            for (int k = 0; k < alpha; k++) d[k] = load(scratch + (r * m + k % m) * width + j + k / m);
+            apply(BT, alpha, alpha, alpha, 1, d, h[r]);
+        }
+        for (int b = 0; b < alpha; b++) {
+            for (int r = 0; r < alpha; r++) column[r] = h[r][b];
+            apply(BT, alpha, alpha, alpha, 1, column, out);
+            for (int a = 0; a < alpha; a++) store(v + (a * alpha + b) * stride + j, out[a]);
+        }
+    }
+}
+
+CLONES void wc_winograd_input(int m, const float *x, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t top, ptrdiff_t left,
+                              ptrdiff_t tileRow, ptrdiff_t firstTile, ptrdiff_t tiles, float *v, ptrdiff_t stride,
+                              float *scratch) {
+    if (m == 2) input_tiles(2, BT4, x, rows, cols, top, left, tileRow, firstTile, tiles, v, stride, scratch);
+    else input_tiles(4, BT6, x, rows, cols, top, left, tileRow, firstTile, tiles, v, stride, scratch);
+}
+
+INLINE void output_tiles(int m, const float *AT, const float *mm, ptrdiff_t stride, ptrdiff_t tiles, float *y,
+                         ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t tileRow, ptrdiff_t firstTile, float *scratch) {
+    const int alpha = m + 2;
+    ptrdiff_t width = round_up(tiles);
+    for (ptrdiff_t j = 0; j < tiles; j += LANES) {
+        vec column[6], t[6][4], row[6], out[4];
+        for (int b = 0; b < alpha; b++) {
+            for (int a = 0; a < alpha; a++) column[a] = load(mm + (a * alpha + b) * stride + j);
+            apply(AT, m, alpha, alpha, 1, column, out);
+            for (int i = 0; i < m; i++) t[b][i] = out[i];
+        }
+        for (int i = 0; i < m; i++) {
+            for (int b = 0; b < alpha; b++) row[b] = t[b][i];
+            apply(AT, m, alpha, alpha, 1, row, out);
+            for (int q = 0; q < m; q++) store(scratch + (i * m + q) * width + j, out[q]);
+        }
+    }
+    for (int i = 0; i < m; i++) {
+        ptrdiff_t r = tileRow * m + i;
+        if (r >= rows) break;
+        float *line = y + r * cols;
+        for (int q = 0; q < m; q++) {
+            const float *phase = scratch + (i * m + q) * width;
+            for (ptrdiff_t j = 0; j < tiles; j++) {
+                ptrdiff_t col = (firstTile + j) * m + q;
+                if (col < cols) line[col] = phase[j];
+            }
+        }
+    }
+}
+
+CLONES void wc_winograd_output(int m, const float *mm, ptrdiff_t stride, ptrdiff_t tiles, float *y, ptrdiff_t rows,
+                               ptrdiff_t cols, ptrdiff_t tileRow, ptrdiff_t firstTile, float *scratch) {
+    if (m == 2) output_tiles(2, AT4, mm, stride, tiles, y, rows, cols, tileRow, firstTile, scratch);
+    else output_tiles(4, AT6, mm, stride, tiles, y, rows, cols, tileRow, firstTile, scratch);
+}
+
+INLINE void output_adjoint_tiles(int m, const float *AT, const float *dy, ptrdiff_t rows, ptrdiff_t cols,
+                                 ptrdiff_t tileRow, ptrdiff_t firstTile, ptrdiff_t tiles, float *dm, ptrdiff_t stride,
+                                 float *scratch) {
+    const int alpha = m + 2;
+    ptrdiff_t width = round_up(tiles);
+    split_phases(m, dy, rows, cols, tileRow * m, m, 0, firstTile, width, scratch);
+    for (ptrdiff_t j = 0; j < tiles; j += LANES) {
+        vec d[4], t[4][6], column[4], out[6];
+        for (int i = 0; i < m; i++) {
+            for (int q = 0; q < m; q++) d[q] = load(scratch + (i * m + q) * width + j);
+            apply(AT, alpha, m, 1, alpha, d, t[i]);
+        }
+        for (int b = 0; b < alpha; b++) {
+            for (int i = 0; i < m; i++) column[i] = t[i][b];
+            apply(AT, alpha, m, 1, alpha, column, out);
+            for (int a = 0; a < alpha; a++) store(dm + (a * alpha + b) * stride + j, out[a]);
+        }
+    }
+}
+
+CLONES void wc_winograd_output_adjoint(int m, const float *dy, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t tileRow,
+                                       ptrdiff_t firstTile, ptrdiff_t tiles, float *dm, ptrdiff_t stride,
+                                       float *scratch) {
+    if (m == 2) output_adjoint_tiles(2, AT4, dy, rows, cols, tileRow, firstTile, tiles, dm, stride, scratch);
+    else output_adjoint_tiles(4, AT6, dy, rows, cols, tileRow, firstTile, tiles, dm, stride, scratch);
+}
