@@ -46,10 +46,18 @@ INLINE void apply(const float *M, int R, int C, int rs, int cs, const vec *in, v
 }
 
 INLINE ptrdiff_t round_up(ptrdiff_t a) { return (a + LANES - 1) / LANES * LANES; }
+INLINE ptrdiff_t max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b; }
+INLINE ptrdiff_t min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
+
+INLINE ptrdiff_t lane_count(const wc_tile_run *runs, ptrdiff_t runCount) {
+    ptrdiff_t total = 0;
+    for (ptrdiff_t i = 0; i < runCount; i++) total += runs[i].count;
+    return total;
+}
 
 size_t wc_winograd_scratch(int m, ptrdiff_t tiles) {
     int alpha = m + 2;
-    return (size_t)(alpha * m * (round_up(tiles) + LANES));
+    return (size_t)(alpha * alpha * round_up(tiles));
 }
 
 // Scalar 2-D transforms of one kernel and their adjoint: u = G g Gᵀ (α × α from 3 × 3), g = Gᵀ u G.
@@ -92,38 +100,47 @@ void wc_winograd_kernel_adjoint(int m, const float *u, ptrdiff_t stride, ptrdiff
     }
 }
 
-// Splits `rows` lines of a plane into the m phases of a run of tiles: for line i < lines,
-// phases[(i·m + q)·width + j] = plane[(first + i)·cols + (firstTile + j)·m + q − left] for
-// j < width, zero outside the plane.
-INLINE void split_phases(int m, const float *plane, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t first, int lines,
-                         ptrdiff_t left, ptrdiff_t firstTile, ptrdiff_t width, float *phases) {
-    for (int i = 0; i < lines; i++) {
-        ptrdiff_t row = first + i;
-        for (int q = 0; q < m; q++) {
-            float *out = phases + (i * m + q) * width;
-            if (row < 0 || row >= rows) {
-                memset(out, 0, sizeof(float) * (size_t)width);
-                continue;
-            }
-            const float *line = plane + row * cols;
-            for (ptrdiff_t j = 0; j < width; j++) {
-                ptrdiff_t col = (firstTile + j) * m + q - left;
-                out[j] = col >= 0 && col < cols ? line[col] : 0;
+// Gathers the lines × width windows of every tile of the runs out of a rows × cols plane:
+// out[(r·width + k)·lanes + lane] = plane[offset + (tileRow·m + r − top)·cols + (firstTile + j)·m +
+// k − left] for tile j of a run at lane `lane`, zero outside the plane.
+INLINE void gather_tiles(int m, int lines, int width, const float *plane, ptrdiff_t rows, ptrdiff_t cols,
+                         ptrdiff_t top, ptrdiff_t left, const wc_tile_run *runs, ptrdiff_t runCount, ptrdiff_t lanes,
+                         float *out) {
+    ptrdiff_t lane = 0;
+    for (ptrdiff_t i = 0; i < runCount; i++) {
+        const wc_tile_run run = runs[i];
+        for (int r = 0; r < lines; r++) {
+            ptrdiff_t row = run.tileRow * m + r - top;
+            for (int k = 0; k < width; k++) {
+                float *dst = out + (r * width + k) * lanes + lane;
+                if (row < 0 || row >= rows) {
+                    for (ptrdiff_t j = 0; j < run.count; j++) dst[j] = 0;
+                    continue;
+                }
+                // Tiles j in [first, last) read inside the row: col = (firstTile + j)·m + k − left.
+                ptrdiff_t shift = run.firstTile * m + k - left;
+                ptrdiff_t first = min(run.count, max(0, (-shift + m - 1) / m));
+                ptrdiff_t last = max(first, min(run.count, (cols - shift + m - 1) / m));
+                const float *line = plane + run.offset + row * cols + shift;
+                for (ptrdiff_t j = 0; j < first; j++) dst[j] = 0;
+                for (ptrdiff_t j = first; j < last; j++) dst[j] = line[j * m];
+                for (ptrdiff_t j = last; j < run.count; j++) dst[j] = 0;
             }
         }
+        lane += run.count;
     }
 }
 
 INLINE void input_tiles(int m, const float *BT, const float *x, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t top,
-                        ptrdiff_t left, ptrdiff_t tileRow, ptrdiff_t firstTile, ptrdiff_t tiles, float *v,
-                        ptrdiff_t stride, float *scratch) {
+                        ptrdiff_t left, const wc_tile_run *runs, ptrdiff_t runCount, float *v, ptrdiff_t stride,
+                        float *scratch) {
     const int alpha = m + 2;
-    ptrdiff_t width = round_up(tiles) + LANES;
-    split_phases(m, x, rows, cols, tileRow * m - top, alpha, left, firstTile, width, scratch);
+    ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
+    gather_tiles(m, alpha, alpha, x, rows, cols, top, left, runs, runCount, lanes, scratch);
     for (ptrdiff_t j = 0; j < tiles; j += LANES) {
         vec d[6], h[6][6], column[6], out[6];
         for (int r = 0; r < alpha; r++) {
-            for (int k = 0; k < alpha; k++) d[k] = load(scratch + (r * m + k % m) * width + j + k / m);
+            for (int k = 0; k < alpha; k++) d[k] = load(scratch + (r * alpha + k) * lanes + j);
             apply(BT, alpha, alpha, alpha, 1, d, h[r]);
         }
         for (int b = 0; b < alpha; b++) {
@@ -135,16 +152,15 @@ INLINE void input_tiles(int m, const float *BT, const float *x, ptrdiff_t rows, 
 }
 
 CLONES void wc_winograd_input(int m, const float *x, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t top, ptrdiff_t left,
-                              ptrdiff_t tileRow, ptrdiff_t firstTile, ptrdiff_t tiles, float *v, ptrdiff_t stride,
-                              float *scratch) {
-    if (m == 2) input_tiles(2, BT4, x, rows, cols, top, left, tileRow, firstTile, tiles, v, stride, scratch);
-    else input_tiles(4, BT6, x, rows, cols, top, left, tileRow, firstTile, tiles, v, stride, scratch);
+                              const wc_tile_run *runs, ptrdiff_t runCount, float *v, ptrdiff_t stride, float *scratch) {
+    if (m == 2) input_tiles(2, BT4, x, rows, cols, top, left, runs, runCount, v, stride, scratch);
+    else input_tiles(4, BT6, x, rows, cols, top, left, runs, runCount, v, stride, scratch);
 }
 
-INLINE void output_tiles(int m, const float *AT, const float *mm, ptrdiff_t stride, ptrdiff_t tiles, float *y,
-                         ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t tileRow, ptrdiff_t firstTile, float *scratch) {
+INLINE void output_tiles(int m, const float *AT, const float *mm, ptrdiff_t stride, float *y, ptrdiff_t rows,
+                         ptrdiff_t cols, const wc_tile_run *runs, ptrdiff_t runCount, float *scratch) {
     const int alpha = m + 2;
-    ptrdiff_t width = round_up(tiles);
+    ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
     for (ptrdiff_t j = 0; j < tiles; j += LANES) {
         vec column[6], t[6][4], row[6], out[4];
         for (int b = 0; b < alpha; b++) {
@@ -155,39 +171,43 @@ INLINE void output_tiles(int m, const float *AT, const float *mm, ptrdiff_t stri
         for (int i = 0; i < m; i++) {
             for (int b = 0; b < alpha; b++) row[b] = t[b][i];
             apply(AT, m, alpha, alpha, 1, row, out);
-            for (int q = 0; q < m; q++) store(scratch + (i * m + q) * width + j, out[q]);
+            for (int q = 0; q < m; q++) store(scratch + (i * m + q) * lanes + j, out[q]);
         }
     }
-    for (int i = 0; i < m; i++) {
-        ptrdiff_t r = tileRow * m + i;
-        if (r >= rows) break;
-        float *line = y + r * cols;
-        for (int q = 0; q < m; q++) {
-            const float *phase = scratch + (i * m + q) * width;
-            for (ptrdiff_t j = 0; j < tiles; j++) {
-                ptrdiff_t col = (firstTile + j) * m + q;
-                if (col < cols) line[col] = phase[j];
+    ptrdiff_t lane = 0;
+    for (ptrdiff_t n = 0; n < runCount; n++) {
+        const wc_tile_run run = runs[n];
+        for (int i = 0; i < m; i++) {
+            ptrdiff_t r = run.tileRow * m + i;
+            if (r >= rows) break;
+            float *line = y + run.offset + r * cols + run.firstTile * m;
+            ptrdiff_t width = min(run.count * m, cols - run.firstTile * m);
+            for (int q = 0; q < m; q++) {
+                const float *phase = scratch + (i * m + q) * lanes + lane;
+                ptrdiff_t count = (width - q + m - 1) / m;
+                for (ptrdiff_t j = 0; j < count; j++) line[j * m + q] = phase[j];
             }
         }
+        lane += run.count;
     }
 }
 
-CLONES void wc_winograd_output(int m, const float *mm, ptrdiff_t stride, ptrdiff_t tiles, float *y, ptrdiff_t rows,
-                               ptrdiff_t cols, ptrdiff_t tileRow, ptrdiff_t firstTile, float *scratch) {
-    if (m == 2) output_tiles(2, AT4, mm, stride, tiles, y, rows, cols, tileRow, firstTile, scratch);
-    else output_tiles(4, AT6, mm, stride, tiles, y, rows, cols, tileRow, firstTile, scratch);
+CLONES void wc_winograd_output(int m, const float *mm, ptrdiff_t stride, float *y, ptrdiff_t rows, ptrdiff_t cols,
+                               const wc_tile_run *runs, ptrdiff_t runCount, float *scratch) {
+    if (m == 2) output_tiles(2, AT4, mm, stride, y, rows, cols, runs, runCount, scratch);
+    else output_tiles(4, AT6, mm, stride, y, rows, cols, runs, runCount, scratch);
 }
 
 INLINE void output_adjoint_tiles(int m, const float *AT, const float *dy, ptrdiff_t rows, ptrdiff_t cols,
-                                 ptrdiff_t tileRow, ptrdiff_t firstTile, ptrdiff_t tiles, float *dm, ptrdiff_t stride,
+                                 const wc_tile_run *runs, ptrdiff_t runCount, float *dm, ptrdiff_t stride,
                                  float *scratch) {
     const int alpha = m + 2;
-    ptrdiff_t width = round_up(tiles);
-    split_phases(m, dy, rows, cols, tileRow * m, m, 0, firstTile, width, scratch);
+    ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
+    gather_tiles(m, m, m, dy, rows, cols, 0, 0, runs, runCount, lanes, scratch);
     for (ptrdiff_t j = 0; j < tiles; j += LANES) {
         vec d[4], t[4][6], column[4], out[6];
         for (int i = 0; i < m; i++) {
-            for (int q = 0; q < m; q++) d[q] = load(scratch + (i * m + q) * width + j);
+            for (int q = 0; q < m; q++) d[q] = load(scratch + (i * m + q) * lanes + j);
             apply(AT, alpha, m, 1, alpha, d, t[i]);
         }
         for (int b = 0; b < alpha; b++) {
@@ -198,9 +218,8 @@ INLINE void output_adjoint_tiles(int m, const float *AT, const float *dy, ptrdif
     }
 }
 
-CLONES void wc_winograd_output_adjoint(int m, const float *dy, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t tileRow,
-                                       ptrdiff_t firstTile, ptrdiff_t tiles, float *dm, ptrdiff_t stride,
-                                       float *scratch) {
-    if (m == 2) output_adjoint_tiles(2, AT4, dy, rows, cols, tileRow, firstTile, tiles, dm, stride, scratch);
-    else output_adjoint_tiles(4, AT6, dy, rows, cols, tileRow, firstTile, tiles, dm, stride, scratch);
+CLONES void wc_winograd_output_adjoint(int m, const float *dy, ptrdiff_t rows, ptrdiff_t cols, const wc_tile_run *runs,
+                                       ptrdiff_t runCount, float *dm, ptrdiff_t stride, float *scratch) {
+    if (m == 2) output_adjoint_tiles(2, AT4, dy, rows, cols, runs, runCount, dm, stride, scratch);
+    else output_adjoint_tiles(4, AT6, dy, rows, cols, runs, runCount, dm, stride, scratch);
 }

@@ -137,20 +137,18 @@ public struct WinogradConvolution: ConvolutionEngine {
         let g = geometry, cin = g.inChannels, cout = g.outChannels, lanes = lanes, m = Int32(tile.rawValue)
         WorkspaceCache.shared.withBuffer(count: positions * cout * cin) { u in
             wc_winograd_kernel(m, k, cout * cin, u.baseAddress!, cout * cin)
-            forEachBlock(accumulator: 0) { runs, tiles, v, product, scratch, _ in
-                transformInput(x, runs: runs, into: v, scratch: scratch)
+            forEachBlock(accumulator: 0) { block, v, product, scratch, _ in
+                transformInput(x, block: block, into: v, scratch: scratch)
                 for xi in 0..<positions {
                     matrixProducts.multiply(
-                        transposingA: false, transposingB: false, m: cout, n: tiles, k: cin, a: u.baseAddress! + xi * cout * cin,
-                        lda: cin, b: v + xi * cin * lanes, ldb: lanes, beta: 0, c: product + xi * cout * lanes, ldc: lanes)
+                        transposingA: false, transposingB: false, m: cout, n: block.tiles, k: cin,
+                        a: u.baseAddress! + xi * cout * cin, lda: cin, b: v + xi * cin * lanes, ldb: lanes, beta: 0,
+                        c: product + xi * cout * lanes, ldc: lanes)
                 }
-                for run in runs {
-                    for o in 0..<cout {
-                        wc_winograd_output(
-                            m, product + o * lanes + run.lane, cout * lanes, run.count,
-                            y + (run.image * cout + o) * outputPlane, g.outputSize[0], g.outputSize[1], run.tileRow,
-                            run.firstTile, scratch)
-                    }
+                for o in 0..<cout {
+                    wc_winograd_output(
+                        m, product + o * lanes, cout * lanes, y + o * outputPlane, g.outputSize[0], g.outputSize[1],
+                        block.outputRuns, block.outputRuns.count, scratch)
                 }
             }
         }
@@ -179,67 +177,67 @@ public struct WinogradConvolution: ConvolutionEngine {
         let count = positions * cout * cin
         WorkspaceCache.shared.withBuffer(count: count) { du in
             du.update(repeating: 0)
-            forEachBlock(accumulator: count, into: du.baseAddress!) { runs, tiles, v, gradProduct, scratch, sum in
-                transformInput(x, runs: runs, into: v, scratch: scratch)
-                for run in runs {
-                    for o in 0..<cout {
-                        wc_winograd_output_adjoint(
-                            m, dy + (run.image * cout + o) * outputPlane, g.outputSize[0], g.outputSize[1], run.tileRow,
-                            run.firstTile, run.count, gradProduct + o * lanes + run.lane, cout * lanes, scratch)
-                    }
+            forEachBlock(accumulator: count, into: du.baseAddress!) { block, v, gradProduct, scratch, sum in
+                transformInput(x, block: block, into: v, scratch: scratch)
+                for o in 0..<cout {
+                    wc_winograd_output_adjoint(
+                        m, dy + o * outputPlane, g.outputSize[0], g.outputSize[1], block.outputRuns, block.outputRuns.count,
+                        gradProduct + o * lanes, cout * lanes, scratch)
                 }
                 for xi in 0..<positions {
                     matrixProducts.multiply(
-                        transposingA: false, transposingB: true, m: cout, n: cin, k: tiles, a: gradProduct + xi * cout * lanes,
-                        lda: lanes, b: v + xi * cin * lanes, ldb: lanes, beta: 1, c: sum! + xi * cout * cin, ldc: cin)
+                        transposingA: false, transposingB: true, m: cout, n: cin, k: block.tiles,
+                        a: gradProduct + xi * cout * lanes, lda: lanes, b: v + xi * cin * lanes, ldb: lanes, beta: 1,
+                        c: sum! + xi * cout * cin, ldc: cin)
                 }
             }
             wc_winograd_kernel_adjoint(m, du.baseAddress!, cout * cin, cout * cin, gradKernel.baseAddress!)
         }
     }
 
-    /// A run of consecutive tiles of one tile row of one image, at `lane` in its block.
-    private struct Run {
-        let image: Int, tileRow: Int, firstTile: Int, count: Int, lane: Int
+    /// The tiles of one block as runs of consecutive tiles of one tile row, with the image
+    /// offsets of the input and of the output (the runs take consecutive lanes).
+    private struct Block {
+        let inputRuns: [wc_tile_run], outputRuns: [wc_tile_run], tiles: Int
     }
 
     /// The runs of tiles of block `index`.
-    private func runs(ofBlock index: Int) -> [Run] {
+    private func block(_ index: Int) -> Block {
         let first = index * tilesPerBlock, end = Swift.min(first + tilesPerBlock, geometry.batch * tilesPerImage)
-        var runs: [Run] = []
+        var inputRuns: [wc_tile_run] = [], outputRuns: [wc_tile_run] = []
         var t = first
         while t < end {
             let image = t / tilesPerImage, rest = t % tilesPerImage
             let column = rest % tileColumns, count = Swift.min(tileColumns - column, end - t)
-            runs.append(Run(image: image, tileRow: rest / tileColumns, firstTile: column, count: count, lane: t - first))
+            inputRuns.append(wc_tile_run(
+                offset: image * geometry.inChannels * inputPlane, tileRow: rest / tileColumns, firstTile: column, count: count))
+            outputRuns.append(wc_tile_run(
+                offset: image * geometry.outChannels * outputPlane, tileRow: rest / tileColumns, firstTile: column, count: count))
             t += count
         }
-        return runs
+        return Block(inputRuns: inputRuns, outputRuns: outputRuns, tiles: end - first)
     }
 
-    /// `V_ξ[c][lane]` of every channel of every run's tiles (rows of ``lanes`` floats).
+    /// `V_ξ[c][lane]` of every channel of the block's tiles (rows of ``lanes`` floats).
     private func transformInput(
-        _ x: UnsafePointer<Float>, runs: [Run], into v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, block: Block, into v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
-        let g = geometry, cin = g.inChannels, lanes = lanes
-        for run in runs {
-            for c in 0..<cin {
-                wc_winograd_input(
-                    Int32(tile.rawValue), x + (run.image * cin + c) * inputPlane, g.inputSize[0], g.inputSize[1],
-                    g.padLow[0], g.padLow[1], run.tileRow, run.firstTile, run.count, v + c * lanes + run.lane, cin * lanes,
-                    scratch)
-            }
+        let g = geometry, lanes = lanes
+        for c in 0..<g.inChannels {
+            wc_winograd_input(
+                Int32(tile.rawValue), x + c * inputPlane, g.inputSize[0], g.inputSize[1], g.padLow[0], g.padLow[1],
+                block.inputRuns, block.inputRuns.count, v + c * lanes, g.inChannels * lanes, scratch)
         }
     }
 
-    /// Runs `body(runs, tiles, v, product, scratch, accumulator)` for every block of tiles, spread
+    /// Runs `body(block, v, product, scratch, accumulator)` for every block of tiles, spread
     /// over the compute threads: `v` holds `α²·Cin` rows and `product` `α²·Cout` rows of ``lanes``
     /// floats, `scratch` the transforms' scratch. With `accumulator > 0`, worker 0 accumulates
     /// into `destination` (zeroed by the caller) and the others into zeroed private buffers added
     /// to it at the end, in worker order.
     private func forEachBlock(
         accumulator: Int, into destination: UnsafeMutablePointer<Float>? = nil,
-        _ body: ([Run], Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+        _ body: (Block, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
                  UnsafeMutablePointer<Float>?) -> Void
     ) {
         let blocks = blockCount
@@ -255,9 +253,8 @@ public struct WinogradConvolution: ConvolutionEngine {
                     let sum = destination == nil || worker == 0 ? destination : partials.baseAddress! + (worker - 1) * accumulator
                     WorkspaceCache.shared.withBuffer(count: scratchCount) { buffer in
                         let v = buffer.baseAddress!, product = v + vCount, scratch = product + productCount
-                        for block in stride(from: worker, to: blocks, by: workers) {
-                            let runs = runs(ofBlock: block)
-                            body(runs, runs.reduce(0) { $0 + $1.count }, v, product, scratch, sum)
+                        for index in stride(from: worker, to: blocks, by: workers) {
+                            body(block(index), v, product, scratch, sum)
                         }
                     }
                 }

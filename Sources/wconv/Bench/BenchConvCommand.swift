@@ -26,6 +26,9 @@ struct BenchConvCommand: ParsableCommand {
     @Flag(help: "Skip the large-kernel table (direct vs FFT vs auto).")
     var skipLargeKernels = false
 
+    @Option(help: "Time only the shapes whose name contains this text, e.g. \"[16,64,64,64] 3x3\".")
+    var only: String?
+
     func run() throws {
         try compute.apply()
         let rates = MatrixProductKernel.allCases.filter(\.isAvailable).map { ($0, Self.sgemmGFlops(size: 2048, repeats: 8, kernel: $0)) }
@@ -37,10 +40,16 @@ struct BenchConvCommand: ParsableCommand {
         if variants { methods += BenchMethod.directVariants }
         methods += [BenchMethod.layer(weighted: false), BenchMethod.layer(weighted: true)]
         print("Network layers: operator paths, and the layer API (W ⊙ Φ folded in, ∂den computed) standard vs weighted")
-        try printRows(BenchShape.standard + (extra ? BenchShape.extra : []), methods: methods, sgemm: sgemm)
+        try printRows(selected(BenchShape.standard + (extra ? BenchShape.extra : [])), methods: methods, sgemm: sgemm)
         guard !skipLargeKernels else { return }
         print("\nLarge kernels, single channel, same padding: direct vs FFT, and what .auto picks")
-        try printRows(BenchShape.largeKernels, methods: [.convolution(.direct), .convolution(.fft), .automatic], sgemm: sgemm)
+        try printRows(selected(BenchShape.largeKernels), methods: [.convolution(.direct), .convolution(.fft), .automatic], sgemm: sgemm)
+    }
+
+    /// The shapes `--only` selects (all without it).
+    private func selected(_ shapes: [BenchShape]) -> [BenchShape] {
+        guard let only else { return shapes }
+        return shapes.filter { $0.name.contains(only) }
     }
 
     /// Times every method on every shape and prints one table; weighted-layer rows also show
