@@ -2,7 +2,7 @@ import Synchronization
 
 /// Chooses the algorithm for a geometry and caches prepared engines.
 ///
-/// `.auto` compares two estimated times (the idea of scipy's `choose_conv_method`), with
+/// `.auto` compares estimated times (the idea of scipy's `choose_conv_method`), with
 /// constants measured with `wconv bench conv` on the development machine (2-core AMD EPYC,
 /// AVX-512, OpenBLAS 0.3.21, FFTW 3.3.10):
 /// - direct: `flops / rate`, where the rate of the gathered matrix products grows with their rows
@@ -10,7 +10,9 @@ import Synchronization
 ///   `rate = min(directPeak, directPerRow · Cout/groups)`;
 /// - FFT: `Σ transforms · fftCost · L·log₂L + products · productCost · F`, with `L = ∏` transform
 ///   sizes, `F` complex frequencies, `B·Cin + Cout·Cin/G + B·Cout` transforms and `B·Cout·Cin/G`
-///   spectral products per forward pass.
+///   spectral products per forward pass;
+/// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α²` products at a
+///   share of the direct speed plus a cost per transformed tile value.
 /// `wconv bench conv --method auto` prints which one `.auto` picked next to both timings.
 /// `.measure` times one forward pass of each once per geometry and keeps the faster.
 public final class ConvolutionPlanner: Sendable {
@@ -33,11 +35,14 @@ public final class ConvolutionPlanner: Sendable {
     /// Seconds per complex multiply-add of a spectral product (fitted as above).
     static let productCost = 0.35e-9
 
-    /// The Winograd products' speed relative to ``directPeak`` (their depth is the channel
-    /// count, their width a block of tiles; measured with `wconv bench conv --method winograd`).
-    static let winogradProductShare = 0.6
-    /// Seconds per transformed value (input and output tiles, two threads).
-    static let winogradTransformCost = 0.4e-9
+    /// The Winograd products' speed relative to ``directPeak`` (depth = the input channels, width =
+    /// a block of tiles) and the cost of its tile transforms, seconds per transformed value (input
+    /// and output, two threads): fitted so that F(4×4, 3×3) costs 0.55× the direct path on
+    /// [16,64,64,64]·3×3·64 and [64,128,16,16]·3×3·128, as measured in process CPU time per call
+    /// (0.52–0.66× on the three 3×3 `wconv bench conv` layers, 2026-12-03, a shared machine).
+    static let winogradProductShare = 0.8
+    /// See ``winogradProductShare``.
+    static let winogradTransformCost = 0.17e-9
 
     private let engines = Mutex<[EngineKey: any ConvolutionEngine]>([:])
     private let measured = Mutex<[ConvolutionGeometry: ConvolutionMethod]>([:])
