@@ -183,6 +183,28 @@ import TestSupport
         #expect(Self.isClose(gx, expected.input))
     }
 
+    /// The FFT engine reuses the spectra of an unchanged kernel: forward passes with a kernel, the
+    /// same kernel with one value changed, and the first again each match the reference.
+    @Test func fftKernelSpectraFollowKernelChanges() throws {
+        let geometry = try ConvolutionGeometry(
+            inputShape: [2, 3, 9, 7], kernelShape: [2, 3, 4, 3], options: .init(padding: .symmetric([1]), method: .fft))
+        let op = try ConvolutionOperator(inputShape: geometry.inputShape, kernelShape: geometry.kernelShape, options: .init(padding: .symmetric([1]), method: .fft))
+        let (x, k, _, expected, _) = Self.referenceRun(geometry, seed: 15)
+        var changed = k
+        changed[changed.count / 2] += 0.5
+        let expectedChanged = ReferenceConvolution(geometry: geometry).forward(
+            input: x.map(Double.init), kernel: changed.map(Double.init), bias: nil)
+        for (kernel, reference) in [(k, expected), (k, expected), (changed, expectedChanged), (k, expected)] {
+            var y = [Float](repeating: .nan, count: expected.count)
+            x.withUnsafeBufferPointer { x in
+                kernel.withUnsafeBufferPointer { k in
+                    y.withUnsafeMutableBufferPointer { op.forward(input: x, kernel: k, bias: nil, output: $0) }
+                }
+            }
+            #expect(Self.isClose(y, reference))
+        }
+    }
+
     /// An output of more than a million positions is computed without a table of every column
     /// offset: each tile fills its own (forward, kernel gradient, and the adjoint's forward).
     @Test func largeOutputsFillColumnOffsetsPerTile() throws {
