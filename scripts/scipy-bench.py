@@ -7,21 +7,12 @@ for comparison with its large-kernel table. Needs numpy and scipy (scripts/bench
 Prints, per shape, the best time in ms (after one warm-up) of scipy.signal.oaconvolve,
 fftconvolve and convolve(method='auto'), float32, run inside scipy.fft.set_workers(threads).
 """
-import argparse, time
+import argparse
+from bench_timing import best_seconds
 import numpy as np
 import scipy, scipy.fft, scipy.signal
 
 SHAPES = [((65536,), (255,)), ((512, 512), (31, 31)), ((64, 64, 64), (15, 15, 15))]
-
-
-def best_ms(body, repeats):
-    body()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        body()
-        times.append(time.perf_counter() - start)
-    return 1000 * min(times)
 
 
 def main():
@@ -36,7 +27,7 @@ def main():
         for signal, kernel in SHAPES:
             x = rng.standard_normal(signal).astype(np.float32)
             k = rng.standard_normal(kernel).astype(np.float32)
-            times = [best_ms(lambda f=f: f(x, k, mode='same'), args.repeats)
+            times = [1000 * best_seconds(lambda f=f: f(x, k, mode='same'), args.repeats, warmups=1)
                      for f in (scipy.signal.oaconvolve, scipy.signal.fftconvolve, scipy.signal.convolve)]
             name = f'{list(signal)} ⊛ {list(kernel)}'
             print(f'{name:24} {times[0]:14.2f} {times[1]:15.2f} {times[2]:17.2f} {min(times):8.2f}', flush=True)
