@@ -5,17 +5,19 @@ extension BenchConvCommand {
     /// method the median GFLOP/s of each side and the median of the per-round ratios with their
     /// range (each ratio pairs runs made a minute apart, so that the machine's drift cancels).
     func compareAgainstPyTorch(
-        _ anchor: PyTorchAnchor, shapes: [BenchShape], methods: [BenchMethod], rounds: Int
+        _ anchor: PythonAnchor, shapes: [BenchShape], methods: [BenchMethod], rounds: Int
     ) throws {
         let shapes = shapes.filter { $0.options.groups == 1 }
         var ours: [String: [(Double, Double)]] = [:], theirs: [String: [(Double, Double)]] = [:]
         for round in 1...rounds {
             print("round \(round)/\(rounds): PyTorch (\(anchor.python) \(anchor.script) conv) …")
-            let rates = try anchor.convRates(threads: ComputeThreads.count)
-            for shape in shapes {
-                if let rate = rates[PyTorchAnchor.key(input: shape.input, kernelSize: shape.kernel.last!)] {
-                    theirs[shape.name, default: []].append(rate)
-                }
+            // Rows: input shape, kernel size, forward and forward+backward GFLOP/s.
+            for row in try anchor.tableRows(["conv", "--threads", "\(ComputeThreads.count)"]) {
+                guard row.fields.count == 3, let k = Int(row.fields[0]), let forward = Double(row.fields[1]),
+                      let both = Double(row.fields[2]),
+                      let shape = shapes.first(where: { $0.input == row.shape && $0.kernel.last == k })
+                else { continue }
+                theirs[shape.name, default: []].append((forward, both))
             }
             print("round \(round)/\(rounds): WeightedConv …")
             for shape in shapes {

@@ -52,7 +52,7 @@ struct BenchConvCommand: ParsableCommand {
         print("SGEMM 2048³, GFLOP/s: \(listed); the ratio columns divide by the faster\n")
         if against == .pytorch {
             guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
-            switch PyTorchAnchor.find(python: python) {
+            switch PythonAnchor.find(python: python, script: "scripts/pytorch-bench.py", module: "torch") {
             case .success(let anchor):
                 return try compareAgainstPyTorch(
                     anchor, shapes: selected(BenchShape.standard), methods: self.methods.map(BenchMethod.convolution), rounds: rounds)
