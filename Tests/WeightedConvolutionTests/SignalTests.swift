@@ -59,6 +59,16 @@ import TestSupport
         }
     }
 
+    /// A single signal long enough for transforms split over the threads (FFTW's threaded plans,
+    /// from 2¹⁵ values): the FFT path matches a naive loop.
+    @Test func longSignalThroughThreadedTransforms() throws {
+        var random = TestRandom(seed: 16)
+        let a = random.values(40_000), b = random.values(7)
+        let z = try correlate(try grid(a), try grid(b), mode: .valid, method: .fft).scalars
+        let expected = (0..<(a.count - b.count + 1)).map { p in (0..<b.count).reduce(0.0) { $0 + Double(a[p + $1]) * Double(b[$1]) } }
+        #expect(z.count == expected.count && relativeError(z, expected) < 1e-5)
+    }
+
     @Test func validModeNeedsContainment() throws {
         let a = try Grid<2>(dims: [3, 5], repeating: 1), b = try Grid<2>(dims: [4, 2], repeating: 1)
         #expect(throws: ConvolutionError.self) { try correlate(a, b, mode: .valid) }
