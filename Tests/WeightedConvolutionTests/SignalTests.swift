@@ -59,8 +59,8 @@ import TestSupport
         }
     }
 
-    /// A single signal long enough for transforms split over the threads (FFTW's threaded plans,
-    /// from 2¹⁵ values): the FFT path matches a naive loop.
+    /// A long single signal (a transform of 40 000 values, one signal for two threads): the FFT
+    /// path matches a naive loop.
     @Test func longSignalThroughThreadedTransforms() throws {
         var random = TestRandom(seed: 16)
         let a = random.values(40_000), b = random.values(7)

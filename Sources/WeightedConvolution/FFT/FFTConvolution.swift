@@ -14,9 +14,6 @@
 struct FFTConvolution: ConvolutionEngine {
     let geometry: ConvolutionGeometry
     private let plans: FFTPlans
-    /// Plans that split each transform over the compute threads, for calls with fewer signals
-    /// than threads (`nil` for small transforms or a single thread).
-    private let threadedPlans: FFTPlans?
     private let input: StridedBlock, kernel: StridedBlock, output: StridedBlock
     /// The forward pass's kernel spectra, reused while the kernel does not change.
     private let kernelSpectra = KernelSpectra()
@@ -26,9 +23,6 @@ struct FFTConvolution: ConvolutionEngine {
         let size = g.paddedSize.map(FFTPlans.fastSize)
         let ones = [Int](repeating: 1, count: g.spatialRank), zeros = [Int](repeating: 0, count: g.spatialRank)
         plans = FFTPlans.plans(for: size)
-        let threads = ComputeThreads.count
-        threadedPlans = threads > 1 && size.reduce(1, *) >= FFTPlans.threadedMinimum
-            ? FFTPlans.plans(for: size, threads: threads) : nil
         input = StridedBlock(shape: g.inputSize, size: size, offset: g.padLow, step: ones)
         kernel = StridedBlock(shape: g.kernelSize, size: size, offset: zeros, step: g.dilation)
         output = StridedBlock(shape: g.outputSize, size: size, offset: zeros, step: g.stride)
@@ -106,7 +100,6 @@ struct FFTConvolution: ConvolutionEngine {
     private func transform(_ count: Int, of source: UnsafePointer<Float>, block: StridedBlock,
                            into spectra: UnsafeMutablePointer<Float>) {
         let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
-        let plans = plans(for: count)
         ComputeThreads.split(count) { range in
             WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
                 for n in range {
@@ -124,7 +117,7 @@ struct FFTConvolution: ConvolutionEngine {
     private func inverseOfSums(count: Int, block: StridedBlock, into destination: UnsafeMutablePointer<Float>,
                                _ fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
         let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
-        let scale = 1 / Float(plans.realCount), plans = plans(for: count)
+        let scale = 1 / Float(plans.realCount)
         ComputeThreads.split(count) { range in
             WorkspaceCache.shared.withBuffer(count: width) { sum in
                 WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
@@ -137,12 +130,6 @@ struct FFTConvolution: ConvolutionEngine {
                 }
             }
         }
-    }
-
-    /// The plans for a call with `count` signals: one thread per transform when every compute
-    /// thread has a signal, else transforms split over the threads (when there are such plans).
-    private func plans(for count: Int) -> FFTPlans {
-        count < ComputeThreads.count ? threadedPlans ?? plans : plans
     }
 
     /// `sum += a · b` or `sum += a · conj(b)` over interleaved complex spectra.

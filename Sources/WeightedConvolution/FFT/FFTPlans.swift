@@ -7,10 +7,7 @@ import Synchronization
 /// through one process-wide lock; executing a plan on new arrays (`fftwf_execute_dft_r2c` /
 /// `_c2r`) is thread-safe, so transforms run concurrently without it. Plans are made with
 /// `FFTW_ESTIMATE | FFTW_UNALIGNED` (no measuring at first use, any array alignment) and kept for
-/// the life of the process, cached by size and thread count. Plans for more than one thread
-/// (FFTW's threads library) split each transform; the engines use them when a call has fewer
-/// signals to transform than there are compute threads, and only for transforms of at least
-/// ``threadedMinimum`` values (smaller ones do not gain).
+/// the life of the process, cached by size.
 final class FFTPlans: @unchecked Sendable {
     /// The transform size per axis (row-major; the last axis is halved in the spectrum).
     let size: [Int]
@@ -21,10 +18,7 @@ final class FFTPlans: @unchecked Sendable {
     private let forward: fftwf_plan
     private let inverse: fftwf_plan
 
-    /// Values per transform from which plans for several threads are made.
-    static let threadedMinimum = 1 << 15
-
-    private init(size: [Int], threads: Int) {
+    private init(size: [Int]) {
         self.size = size
         realCount = size.reduce(1, *)
         complexCount = realCount / size[size.count - 1] * (size[size.count - 1] / 2 + 1)
@@ -36,23 +30,18 @@ final class FFTPlans: @unchecked Sendable {
         }
         let dims = size.map { Int32($0) }
         let flags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_UNALIGNED)
-        if threads > 1 { Self.threadsReady = fftwf_init_threads() != 0 || Self.threadsReady }
-        fftwf_plan_with_nthreads(Int32(threads))
         forward = fftwf_plan_dft_r2c(Int32(size.count), dims, real, complex, flags)
         inverse = fftwf_plan_dft_c2r(Int32(size.count), dims, complex, real, flags | UInt32(FFTW_DESTROY_INPUT))
     }
 
     private static let cache = Mutex<[[Int]: FFTPlans]>([:])
-    /// Whether FFTW's threads library was initialised (only touched under the cache's lock).
-    nonisolated(unsafe) private static var threadsReady = false
 
-    /// The shared plans for `size` on `threads` threads, created under the planner lock on first use.
-    static func plans(for size: [Int], threads: Int = 1) -> FFTPlans {
+    /// The shared plans for `size`, created under the planner lock on first use.
+    static func plans(for size: [Int]) -> FFTPlans {
         cache.withLock { cache in
-            let key = size + [threads]
-            if let plans = cache[key] { return plans }
-            let plans = FFTPlans(size: size, threads: threads)
-            cache[key] = plans
+            if let plans = cache[size] { return plans }
+            let plans = FFTPlans(size: size)
+            cache[size] = plans
             return plans
         }
     }
