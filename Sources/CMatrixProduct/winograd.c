@@ -60,44 +60,62 @@ size_t wc_winograd_scratch(int m, ptrdiff_t tiles) {
     return (size_t)(alpha * alpha * round_up(tiles));
 }
 
-// Scalar 2-D transforms of one kernel and their adjoint: u = G g Gᵀ (α × α from 3 × 3), g = Gᵀ u G.
-INLINE void kernel_one(const float *G, int alpha, const float *g, float *u, ptrdiff_t stride) {
-    float t[6][3];
-    for (int a = 0; a < alpha; a++)
-        for (int b = 0; b < 3; b++) t[a][b] = G[a * 3] * g[b] + G[a * 3 + 1] * g[3 + b] + G[a * 3 + 2] * g[6 + b];
-    for (int a = 0; a < alpha; a++)
-        for (int b = 0; b < alpha; b++)
-            u[(a * alpha + b) * stride] = t[a][0] * G[b * 3] + t[a][1] * G[b * 3 + 1] + t[a][2] * G[b * 3 + 2];
+// 2-D transforms of 16 kernels at once and their adjoint: u = G g Gᵀ (α × α from 3 × 3),
+// g = Gᵀ u G. Kernels are gathered into lanes (g is [kernel][9]); u is [ξ][kernel].
+INLINE void kernel_tiles(const float *G, int alpha, const float *g, ptrdiff_t count, float *u, ptrdiff_t stride) {
+    for (ptrdiff_t n = 0; n < count; n += LANES) {
+        ptrdiff_t width = min(LANES, count - n);
+        float lanes[9][LANES] = {{0}};
+        for (ptrdiff_t l = 0; l < width; l++)
+            for (int e = 0; e < 9; e++) lanes[e][l] = g[9 * (n + l) + e];
+        vec column[3], t[6][3], out[6];
+        for (int b = 0; b < 3; b++) {
+            for (int k = 0; k < 3; k++) column[k] = load(lanes[3 * k + b]);
+            apply(G, alpha, 3, 3, 1, column, out);
+            for (int a = 0; a < alpha; a++) t[a][b] = out[a];
+        }
+        for (int a = 0; a < alpha; a++) {
+            apply(G, alpha, 3, 3, 1, t[a], out);
+            for (int b = 0; b < alpha; b++) {
+                float values[LANES];
+                store(values, out[b]);
+                memcpy(u + (a * alpha + b) * stride + n, values, sizeof(float) * (size_t)width);
+            }
+        }
+    }
 }
 
-INLINE void kernel_adjoint_one(const float *G, int alpha, const float *u, ptrdiff_t stride, float *g) {
-    float t[3][6];
-    for (int k = 0; k < 3; k++)
-        for (int b = 0; b < alpha; b++) {
-            float s = 0;
-            for (int a = 0; a < alpha; a++) s += G[a * 3 + k] * u[(a * alpha + b) * stride];
-            t[k][b] = s;
+INLINE void kernel_adjoint_tiles(const float *G, int alpha, const float *u, ptrdiff_t stride, ptrdiff_t count, float *g) {
+    for (ptrdiff_t n = 0; n < count; n += LANES) {
+        ptrdiff_t width = min(LANES, count - n);
+        vec row[6], t[6][3], column[6], out[3];
+        for (int a = 0; a < alpha; a++) {
+            for (int b = 0; b < alpha; b++) {
+                float values[LANES] = {0};
+                memcpy(values, u + (a * alpha + b) * stride + n, sizeof(float) * (size_t)width);
+                row[b] = load(values);
+            }
+            apply(G, 3, alpha, 1, 3, row, t[a]);
         }
-    for (int k = 0; k < 3; k++)
+        float lanes[9][LANES];
         for (int l = 0; l < 3; l++) {
-            float s = 0;
-            for (int b = 0; b < alpha; b++) s += t[k][b] * G[b * 3 + l];
-            g[k * 3 + l] = s;
+            for (int a = 0; a < alpha; a++) column[a] = t[a][l];
+            apply(G, 3, alpha, 1, 3, column, out);
+            for (int k = 0; k < 3; k++) store(lanes[3 * k + l], out[k]);
         }
-}
-
-void wc_winograd_kernel(int m, const float *g, ptrdiff_t count, float *u, ptrdiff_t stride) {
-    for (ptrdiff_t n = 0; n < count; n++) {
-        if (m == 2) kernel_one(G4, 4, g + 9 * n, u + n, stride);
-        else kernel_one(G6, 6, g + 9 * n, u + n, stride);
+        for (ptrdiff_t l = 0; l < width; l++)
+            for (int e = 0; e < 9; e++) g[9 * (n + l) + e] = lanes[e][l];
     }
 }
 
-void wc_winograd_kernel_adjoint(int m, const float *u, ptrdiff_t stride, ptrdiff_t count, float *g) {
-    for (ptrdiff_t n = 0; n < count; n++) {
-        if (m == 2) kernel_adjoint_one(G4, 4, u + n, stride, g + 9 * n);
-        else kernel_adjoint_one(G6, 6, u + n, stride, g + 9 * n);
-    }
+CLONES void wc_winograd_kernel(int m, const float *g, ptrdiff_t count, float *u, ptrdiff_t stride) {
+    if (m == 2) kernel_tiles(G4, 4, g, count, u, stride);
+    else kernel_tiles(G6, 6, g, count, u, stride);
+}
+
+CLONES void wc_winograd_kernel_adjoint(int m, const float *u, ptrdiff_t stride, ptrdiff_t count, float *g) {
+    if (m == 2) kernel_adjoint_tiles(G4, 4, u, stride, count, g);
+    else kernel_adjoint_tiles(G6, 6, u, stride, count, g);
 }
 
 // Gathers the lines × width windows of every tile of the runs out of a rows × cols plane:

@@ -14,6 +14,8 @@ import TestSupport
         ConvolutionCase(input: [1, 2, 5, 6], kernel: [3, 2, 3, 3], options: .init()),
         ConvolutionCase(input: [2, 3, 6, 5], kernel: [2, 3, 3, 3], options: .init(padding: .explicit(low: [3, 0], high: [1, 4]))),
         ConvolutionCase(input: [5, 1, 3, 3], kernel: [1, 1, 3, 3], options: .init(padding: .symmetric([1]))),
+        // 4096 kernels: their transforms are split over the threads.
+        ConvolutionCase(input: [1, 64, 5, 4], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
     ]
 
     @Test(arguments: shapes)
@@ -61,5 +63,7 @@ import TestSupport
         #expect(try method([1, 4, 8, 8, 8], [4, 4, 3, 3, 3], .init(method: .winograd)) == .direct)
         #expect(try method([1, 4, 8, 8], [4, 4, 3, 3], .init(stride: [2], method: .auto)) != .winograd)
         #expect(try method([16, 64, 64, 64], [64, 64, 3, 3], .init(padding: .same, method: .auto)) == .winograd)
+        // One image through a 512-channel layer: transforming 262 144 kernels outweighs the products saved.
+        #expect(try method([1, 512, 4, 4], [512, 512, 3, 3], .init(padding: .same, method: .auto)) == .direct)
     }
 }

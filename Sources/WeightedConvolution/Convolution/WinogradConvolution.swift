@@ -50,7 +50,7 @@ public struct WinogradConvolution: ConvolutionEngine {
         case adjoint(Box<WinogradConvolution>)
         case direct(DirectConvolution)
         /// The engine of an adjoint convolution, which only runs forward.
-        case none
+        case unavailable
     }
 
     /// A reference to an engine (a struct cannot contain its own type).
@@ -109,7 +109,7 @@ public struct WinogradConvolution: ConvolutionEngine {
         let balanced = (total + 2 * ComputeThreads.count - 1) / (2 * ComputeThreads.count)
         self.tilesPerBlock = Self.roundUp(tilesPerBlock ?? Swift.min(fitting, Swift.max(balanced, 64)))
         if !withAdjoint {
-            inputGradient = .none
+            inputGradient = .unavailable
         } else if let adjoint = DirectConvolution.adjointGeometry(of: geometry) {
             inputGradient = .adjoint(Box(WinogradConvolution(
                 geometry: adjoint, tile: tile, tilesPerBlock: tilesPerBlock, matrixProducts: matrixProducts, withAdjoint: false)))
@@ -136,7 +136,9 @@ public struct WinogradConvolution: ConvolutionEngine {
         guard let x = input.baseAddress, let k = kernel.baseAddress, let y = output.baseAddress else { return }
         let g = geometry, cin = g.inChannels, cout = g.outChannels, lanes = lanes, m = Int32(tile.rawValue)
         WorkspaceCache.shared.withBuffer(count: positions * cout * cin) { u in
-            wc_winograd_kernel(m, k, cout * cin, u.baseAddress!, cout * cin)
+            forEachKernelSlice { part in
+                wc_winograd_kernel(m, k + 9 * part.lowerBound, part.count, u.baseAddress! + part.lowerBound, cout * cin)
+            }
             forEachBlock(accumulator: 0) { block, v, product, scratch, _ in
                 transformInput(x, block: block, into: v, scratch: scratch)
                 for xi in 0..<positions {
@@ -168,7 +170,7 @@ public struct WinogradConvolution: ConvolutionEngine {
                 }
             case .direct(let direct):
                 direct.backward(input: input, kernel: kernel, gradOutput: gradOutput, gradInput: gradInput, gradKernel: nil)
-            case .none:
+            case .unavailable:
                 preconditionFailure("the engine of an adjoint convolution only runs forward")
             }
         }
@@ -191,8 +193,20 @@ public struct WinogradConvolution: ConvolutionEngine {
                         c: sum! + xi * cout * cin, ldc: cin)
                 }
             }
-            wc_winograd_kernel_adjoint(m, du.baseAddress!, cout * cin, cout * cin, gradKernel.baseAddress!)
+            forEachKernelSlice { part in
+                wc_winograd_kernel_adjoint(
+                    m, du.baseAddress! + part.lowerBound, cout * cin, part.count, gradKernel.baseAddress! + 9 * part.lowerBound)
+            }
         }
+    }
+
+    /// Calls `body` on slices of the `Cout·Cin` kernels, concurrently on the compute threads
+    /// when there are enough of them to be worth it (the kernel transforms of 512-channel layers
+    /// cost as much as their products otherwise).
+    private func forEachKernelSlice(_ body: (Range<Int>) -> Void) {
+        let count = geometry.outChannels * geometry.inChannels
+        guard count >= 4096 else { return body(0..<count) }
+        ComputeThreads.split(count, body)
     }
 
     /// The tiles of one block as runs of consecutive tiles of one tile row, with the image
