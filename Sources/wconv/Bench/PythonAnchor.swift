@@ -31,17 +31,22 @@ struct PythonAnchor {
     /// after the closing bracket: the shape's integers and the remaining fields.
     /// - Throws: ``AnchorUnavailable`` when the script fails or prints no such line.
     func tableRows(_ arguments: [String]) throws -> [(shape: [Int], fields: [String])] {
-        let output = try Self.run(python, [script] + arguments)
         var rows: [(shape: [Int], fields: [String])] = []
-        for line in output.split(separator: "\n") where line.hasPrefix("[") {
+        for line in try lines(arguments) where line.hasPrefix("[") {
             guard let close = line.firstIndex(of: "]") else { continue }
             let shape = line[line.index(after: line.startIndex)..<close].split(separator: ",").compactMap {
                 Int($0.trimmingCharacters(in: .whitespaces))
             }
             rows.append((shape, line[line.index(after: close)...].split(separator: " ").map(String.init)))
         }
-        guard !rows.isEmpty else { throw AnchorUnavailable(reason: "\(script) printed no table:\n\(output)") }
+        guard !rows.isEmpty else { throw AnchorUnavailable(reason: "\(script) \(arguments.joined(separator: " ")) printed no table") }
         return rows
+    }
+
+    /// The lines the script prints with `arguments`.
+    /// - Throws: ``AnchorUnavailable`` when the script fails.
+    func lines(_ arguments: [String]) throws -> [Substring] {
+        try Self.run(python, [script] + arguments).split(separator: "\n")
     }
 
     /// The standard output of `executable arguments…`.
