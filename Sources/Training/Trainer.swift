@@ -1,3 +1,4 @@
+import Communication
 import Datasets
 import Foundation
 import NeuralNetwork
@@ -69,6 +70,11 @@ public struct RunResult: Codable, Sendable {
 }
 
 /// Trains a model on a task: progress line, per-epoch CSV, atomic checkpoints, resumption.
+///
+/// On several ranks (a ``Communicator`` of size K, e.g. `mpirun -np K wconv train`) the training
+/// is data-parallel: every rank holds a replica, trains its share of each global batch and the
+/// gradients are summed over the ranks each step (see `DataParallel`); only rank 0 shows
+/// progress and writes files, and every rank returns the same result.
 public struct Trainer {
     /// The optimisation settings.
     public let settings: TrainingSettings
@@ -77,19 +83,28 @@ public struct Trainer {
     public let directory: String?
     /// Prefix of the progress line, e.g. `weighted s1`.
     public let label: String
+    /// The replicas of a data-parallel run (default: this process alone).
+    public let communicator: any Communicator
 
     /// A trainer.
-    public init(settings: TrainingSettings, directory: String?, label: String) {
+    /// - Parameters:
+    ///   - settings: the optimisation settings.
+    ///   - directory: the folder for the run's files (`nil`: none).
+    ///   - label: the prefix of the progress line.
+    ///   - communicator: the replicas of a data-parallel run; a checkpoint to resume from must be
+    ///     readable by every rank (a shared file system, as on a cluster).
+    public init(settings: TrainingSettings, directory: String?, label: String, communicator: any Communicator = SingleProcess()) {
         self.settings = settings
         self.directory = directory
         self.label = label
+        self.communicator = communicator
     }
 
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
     /// from the checkpoint in ``directory`` when there is one (bit for bit: same batches, same
-    /// optimiser state).
-    /// - Throws: configuration, data or checkpoint errors (a diverging loss is not an error: it is
-    ///   reported in the result).
+    /// optimiser state; on any number of ranks, as checkpoints hold the replicated state).
+    /// - Throws: configuration, data, checkpoint or communication errors (a diverging loss is not
+    ///   an error: it is reported in the result).
     public func run(model: any Module, task: any TrainingTask, resume: Bool = false) throws -> RunResult {
         let optimizer = try settings.makeOptimizer(model.namedParameters())
         let schedule = try settings.parseSchedule(settings.schedule)
@@ -99,9 +114,14 @@ public struct Trainer {
         let checkpoint = directory.map { $0 + "/checkpoint.safetensors" }
         if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
             (start, history) = try Checkpoint.restore(from: checkpoint, model: model, optimizer: optimizer)
-            FileHandle.standardError.write(Data("[\(label)] resuming after epoch \(start) from \(checkpoint)\n".utf8))
+            if communicator.isRoot {
+                FileHandle.standardError.write(Data("[\(label)] resuming after epoch \(start) from \(checkpoint)\n".utf8))
+            }
         }
-        var progress = ProgressLine()
+        let replicas = DataParallel(communicator: communicator)
+        try replicas.prepare(model)
+        defer { replicas.finish(model) }
+        var progress = ProgressLine(enabled: communicator.isRoot)
         var diverged = false
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)
@@ -109,20 +129,24 @@ public struct Trainer {
             let epochStart = ContinuousClock.now
             model.setTraining(true)
             let batchCount = task.trainingBatchCount(epoch: epoch)
-            let prefetcher = Prefetcher(count: batchCount, make: task.trainingBatches(epoch: epoch))
+            let prefetcher = Prefetcher(count: batchCount, make: replicas.trainingBatches(of: task, epoch: epoch))
             var lossSum = 0.0, metricSum = 0.0, seen = 0
             for index in 0..<batchCount {
-                let batch = prefetcher.next()
+                let (batch, globalCount) = prefetcher.next()
+                guard replicas.trains(globalCount: globalCount) else { continue }
                 model.zeroGradients()
                 let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
                 let loss = try task.loss(output, batch)
                 let value = Double(loss.value.scalars[0])
-                guard value.isFinite else { diverged = true; break }
-                loss.backward()
+                guard value.isFinite || replicas.isDistributed else { diverged = true; break }
+                loss.backward(scale: replicas.lossScale(share: batch.count, global: globalCount))
+                let step = try replicas.synchronise(model.parameters, statistics: [
+                    value * Double(batch.count), task.metricSum(output.value, batch), Double(batch.count)])
+                guard step[0].isFinite else { diverged = true; break }
                 optimizer.step()
-                lossSum += value * Double(batch.count)
-                metricSum += task.metricSum(output.value, batch)
-                seen += batch.count
+                lossSum += step[0]
+                metricSum += step[1]
+                seen += Int(step[2])
                 let elapsed = seconds(since: epochStart)
                 let epochEstimate = elapsed / Double(index + 1) * Double(batchCount)
                 let remaining = epochEstimate - elapsed + epochEstimate * Double(settings.epochs - epoch - 1)
@@ -144,7 +168,7 @@ public struct Trainer {
                                  label, epoch + 1, settings.epochs, record.trainingLoss, record.evaluationLoss,
                                  task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss not finite)" : ""),
                           force: true)
-            if let directory {
+            if let directory, communicator.isRoot {
                 try writeHistory(history, to: directory + "/history.csv")
                 if !diverged {
                     try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch + 1, history: history,
@@ -155,7 +179,7 @@ public struct Trainer {
         }
         let result = RunResult(label: label, history: history, diverged: diverged, peakMemoryMiB: peakMemoryMiB(),
                                parameterCount: model.parameterCount)
-        if let directory {
+        if let directory, communicator.isRoot {
             try Checkpoint.weights(of: model).write(to: directory + "/model.safetensors")
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -164,18 +188,22 @@ public struct Trainer {
         return result
     }
 
-    /// Mean loss and metric of `model` on the task's evaluation batches, in evaluation mode.
+    /// Mean loss and metric of `model` on the task's evaluation batches, in evaluation mode (on
+    /// several ranks, each evaluates every K-th batch and the sums are added).
+    /// - Throws: shape or communication errors.
     public func evaluate(model: any Module, task: any TrainingTask) throws -> (loss: Double, metric: Double) {
         model.setTraining(false)
         defer { model.setTraining(true) }
-        var lossSum = 0.0, metricSum = 0.0, seen = 0
-        for batch in task.evaluationBatches() {
+        let replicas = DataParallel(communicator: communicator)
+        var sums = [0.0, 0.0, 0.0]   // loss, metric, samples
+        for batch in replicas.shareOfEvaluation(task.evaluationBatches()) {
             let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
-            lossSum += Double(try task.loss(output, batch).value.scalars[0]) * Double(batch.count)
-            metricSum += task.metricSum(output.value, batch)
-            seen += batch.count
+            sums[0] += Double(try task.loss(output, batch).value.scalars[0]) * Double(batch.count)
+            sums[1] += task.metricSum(output.value, batch)
+            sums[2] += Double(batch.count)
         }
-        return (lossSum / Double(max(1, seen)), metricSum / Double(max(1, seen)))
+        let total = try replicas.total(sums)
+        return (total[0] / max(1, total[2]), total[1] / max(1, total[2]))
     }
 
     /// The density parameters of every weighted layer, by parameter name.
