@@ -30,7 +30,7 @@ let mpiAvailable: Bool = {
 let mpiTargets: [Target] = mpiAvailable ? [
     .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .target(name: "Cluster", dependencies: ["CMPI", "Communication"]),
-    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Communication", "Training", "Models", "Datasets", "NeuralNetwork", "TestSupport"]),
+    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Communication", "Training", "Models", "Datasets", "NeuralNetwork", "Tuning", "TestSupport"]),
 ] : []
 
 let package = Package(
@@ -77,12 +77,12 @@ let package = Package(
         .executableTarget(
             name: "volume3d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution"],
             path: "Examples/Volume3D"),
-        .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["WeightedConvolution", "Training", "Tuning"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "TestSupport"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "WeightedConvolution", "CSQLite"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "WeightedConvolution", "CSQLite", "TestSupport"]),
     ] + mpiTargets
 )

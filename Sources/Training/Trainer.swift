@@ -85,6 +85,8 @@ public struct Trainer {
     public let label: String
     /// The replicas of a data-parallel run (default: this process alone).
     public let communicator: any Communicator
+    /// Whether rank 0 shows the progress line (off for runs that a tuning worker rank makes).
+    public let showsProgress: Bool
 
     /// A trainer.
     /// - Parameters:
@@ -93,11 +95,14 @@ public struct Trainer {
     ///   - label: the prefix of the progress line.
     ///   - communicator: the replicas of a data-parallel run; a checkpoint to resume from must be
     ///     readable by every rank (a shared file system, as on a cluster).
-    public init(settings: TrainingSettings, directory: String?, label: String, communicator: any Communicator = SingleProcess()) {
+    ///   - showsProgress: whether rank 0 shows the progress line.
+    public init(settings: TrainingSettings, directory: String?, label: String, communicator: any Communicator = SingleProcess(),
+                showsProgress: Bool = true) {
         self.settings = settings
         self.directory = directory
         self.label = label
         self.communicator = communicator
+        self.showsProgress = showsProgress
     }
 
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
@@ -121,7 +126,7 @@ public struct Trainer {
         let replicas = DataParallel(communicator: communicator)
         try replicas.prepare(model)
         defer { replicas.finish(model) }
-        var progress = ProgressLine(enabled: communicator.isRoot)
+        var progress = ProgressLine(enabled: communicator.isRoot && showsProgress)
         var diverged = false
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)
