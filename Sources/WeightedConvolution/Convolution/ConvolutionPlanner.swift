@@ -35,7 +35,7 @@ public final class ConvolutionPlanner: Sendable {
     /// Seconds per complex multiply-add of a spectral product (fitted as above).
     static let productCost = 0.35e-9
 
-    /// The Winograd products' speed relative to ``directPeak`` (depth = the input channels, width =
+    /// The Winograd products' speed relative to `directPeak` (depth = the input channels, width =
     /// a block of tiles) and the cost of its tile transforms, seconds per transformed value (input
     /// and output, two threads): fitted so that F(4×4, 3×3) costs 0.55× the direct path on
     /// [16,64,64,64]·3×3·64 and [64,128,16,16]·3×3·128, as measured in process CPU time per call
@@ -88,7 +88,7 @@ public final class ConvolutionPlanner: Sendable {
     }
 
     /// The estimated forward time of the Winograd path (``WinogradConvolution``, default tile), in
-    /// seconds: its `α²` matrix products at ``directPeak`` (less the share of packing their narrow
+    /// seconds: its `α²` matrix products at `directPeak` (less the share of packing their narrow
     /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value, and
     /// the kernel transforms, `winogradKernelCost` per transformed kernel value.
     public func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
