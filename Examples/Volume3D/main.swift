@@ -25,8 +25,8 @@ struct VolumeDenoising: TrainingTask {
     var metricName: String { "PSNR (dB)" }
     var baseline: (name: String, value: Double)? {
         let batches = evaluationBatches()
-        let total = batches.reduce(0.0) { $0 + psnrSum($1.input, $1) }
-        return ("noisy input", total / Double(batches.reduce(0) { $0 + $1.count }))
+        let total = batches.reduce(0.0) { $0 + DenoisingTask.clippedPSNRSum($1.input, $1) }
+        return (DenoisingTask.noisyInputName, total / Double(batches.reduce(0) { $0 + $1.count }))
     }
 
     func patches(_ count: Int, _ generator: inout SeededGenerator) -> Batch {
@@ -56,14 +56,7 @@ struct VolumeDenoising: TrainingTask {
     func loss(_ output: Variable, _ batch: Batch) throws -> Variable {
         try Loss.meanSquaredError(output, target: Tensor(shape: batch.shape, scalars: batch.target))
     }
-    func metricSum(_ output: Tensor, _ batch: Batch) -> Double { psnrSum(output.scalars, batch) }
-    func psnrSum(_ values: [Float], _ batch: Batch) -> Double {
-        let size = values.count / batch.count
-        return (0..<batch.count).reduce(0.0) { sum, i in
-            let range = (i * size)..<((i + 1) * size)
-            return sum + Metric.psnr(Array(values[range]).map { min(max($0, 0), 1) }, Array(batch.target[range]))
-        }
-    }
+    func metricSum(_ output: Tensor, _ batch: Batch) -> Double { DenoisingTask.clippedPSNRSum(output.scalars, batch) }
 }
 
 /// `x − f(x)`: three 5×5×5 convolutions predict the noise (DnCNN's residual learning in 3-D).
@@ -114,7 +107,7 @@ do {
         print(String(format: "  %-9@ %6.2f ± %.2f dB", arm, m, s))
     }
     let (dm, ds) = meanAndSpread(zip(finals["weighted"]!, finals["standard"]!).map { $0 - $1 })
-    print(String(format: "  weighted − standard %+.2f ± %.2f dB; noisy input %.2f dB", dm, ds, baseline))
+    print(String(format: "  weighted − standard %+.2f ± %.2f dB; %@ %.2f dB", dm, ds, DenoisingTask.noisyInputName, baseline))
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n(apt-get install mricron-data, or give a .nii/.nii.gz path)\n".utf8))
     exit(1)

@@ -37,7 +37,7 @@ struct EvalCommand: ParsableCommand {
             return
         }
         let evaluation = try Trainer(settings: TrainingSettings(), directory: nil, label: "eval").evaluate(model: model, task: task)
-        print(String(format: "validation patches: PSNR %.3f dB (noisy input %.3f dB)", evaluation.metric, task.baseline?.value ?? .nan))
+        print(String(format: "validation patches: PSNR %.3f dB (%@ %.3f dB)", evaluation.metric, task.baseline?.name ?? "noisy input", task.baseline?.value ?? .nan))
         try denoiseWholeImages(e, model: model)
     }
 
