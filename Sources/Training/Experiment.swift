@@ -93,6 +93,13 @@ public struct Experiment: Codable, Sendable, Equatable {
         }
     }
 
+    /// A whole-image denoiser for this experiment's `model`: tiles with as much context as a
+    /// DnCNN's receptive-field radius (`depth·⌊k/2⌋`, so tiling changes nothing), 32 pixels for
+    /// NAFNet (whose channel attention sees only the tile).
+    public func denoiser(model: any Module) -> Denoiser {
+        Denoiser(model: model, overlap: self.model == "dncnn" ? depth * (kernelSize / 2) : 32)
+    }
+
     /// The data of the experiment as a task (batches, loss, metric), plus the input shape and
     /// class count for building the model.
     /// - Throws: ``DataError`` for missing or corrupt files, ``TrainingError`` for unknown names.

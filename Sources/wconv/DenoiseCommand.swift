@@ -27,7 +27,7 @@ struct DenoiseCommand: ParsableCommand {
             image.pixels = image.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
         }
         let model = try trained.load(e, seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
-        let restored = try Denoiser(model: model).denoise(image)
+        let restored = try e.denoiser(model: model).denoise(image)
         try restored.writePNG(to: outputImage)
         if addNoise {
             print(String(format: "PSNR: noisy %.2f dB → denoised %.2f dB", Metric.psnr(image.pixels.map { min(max($0, 0), 1) }, clean.pixels),

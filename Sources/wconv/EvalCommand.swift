@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
         var generator = SeededGenerator(seed: seed)
         for (index, clean) in chosen.prefix(images).enumerated() {
             let noisy = clean.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
-            let restored = try Denoiser(model: model).denoise(Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy))
+            let restored = try e.denoiser(model: model).denoise(Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy))
             let q = (ImageQuality.ssim(noisy.map { min(max($0, 0), 1) }, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width),
                      ImageQuality.ssim(restored.pixels, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width))
             print(String(format: "image %d (%d×%d): PSNR %.2f → %.2f dB, SSIM %.3f → %.3f", index, clean.width, clean.height,

@@ -1,5 +1,6 @@
 import CCodecs
 import Foundation
+import WeightedConvolution
 
 /// Reading and writing whole files, with gzip and atomic replacement.
 public enum Files {
@@ -36,10 +37,19 @@ public enum Files {
         return Array(UnsafeBufferPointer(start: out, count: count))
     }
 
+    /// The most bytes gzip data may inflate to: 4 GiB, or half the physical memory when that is
+    /// less. A few kilobytes of gzip can claim terabytes (a "gzip bomb"); past the limit,
+    /// inflation stops with an error.
+    public static let inflationLimit = min(1 << 32, SizeLimits.physicalMemory / 2)
+
     /// Inflates gzip data.
-    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data.
-    public static func gunzip(_ bytes: [UInt8], path: String) throws(DataError) -> [UInt8] {
-        try callCodec(path: path) { out, count, message in wc_gunzip(bytes, bytes.count, &out, &count, &message, message.count) }
+    /// - Parameter limit: the most bytes the data may inflate to.
+    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data, or data that inflates
+    ///   to more than `limit` bytes.
+    public static func gunzip(_ bytes: [UInt8], path: String, limit: Int = inflationLimit) throws(DataError) -> [UInt8] {
+        try callCodec(path: path) { out, count, message in
+            wc_gunzip(bytes, bytes.count, max(0, limit), &out, &count, &message, message.count)
+        }
     }
 
     /// Replaces `path` with `bytes` atomically: the bytes go to a temporary file in the same

@@ -46,9 +46,11 @@ public final class ConvolutionPlanner: Sendable {
         switch requested {
         case .direct, .fft: return requested
         case .auto:
+            guard FFTPlans.fitInMemory(geometry) else { return .direct }
             let (direct, fft) = estimatedSeconds(geometry)
             return fft < direct ? .fft : .direct
         case .measure:
+            guard FFTPlans.fitInMemory(geometry) else { return .direct }
             if let known = measured.withLock({ $0[geometry] }) { return known }
             let choice = measureFaster(geometry)
             measured.withLock { $0[geometry] = choice }
@@ -60,12 +62,12 @@ public final class ConvolutionPlanner: Sendable {
     public func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double) {
         let rows = Double(g.outChannels / g.groups)
         let direct = g.forwardFlops / Swift.min(Self.directPeak, Self.directPerRow * rows)
-        let size = g.paddedSize.map(FFTPlans.fastSize)
-        let length = Double(size.reduce(1, *))
+        guard let size = FFTPlans.sizes(for: g) else { return (direct, .infinity) }
+        let length = size.reduce(1.0) { $0 * Double($1) }
         let frequencies = length / Double(size.last!) * Double(size.last! / 2 + 1)
         let inPerGroup = g.inChannels / g.groups
-        let transforms = Double(g.batch * g.inChannels + g.outChannels * inPerGroup + g.batch * g.outChannels)
-        let products = Double(g.batch * g.outChannels * inPerGroup)
+        let transforms = Double(g.batch) * Double(g.inChannels + g.outChannels) + Double(g.outChannels * inPerGroup)
+        let products = Double(g.batch) * Double(g.outChannels) * Double(inPerGroup)
         let fft = transforms * Self.fftCost * length * Swift.max(1, log2(length)) + products * Self.productCost * frequencies
         return (direct, fft)
     }
