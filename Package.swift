@@ -40,10 +40,13 @@ let package = Package(
             swiftSettings: optimised),
         .executableTarget(name: "quickstart", dependencies: ["WeightedConvolution"], path: "Examples/QuickStart"),
         .executableTarget(
-            name: "timeseries1d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training"],
+            name: "timeseries1d",
+            dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/TimeSeries1D", swiftSettings: optimised),
         .executableTarget(
-            name: "volume3d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution"],
+            name: "volume3d",
+            dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Volume3D", swiftSettings: optimised),
         .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),

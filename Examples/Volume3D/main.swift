@@ -1,8 +1,9 @@
 // Weighted vs standard 3-D convolution for denoising a real MRI volume: the Colin27 (ch2)
 // brain template from Debian's `mricron-data`. A small residual 3-D denoiser learns from random
-// noisy 24³ patches; the noisy input's PSNR is printed beside both arms.
+// noisy 24³ patches; the noisy input's PSNR (clipped to [0, 1], as the models') is printed beside both arms.
 //
-//   apt-get install mricron-data && swift run -c release volume3d [epochs] [seeds] [volume.nii.gz]
+//   apt-get install mricron-data && swift run -c release volume3d [VOLUME] [--epochs 30] [--seeds 1,2]
+import ArgumentParser
 import Datasets
 import Foundation
 import Models
@@ -10,11 +11,22 @@ import NeuralNetwork
 import Training
 import WeightedConvolution
 
+/// The command line of the example.
+struct Options: ParsableArguments {
+    @Argument(help: "A NIfTI-1 volume (.nii or .nii.gz).") var volume = "/usr/share/mricron/templates/ch2.nii.gz"
+    @Option(parsing: .unconditional, help: "Epochs per run (1 or more).") var epochs = 30
+    @Option(parsing: .unconditional, help: "Seeds, comma-separated non-negative integers; each gives one run per arm.") var seeds = "1,2"
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        _ = try TrainingSettings.seeds(from: seeds)
+    }
+}
+
 HeapReuse.enable()
-let arguments = Array(CommandLine.arguments.dropFirst())
-let epochs = arguments.first.flatMap(Int.init) ?? 30
-let seeds = (arguments.dropFirst().first ?? "1,2").split(separator: ",").compactMap { UInt64($0) }
-let path = arguments.dropFirst(2).first ?? "/usr/share/mricron/templates/ch2.nii.gz"
+let options = Options.parseOrExit()
+let (epochs, path) = (options.epochs, options.volume)
+let seeds = try TrainingSettings.seeds(from: options.seeds)
 let (patch, sigma): (Int, Float) = (24, 25)
 
 /// Noisy/clean 3-D patches of one volume: random ones for training, fixed ones for evaluation.

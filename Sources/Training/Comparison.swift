@@ -53,9 +53,10 @@ public struct Comparison {
         }
     }
 
-    /// Trains both arms for every seed (resuming finished or interrupted runs when `resume`).
+    /// Trains both arms for every seed (resuming finished or interrupted runs when `resume`;
+    /// `force` as in ``Trainer/run(model:task:resume:force:)``).
     /// - Throws: data, configuration or checkpoint errors.
-    public func run(resume: Bool = false) throws -> Outcome {
+    public func run(resume: Bool = false, force: Bool = false) throws -> Outcome {
         try experiment.validate()
         var standard: [RunResult] = [], weighted: [RunResult] = []
         var metricName = "", baseline: (name: String, value: Double) = ("", .nan)
@@ -67,8 +68,9 @@ public struct Comparison {
             seeded.seed = seed
             for kind in [ConvolutionKind.standard, .weighted(den: experiment.den, trainable: experiment.trainableDensity)] {
                 let model = try experiment.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
-                let trainer = Trainer(settings: seeded, directory: "\(directory)/\(kind.name)-seed\(seed)", label: "\(kind.name) s\(seed)")
-                let result = try trainer.run(model: model, task: task, resume: resume)
+                let trainer = Trainer(settings: seeded, directory: "\(directory)/\(kind.name)-seed\(seed)", label: "\(kind.name) s\(seed)",
+                                      identity: experiment.identity(kind: kind))
+                let result = try trainer.run(model: model, task: task, resume: resume, force: force)
                 if case .standard = kind { standard.append(result) } else { weighted.append(result) }
             }
         }
@@ -148,9 +150,7 @@ extension Comparison.Outcome {
     /// - Throws: ``DataError`` when a file cannot be written.
     public func write(to directory: String) throws {
         try Files.atomicWrite(Array((table + "\n").utf8), to: directory + "/summary.txt")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try Files.atomicWrite([UInt8](try encoder.encode(self)), to: directory + "/summary.json")
+        try JSONFiles.write(self, to: directory + "/summary.json")
         var curves = CSVTable(header: ["arm", "run", "epoch", "train_loss", "eval_loss", "eval_metric", "seconds"])
         for (arm, runs) in [("standard", standard), ("weighted", weighted)] {
             for run in runs {

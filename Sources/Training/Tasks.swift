@@ -18,6 +18,14 @@ public protocol TrainingTask {
     func loss(_ output: Variable, _ batch: Batch) throws -> Variable
     /// The metric's sum over a batch's samples (its mean is the sum over all batches / samples).
     func metricSum(_ output: Tensor, _ batch: Batch) -> Double
+    /// What a trained model needs besides its tensors (e.g. the input normalisation), stored in
+    /// `model.safetensors`.
+    var modelMetadata: [String: String] { get }
+}
+
+extension TrainingTask {
+    /// Nothing by default.
+    public var modelMetadata: [String: String] { [:] }
 }
 
 /// Image classification: cross-entropy (optionally label-smoothed), accuracy in percent.
@@ -69,6 +77,12 @@ public struct ClassificationTask: TrainingTask {
     /// Cross-entropy against the labels.
     public func loss(_ output: Variable, _ batch: Batch) throws -> Variable {
         try Loss.crossEntropy(output, labels: batch.labels, smoothing: labelSmoothing)
+    }
+
+    /// The per-channel normalisation of the inputs (`mean`, `std`: JSON arrays) and the class
+    /// count, so that evaluation needs no training data.
+    public var modelMetadata: [String: String] {
+        ["mean": "\(training.mean)", "std": "\(training.standardDeviation)", "classes": String(training.classes)]
     }
 
     /// 100 × correct predictions.

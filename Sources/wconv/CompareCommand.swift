@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Training
 
@@ -25,23 +26,25 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var compute: ThreadOptions
-    @Option(help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = "1,2"
+    @Option(parsing: .unconditional, help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = "1,2"
     @Option(help: "Folder for the runs and summaries.") var output = "runs/compare"
     @Flag(help: "Reuse finished runs and continue interrupted ones from their checkpoints.") var resume = false
+    @Flag(help: "With --resume: accept checkpoints made with other settings or another model/data/convolution.") var force = false
 
     func run() throws {
         try compute.apply()
-        let seedList = seeds.split(separator: ",").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-        guard !seedList.isEmpty else { throw CommandFailure("--seeds needs at least one integer, got \(seeds)") }
+        let seedList = try TrainingSettings.seeds(from: seeds)
         let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]
         if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
             throw CommandFailure("--model and --dataset need --task (classification or denoising)")
         }
+        let lock = try FolderLock(output)
+        defer { lock.release() }
         for task in tasks {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder).run(resume: resume)
+            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder).run(resume: resume, force: force)
             try outcome.write(to: folder)
             print("\n" + outcome.table)
             print("\nwritten: \(folder)/summary.txt, summary.json, curves.csv, curves.svg (learning curves)\n")

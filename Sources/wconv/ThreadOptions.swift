@@ -3,7 +3,7 @@ import WeightedConvolution
 
 /// `--threads`: how many threads the convolution engines, the training stack and OpenBLAS use.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads to compute on (default: the processors online).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads to compute on (default: the processors online).") var threads: Int?
 
     /// Sets ``ComputeThreads/count`` (call before any computation).
     func apply() throws {

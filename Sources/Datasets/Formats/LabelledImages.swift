@@ -22,6 +22,14 @@ public struct LabelledImages: Sendable {
     /// The number of images.
     public var count: Int { shape[0] }
 
+    /// Checks that every label is a class index.
+    /// - Throws: ``DataError`` naming `source` and the first label outside `0..<classes`.
+    public func checkLabels(classes: Int, source: String) throws(DataError) {
+        if let (index, label) = labels.enumerated().first(where: { $0.element < 0 || $0.element >= classes }) {
+            throw DataError(source, "label \(label) of sample \(index) is outside the \(classes) classes 0…\(classes - 1)")
+        }
+    }
+
     /// The first `count` images (all when `count` is larger).
     public func prefix(_ count: Int) -> LabelledImages {
         let n = min(count, self.count), size = shape[1...].reduce(1, *)
