@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Models
 import NeuralNetwork
+import WeightedConvolution
 
 /// Everything that defines a training experiment except the convolution kind: model, data,
 /// kernel and density, batch and subset sizes. The same experiment built with `.standard` and
@@ -61,8 +62,8 @@ public struct Experiment: Codable, Sendable, Equatable {
     /// Checks every size and value of the experiment before anything is built or read.
     /// - Throws: ``TrainingError`` naming the option when `kernelSize ≠ 2·den.count + 1`, a
     ///   density value is not finite, a count or size is out of its range (batch size, patch size,
-    ///   DnCNN depth ≥ 2, widths, subsets ≥ 0, …), or σ, label smoothing or the downscale factor
-    ///   is out of its domain.
+    ///   DnCNN depth ≥ 2, widths, subsets ≥ 0, …), denoising patches that would not fit in memory,
+    ///   or σ, label smoothing or the downscale factor is out of its domain.
     public func validate() throws(TrainingError) {
         guard kernelSize >= 1, kernelSize == 2 * den.count + 1 else {
             throw TrainingError("a density of \(den.count) values needs kernel size \(2 * den.count + 1), got --kernel-size \(kernelSize)")
@@ -77,6 +78,15 @@ public struct Experiment: Codable, Sendable, Equatable {
         ]
         for (name, value, range) in limits where !range.contains(value) {
             throw TrainingError("\(name) must be in \(range.lowerBound)…\(range.upperBound), got \(value)")
+        }
+        if task == "denoising" {
+            // The fixed validation patches and one batch are held in memory (noisy and clean).
+            for (name, count) in [("--eval-patches", evaluationPatches), ("--batch-size", batchSize)] {
+                guard let values = SizeLimits.product([count, grey ? 1 : 3, patchSize, patchSize, 2]),
+                      SizeLimits.fitsInMemory(count: values, width: MemoryLayout<Float>.size) else {
+                    throw TrainingError("\(name) \(count) of \(patchSize)² patches would need more than this machine's memory")
+                }
+            }
         }
         if model == "nafnet" && patchSize % 4 != 0 {
             throw TrainingError("NAFNet halves the patch twice: --patch-size must be a multiple of 4, got \(patchSize)")

@@ -48,6 +48,7 @@ import WeightedConvolution
             ("--batch-size", { $0.batchSize = 0 }), ("--batch-size", { $0.batchSize = -1 }), ("--depth", { $0.depth = 1 }),
             ("--depth", { $0.depth = 0 }), ("--patch-size", { $0.patchSize = -3 }), ("--naf-width", { $0.nafWidth = 0 }),
             ("--width", { $0.width = 0 }), ("--train-subset", { $0.trainingSubset = -5 }), ("--sigma", { $0.sigma = .nan }),
+            ("--eval-patches", { $0.task = "denoising"; $0.evaluationPatches = Int(Int32.max); $0.patchSize = 4096 }),
             ("--kernel-size", { $0.kernelSize = -1 }), ("--den", { $0.den = [.nan] }), ("--label-smoothing", { $0.labelSmoothing = 1 }),
         ]
         for (option, edit) in edits {
