@@ -102,14 +102,7 @@ import WeightedConvolution
     }
 
     @Test func nifti() throws {
-        var header = [UInt8](repeating: 0, count: 352)
-        func put<T>(_ value: T, at offset: Int) { withUnsafeBytes(of: value) { header.replaceSubrange(offset..<(offset + $0.count), with: $0) } }
-        put(Int32(348), at: 0)
-        for (i, v) in [Int16(3), 2, 3, 2].enumerated() { put(v, at: 40 + 2 * i) }
-        put(Int16(4), at: 70)
-        put(Float(352), at: 108)
-        put(Float(2), at: 112)
-        header.replaceSubrange(344..<348, with: Array("n+1".utf8) + [0])
+        let header = NIfTITests.header(dims: [2, 3, 2], type: 4, bitpix: 16, slope: 2, intercept: 0)
         let volume = header + (0..<24).flatMap { (i: Int) -> [UInt8] in [UInt8(i), 0] }
         fuzz(volume, seed: 9) { _ = try NIfTI.read(write($0, "v.nii")) }
         fuzz(try Files.gzip(volume), seed: 10) { _ = try NIfTI.read(write($0, "v.nii.gz")) }

@@ -57,13 +57,8 @@ import Datasets
     }
 
     @Test func niftiWithANonFiniteDataOffsetIsAnError() throws {
-        var header = [UInt8](repeating: 0, count: 352)
-        func put<T>(_ value: T, at offset: Int) { withUnsafeBytes(of: value) { header.replaceSubrange(offset..<(offset + $0.count), with: $0) } }
-        put(Int32(348), at: 0)
-        for (i, v) in [Int16(3), 2, 2, 2].enumerated() { put(v, at: 40 + 2 * i) }
-        put(Int16(2), at: 70)
-        put(Float.nan, at: 108)
-        header.replaceSubrange(344..<348, with: Array("n+1".utf8) + [0])
+        var header = NIfTITests.header(dims: [2, 2, 2], type: 2, bitpix: 8, slope: 1, intercept: 0)
+        withUnsafeBytes(of: Float.nan) { header.replaceSubrange(108..<112, with: $0) }
         let path = NSTemporaryDirectory() + "wconv-nan-\(UUID().uuidString).nii"
         FileManager.default.createFile(atPath: path, contents: Data(header + [UInt8](repeating: 1, count: 8)))
         defer { try? FileManager.default.removeItem(atPath: path) }
