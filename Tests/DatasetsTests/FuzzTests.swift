@@ -39,7 +39,7 @@ import WeightedConvolution
                     result[at + k] = UInt8((value >> UInt64(8 * (big ? width - 1 - k : k))) & 0xFF)
                 }
             case 6:  // text formats: a digit becomes a huge or negative number, or a line ending changes
-                let text: [UInt8] = Array(["99999999999999999999", "4611686018427387904", "3074457345618258603", "-1", "1e309", "nan", "\r\n", ",", ":", "("].randomElement(using: &generator)!.utf8)
+                let text: [UInt8] = Array(["0", "99999999999999999999", "4611686018427387904", "3074457345618258603", "-1", "1e309", "nan", "\r\n", ",", ":", "("].randomElement(using: &generator)!.utf8)
                 result.replaceSubrange(at..<min(result.count, at + 1), with: text)
             default:
                 let length = min(result.count - at, Int.random(in: 1...16, using: &generator))
