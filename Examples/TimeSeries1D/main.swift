@@ -12,7 +12,8 @@ import NeuralNetwork
 import Training
 
 /// The command line of the example.
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "timeseries1d", abstract: "Weighted vs standard 1-D convolution on a UCR time-series problem, several seeds.")
     @Argument(help: "UCR problem name: reads <data-dir>/<PROBLEM>_TRAIN.ts and _TEST.ts.") var problem = "GunPoint"
     @Option(parsing: .unconditional, help: "Epochs per run (1 or more).") var epochs = 40
     @Option(parsing: .unconditional, help: "Seeds, comma-separated non-negative integers; each gives one run per arm.") var seeds = "1,2,3"

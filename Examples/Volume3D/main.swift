@@ -12,7 +12,8 @@ import Training
 import WeightedConvolution
 
 /// The command line of the example.
-struct Options: ParsableArguments {
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "volume3d", abstract: "Weighted vs standard 3-D convolution denoising an MRI volume, several seeds.")
     @Argument(help: "A NIfTI-1 volume (.nii or .nii.gz).") var volume = "/usr/share/mricron/templates/ch2.nii.gz"
     @Option(parsing: .unconditional, help: "Epochs per run (1 or more).") var epochs = 30
     @Option(parsing: .unconditional, help: "Seeds, comma-separated non-negative integers; each gives one run per arm.") var seeds = "1,2"
