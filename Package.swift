@@ -1,4 +1,5 @@
 // swift-tools-version: 6.1
+import Foundation
 import PackageDescription
 
 /// Layers, bottom to top (nothing points up):
@@ -6,6 +7,27 @@ import PackageDescription
 /// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
 /// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
 /// → wconv (command line) and the examples.
+/// Beside them: Communication (the `Communicator` protocol and its single-process implementation, no
+/// dependencies) under NeuralNetwork (synchronised batch norm) and Training (data-parallel steps);
+/// CMPI (Open MPI, system library) → Cluster (`MPICommunicator`, job dispatch) → wconv. Only wconv and
+/// ClusterTests link MPI, and only when `pkg-config` finds `ompi-c` (Debian libopenmpi-dev);
+/// without it the package builds without CMPI and Cluster (`WCONV_MPI=0` leaves them out too).
+
+/// Whether Open MPI's C library is installed (and not switched off with `WCONV_MPI=0`).
+let mpiAvailable: Bool = {
+    guard ProcessInfo.processInfo.environment["WCONV_MPI"] != "0" else { return false }
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["pkg-config", "--exists", "ompi-c"]
+    guard (try? probe.run()) != nil else { return false }
+    probe.waitUntilExit()
+    return probe.terminationStatus == 0
+}()
+let mpiTargets: [Target] = mpiAvailable ? [
+    .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+    .target(name: "Cluster", dependencies: ["CMPI", "Communication"]),
+    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Training", "Models", "TestSupport"]),
+] : []
 let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 let package = Package(
@@ -16,6 +38,8 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Communication", targets: ["Communication"]),
+    ] + (mpiAvailable ? [.library(name: "Cluster", targets: ["Cluster"])] : []) + [
         .executable(name: "wconv", targets: ["wconv"]),
     ],
     dependencies: [
@@ -27,16 +51,17 @@ let package = Package(
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "CMatrixProduct", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"], swiftSettings: optimised),
-        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution"], swiftSettings: optimised),
+        .target(name: "Communication"),
+        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution", "Communication"], swiftSettings: optimised),
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
-        .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models"], swiftSettings: optimised),
+        .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models", "Communication"], swiftSettings: optimised),
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training",
+                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Communication",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            ] + (mpiAvailable ? ["Cluster"] : []),
             swiftSettings: optimised),
         .executableTarget(name: "quickstart", dependencies: ["WeightedConvolution"], path: "Examples/QuickStart"),
         .executableTarget(
@@ -54,5 +79,5 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-    ]
+    ] + mpiTargets
 )

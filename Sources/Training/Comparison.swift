@@ -1,3 +1,4 @@
+import Communication
 import Datasets
 import Foundation
 import Models
@@ -14,13 +15,23 @@ public struct Comparison {
     public let seeds: [UInt64]
     /// Folder for every run's files and the summary.
     public let directory: String
+    /// The replicas every run is trained on, data-parallel (default: this process alone).
+    public let communicator: any Communicator
 
     /// A comparison.
-    public init(experiment: Experiment, settings: TrainingSettings, seeds: [UInt64], directory: String) {
+    /// - Parameters:
+    ///   - experiment: the model, data and density.
+    ///   - settings: the optimisation settings.
+    ///   - seeds: one standard and one weighted run per seed.
+    ///   - directory: the folder for the runs' files.
+    ///   - communicator: the replicas each run is trained on (see ``Trainer``).
+    public init(experiment: Experiment, settings: TrainingSettings, seeds: [UInt64], directory: String,
+                communicator: any Communicator = SingleProcess()) {
         self.experiment = experiment
         self.settings = settings
         self.seeds = seeds
         self.directory = directory
+        self.communicator = communicator
     }
 
     /// The runs of a comparison and what they say.
@@ -69,7 +80,7 @@ public struct Comparison {
             for kind in [ConvolutionKind.standard, .weighted(den: experiment.den, trainable: experiment.trainableDensity)] {
                 let model = try experiment.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
                 let trainer = Trainer(settings: seeded, directory: "\(directory)/\(kind.name)-seed\(seed)", label: "\(kind.name) s\(seed)",
-                                      identity: experiment.identity(kind: kind))
+                                      identity: experiment.identity(kind: kind), communicator: communicator)
                 let result = try trainer.run(model: model, task: task, resume: resume, force: force)
                 if case .standard = kind { standard.append(result) } else { weighted.append(result) }
             }

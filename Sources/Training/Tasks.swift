@@ -12,6 +12,10 @@ public protocol TrainingTask {
     /// A source of the training batches of an epoch: `batch(i)` depends only on the epoch and
     /// `i` (reproducible, and safe to call from another thread for prefetching).
     func trainingBatches(epoch: Int) -> @Sendable (Int) -> Batch
+    /// A source of one rank's shares of the training batches of an epoch, for data-parallel
+    /// training: `share(i)` is ``Batch/share(_:of:)`` of `trainingBatches(epoch:)(i)`, with the
+    /// global batch's sample count. The default builds the whole batch and keeps the share.
+    func trainingShares(epoch: Int, part: Int, of parts: Int) -> @Sendable (Int) -> (share: Batch, globalCount: Int)
     /// The fixed evaluation batches.
     func evaluationBatches() -> [Batch]
     /// The loss of a batch's output.
@@ -26,6 +30,22 @@ public protocol TrainingTask {
 extension TrainingTask {
     /// Nothing by default.
     public var modelMetadata: [String: String] { [:] }
+}
+
+extension TrainingTask {
+    /// Builds each whole training batch and keeps share `part` of `parts`.
+    /// - Parameters:
+    ///   - epoch: the epoch.
+    ///   - part: the share (this rank).
+    ///   - parts: the number of shares (ranks).
+    /// - Returns: a source of the shares with their global batches' sample counts.
+    public func trainingShares(epoch: Int, part: Int, of parts: Int) -> @Sendable (Int) -> (share: Batch, globalCount: Int) {
+        let make = trainingBatches(epoch: epoch)
+        return { index in
+            let batch = make(index)
+            return (batch.share(part, of: parts), batch.count)
+        }
+    }
 }
 
 /// Image classification: cross-entropy (optionally label-smoothed), accuracy in percent.
@@ -67,6 +87,18 @@ public struct ClassificationTask: TrainingTask {
         let order = training.order(seed: seed, epoch: epoch, shuffle: true)
         let (data, size, seed, augment) = (training, batchSize, seed, augment)
         return { data.batch($0, order: order, size: size, seed: seed, epoch: epoch, augment: augment) }
+    }
+
+    /// This rank's shares of the shuffled (and augmented) batches, built without the other shares' images.
+    /// - Parameters:
+    ///   - epoch: the epoch.
+    ///   - part: the share (this rank).
+    ///   - parts: the number of shares (ranks).
+    /// - Returns: a source of the shares with their global batches' sample counts.
+    public func trainingShares(epoch: Int, part: Int, of parts: Int) -> @Sendable (Int) -> (share: Batch, globalCount: Int) {
+        let order = training.order(seed: seed, epoch: epoch, shuffle: true)
+        let (data, size, seed, augment) = (training, batchSize, seed, augment)
+        return { data.batchShare($0, part: part, of: parts, order: order, size: size, seed: seed, epoch: epoch, augment: augment) }
     }
 
     /// The evaluation set in file order.

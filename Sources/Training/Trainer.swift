@@ -1,3 +1,4 @@
+import Communication
 import Datasets
 import Foundation
 import NeuralNetwork
@@ -69,6 +70,11 @@ public struct RunResult: Codable, Sendable {
 }
 
 /// Trains a model on a task: progress line, per-epoch CSV, atomic checkpoints, resumption.
+///
+/// On several ranks (a ``Communicator`` of size K, e.g. `mpirun -np K wconv train`) the training
+/// is data-parallel: every rank holds a replica, trains its share of each global batch and the
+/// gradients are summed over the ranks each step (see `DataParallel`); only rank 0 shows
+/// progress and writes files, and every rank returns the same result.
 public struct Trainer {
     /// The optimisation settings.
     public let settings: TrainingSettings
@@ -80,26 +86,39 @@ public struct Trainer {
     /// What defines the run besides ``settings`` (model, data, convolution kind and density, as
     /// text): stored in checkpoints and weights, and compared when a run is resumed.
     public let identity: String
+    /// The replicas of a data-parallel run (default: this process alone).
+    public let communicator: any Communicator
 
     /// A trainer.
-    public init(settings: TrainingSettings, directory: String?, label: String, identity: String = "") {
+    /// - Parameters:
+    ///   - settings: the optimisation settings.
+    ///   - directory: the folder for the run's files (`nil`: none).
+    ///   - label: the prefix of the progress line.
+    ///   - identity: what defines the run besides the settings (see ``identity``).
+    ///   - communicator: the replicas of a data-parallel run; a checkpoint to resume from must be
+    ///     readable by every rank (a shared file system, as on a cluster).
+    public init(settings: TrainingSettings, directory: String?, label: String, identity: String = "",
+                communicator: any Communicator = SingleProcess()) {
         self.settings = settings
         self.directory = directory
         self.label = label
         self.identity = identity
+        self.communicator = communicator
     }
 
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
     /// from the checkpoint in ``directory`` when there is one (bit for bit: same batches, same
-    /// optimiser state). A checkpoint that already reached ``TrainingSettings/epochs`` gives the
-    /// finished run's result without training.
+    /// optimiser state; on any number of ranks, as checkpoints hold the replicated state). A
+    /// checkpoint that already reached ``TrainingSettings/epochs`` gives the finished run's result
+    /// without training.
     ///
     /// A diverging loss is not an error: training stops, and the result (and `result.json`) says
     /// `diverged: true`, with the non-finite values written as `"nan"`/`"inf"`.
     /// - Parameter force: resume even from a checkpoint made with other settings (seed, learning
     ///   rates, schedule, …) or another ``identity``.
-    /// - Throws: configuration, data or checkpoint errors: invalid settings, a checkpoint past
-    ///   ``TrainingSettings/epochs``, a corrupt one, or (without `force`) one of another run.
+    /// - Throws: configuration, data, checkpoint or communication errors: invalid settings, a
+    ///   checkpoint past ``TrainingSettings/epochs``, a corrupt one, or (without `force`) one of
+    ///   another run.
     public func run(model: any Module, task: any TrainingTask, resume: Bool = false, force: Bool = false) throws -> RunResult {
         try settings.validate()
         let optimizer = try settings.makeOptimizer(model.namedParameters())
@@ -116,9 +135,14 @@ public struct Trainer {
                     + "(give --epochs ≥ \(saved.epoch), or another --output)")
             }
             (start, history) = (saved.epoch, saved.history)
-            FileHandle.standardError.write(Data("[\(label)] resuming after epoch \(start) from \(checkpoint)\n".utf8))
+            if communicator.isRoot {
+                FileHandle.standardError.write(Data("[\(label)] resuming after epoch \(start) from \(checkpoint)\n".utf8))
+            }
         }
-        var progress = ProgressLine()
+        let replicas = DataParallel(communicator: communicator)
+        try replicas.prepare(model)
+        defer { replicas.finish(model) }
+        var progress = ProgressLine(enabled: communicator.isRoot)
         var diverged = false
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)
@@ -126,20 +150,24 @@ public struct Trainer {
             let epochStart = ContinuousClock.now
             model.setTraining(true)
             let batchCount = task.trainingBatchCount(epoch: epoch)
-            let prefetcher = Prefetcher(count: batchCount, make: task.trainingBatches(epoch: epoch))
+            let prefetcher = Prefetcher(count: batchCount, make: replicas.trainingBatches(of: task, epoch: epoch))
             var lossSum = 0.0, metricSum = 0.0, seen = 0
             for index in 0..<batchCount {
-                let batch = prefetcher.next()
+                let (batch, globalCount) = prefetcher.next()
+                guard replicas.trains(globalCount: globalCount) else { continue }
                 model.zeroGradients()
                 let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
                 let loss = try task.loss(output, batch)
                 let value = Double(loss.value.scalars[0])
-                guard value.isFinite else { diverged = true; break }
-                loss.backward()
+                guard value.isFinite || replicas.isDistributed else { diverged = true; break }
+                loss.backward(scale: replicas.lossScale(share: batch.count, global: globalCount))
+                let step = try replicas.synchronise(model.parameters, statistics: [
+                    value * Double(batch.count), task.metricSum(output.value, batch), Double(batch.count)])
+                guard step[0].isFinite else { diverged = true; break }
                 optimizer.step()
-                lossSum += value * Double(batch.count)
-                metricSum += task.metricSum(output.value, batch)
-                seen += batch.count
+                lossSum += step[0]
+                metricSum += step[1]
+                seen += Int(step[2])
                 let elapsed = seconds(since: epochStart)
                 let epochEstimate = elapsed / Double(index + 1) * Double(batchCount)
                 let remaining = epochEstimate - elapsed + epochEstimate * Double(settings.epochs - epoch - 1)
@@ -161,7 +189,7 @@ public struct Trainer {
                                  label, epoch + 1, settings.epochs, record.trainingLoss, record.evaluationLoss,
                                  task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss not finite)" : ""),
                           force: true)
-            if let directory {
+            if let directory, communicator.isRoot {
                 try writeHistory(history, to: directory + "/history.csv")
                 if !diverged {
                     try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch + 1, history: history,
@@ -172,7 +200,7 @@ public struct Trainer {
         }
         let result = RunResult(label: label, history: history, diverged: diverged, peakMemoryMiB: peakMemoryMiB(),
                                parameterCount: model.parameterCount)
-        if let directory {
+        if let directory, communicator.isRoot {
             var metadata = task.modelMetadata
             metadata["identity"] = identity
             try Checkpoint.weights(of: model, metadata: metadata).write(to: directory + "/model.safetensors")
@@ -197,20 +225,23 @@ public struct Trainer {
         }
     }
 
-    /// Mean loss and metric of `model` on the task's evaluation batches, in evaluation mode.
-    /// - Throws: the model's errors, or ``TrainingError`` when there is no evaluation batch.
+    /// Mean loss and metric of `model` on the task's evaluation batches, in evaluation mode (on
+    /// several ranks, each evaluates every K-th batch and the sums are added).
+    /// - Throws: shape or communication errors, or ``TrainingError`` when there is no evaluation batch.
     public func evaluate(model: any Module, task: any TrainingTask) throws -> (loss: Double, metric: Double) {
         model.setTraining(false)
         defer { model.setTraining(true) }
-        var lossSum = 0.0, metricSum = 0.0, seen = 0
-        for batch in task.evaluationBatches() {
+        let replicas = DataParallel(communicator: communicator)
+        var sums = [0.0, 0.0, 0.0]   // loss, metric, samples
+        for batch in replicas.shareOfEvaluation(task.evaluationBatches()) {
             let output = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input)))
-            lossSum += Double(try task.loss(output, batch).value.scalars[0]) * Double(batch.count)
-            metricSum += task.metricSum(output.value, batch)
-            seen += batch.count
+            sums[0] += Double(try task.loss(output, batch).value.scalars[0]) * Double(batch.count)
+            sums[1] += task.metricSum(output.value, batch)
+            sums[2] += Double(batch.count)
         }
-        guard seen > 0 else { throw TrainingError("the evaluation set is empty") }
-        return (lossSum / Double(seen), metricSum / Double(seen))
+        let total = try replicas.total(sums)
+        guard total[2] > 0 else { throw TrainingError("the evaluation set is empty") }
+        return (total[0] / total[2], total[1] / total[2])
     }
 
     /// The density parameters of every weighted layer, by parameter name.

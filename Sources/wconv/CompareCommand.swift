@@ -33,18 +33,22 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
+        let processes = try Processes.communicator()
         let seedList = try TrainingSettings.seeds(from: seeds)
         let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]
         if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
             throw CommandFailure("--model and --dataset need --task (classification or denoising)")
         }
-        let lock = try FolderLock(output)
-        defer { lock.release() }
+        // One writer per folder: the root rank holds the lock (the other ranks write nothing).
+        let lock = processes.isRoot ? try FolderLock(output) : nil
+        defer { lock?.release() }
         for task in tasks {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder).run(resume: resume, force: force)
+            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder,
+                                         communicator: processes).run(resume: resume, force: force)
+            guard processes.isRoot else { continue }
             try outcome.write(to: folder)
             print("\n" + outcome.table)
             print("\nwritten: \(folder)/summary.txt, summary.json, curves.csv, curves.svg (learning curves)\n")

@@ -1,14 +1,21 @@
 import ArgumentParser
+import Communication
 import WeightedConvolution
 
 /// `--threads`: how many threads the convolution engines, the training stack and OpenBLAS use.
 struct ThreadOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Threads to compute on (default: the processors online).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Threads to compute on (default: the processors online, divided among the MPI ranks on this machine).")
+    var threads: Int?
 
-    /// Sets ``ComputeThreads/count`` (call before any computation).
+    /// Sets ``ComputeThreads/count`` (call before any computation): `--threads`, or, when an MPI
+    /// launcher started several ranks on this machine, the processors shared among them, so that
+    /// ranks × threads = processors.
     func apply() throws {
-        guard let threads else { return }
-        guard threads >= 1 else { throw CommandFailure("--threads must be at least 1, got \(threads)") }
-        ComputeThreads.count = threads
+        if let threads {
+            guard threads >= 1 else { throw CommandFailure("--threads must be at least 1, got \(threads)") }
+            ComputeThreads.count = threads
+        } else if let ranks = Launcher.ranksOnThisMachine, ranks > 1 {
+            ComputeThreads.count = max(1, ComputeThreads.processorCount / ranks)
+        }
     }
 }

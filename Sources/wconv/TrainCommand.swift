@@ -22,17 +22,21 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
+        let processes = try Processes.communicator()
         let (e, s) = try experiment.resolve()
         var settings = s
         settings.seed = seed
         let kind = try e.convolutionKind(named: conv)
         let (task, channels, size, classes) = try e.makeTask(seed: seed)
         let model = try e.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
-        let lock = try FolderLock(output)
-        defer { lock.release() }
-        try writeConfiguration(e, settings, kind: kind)
-        let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)", identity: e.identity(kind: kind))
+        // One writer per folder: the root rank holds the lock (the other ranks write nothing).
+        let lock = processes.isRoot ? try FolderLock(output) : nil
+        defer { lock?.release() }
+        if processes.isRoot { try writeConfiguration(e, settings, kind: kind, ranks: processes.size) }
+        let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)", identity: e.identity(kind: kind),
+                                 communicator: processes)
             .run(model: model, task: task, resume: resume, force: force)
+        guard processes.isRoot else { return }
         print(String(format: "%@: final %@ %.3f (best %.3f), %.1f s/epoch, %d parameters, peak memory %.0f MiB%@",
                      result.label, task.metricName, result.finalMetric, result.bestMetric, result.secondsPerEpoch,
                      result.parameterCount, result.peakMemoryMiB, result.diverged ? " — DIVERGED" : ""))
@@ -40,12 +44,13 @@ struct TrainCommand: ParsableCommand {
         print("results in \(output)/")
     }
 
-    /// `config.json`: the experiment, the settings, the convolution kind and the thread count of this run.
-    private func writeConfiguration(_ e: Experiment, _ settings: TrainingSettings, kind: ConvolutionKind) throws {
+    /// `config.json`: the experiment, the settings, the convolution kind, the thread count and the
+    /// number of data-parallel ranks of this run.
+    private func writeConfiguration(_ e: Experiment, _ settings: TrainingSettings, kind: ConvolutionKind, ranks: Int) throws {
         struct Configuration: Encodable {
-            let experiment: Experiment, settings: TrainingSettings, convolution: String, threads: Int
+            let experiment: Experiment, settings: TrainingSettings, convolution: String, threads: Int, ranks: Int
         }
-        try JSONFiles.write(Configuration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count),
-                            to: output + "/config.json")
+        try JSONFiles.write(Configuration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count,
+                                          ranks: ranks), to: output + "/config.json")
     }
 }

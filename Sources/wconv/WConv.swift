@@ -10,9 +10,16 @@ struct WConv: ParsableCommand {
         abstract: "Weighted convolution: apply, train, compare, benchmark.",
         subcommands: [CompareCommand.self, TrainCommand.self, EvalCommand.self, DenoiseCommand.self, ConvCommand.self, BenchCommand.self])
 
-    /// Parses the arguments and runs the command, with freed tensor memory kept for reuse.
+    /// Parses the arguments and runs the command, with freed tensor memory kept for reuse; an
+    /// error on one rank of an MPI job ends the whole job.
     static func main() {
         HeapReuse.enable()
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            Processes.abortJob(after: error, command: self)
+            exit(withError: error)
+        }
     }
 }

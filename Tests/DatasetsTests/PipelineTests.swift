@@ -25,6 +25,24 @@ import Datasets
         #expect(a.map(\.input) != data.batches(size: 5, seed: 3, epoch: 2).map(\.input))
     }
 
+    /// A rank's share built alone is the share of the whole batch: same images, labels and
+    /// augmentation, for every part of 1–4 parts of full and short batches.
+    @Test func sharesBuiltAloneAreSharesOfTheWholeBatch() {
+        let data = ClassificationDataset(images: images, classes: 10, mean: [0], standardDeviation: [1])
+        let order = data.order(seed: 3, epoch: 1, shuffle: true)
+        for index in 0..<3 {
+            let whole = data.batch(index, order: order, size: 4, seed: 3, epoch: 1, augment: true, cropPadding: 1)
+            for parts in 1...4 {
+                let shares = (0..<parts).map {
+                    data.batchShare(index, part: $0, of: parts, order: order, size: 4, seed: 3, epoch: 1, augment: true, cropPadding: 1)
+                }
+                #expect(shares.allSatisfy { $0.globalCount == whole.count })
+                #expect(shares.map(\.share.input) == (0..<parts).map { whole.share($0, of: parts).input }, "batch \(index), \(parts) parts")
+                #expect(shares.flatMap(\.share.labels) == whole.labels)
+            }
+        }
+    }
+
     @Test func statisticsArePerChannel() {
         let stats = ClassificationDataset.statistics(of: LabelledImages(shape: [2, 2, 1, 1], pixels: [0, 1, 1, 1], labels: [0, 1]))
         #expect(stats.mean == [0.5, 1] && stats.standardDeviation[0] == 0.5)

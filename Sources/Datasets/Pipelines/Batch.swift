@@ -39,3 +39,28 @@ func batchGenerator(seed: UInt64, epoch: Int, batch: Int) -> SeededGenerator {
     var mixer = SeededGenerator(seed: seed ^ (UInt64(bitPattern: Int64(epoch)) << 32) ^ UInt64(batch))
     return SeededGenerator(seed: mixer.next())
 }
+
+extension Batch {
+    /// Replica `part` of `parts`' share of the batch: a contiguous run of samples, the shares as
+    /// even as possible (sizes differ by at most one), in order, together the whole batch.
+    /// - Parameters:
+    ///   - part: which share, `0..<parts` (a rank).
+    ///   - parts: the number of shares (ranks).
+    /// - Returns: the share's samples with their labels or targets.
+    /// - Precondition: `0 <= part < parts`.
+    public func share(_ part: Int, of parts: Int) -> Batch {
+        let bounds = shareBounds(count: count, part: part, of: parts), (start, end) = (bounds.lowerBound, bounds.upperBound)
+        let sample = input.count / Swift.max(1, count)
+        return Batch(shape: [end - start] + shape.dropFirst(), input: Array(input[(start * sample)..<(end * sample)]),
+                     labels: labels.isEmpty ? [] : Array(labels[start..<end]),
+                     target: target.isEmpty ? [] : Array(target[(start * sample)..<(end * sample)]))
+    }
+}
+
+/// The samples of share `part` of `parts` of a batch of `count`: contiguous, sizes as even as
+/// possible (differing by at most one), in order.
+/// - Precondition: `0 <= part < parts`.
+func shareBounds(count: Int, part: Int, of parts: Int) -> Range<Int> {
+    precondition(parts >= 1 && (0..<parts).contains(part), "share \(part) of \(parts)")
+    return (count * part / parts)..<(count * (part + 1) / parts)
+}

@@ -59,6 +59,22 @@ public struct ClassificationDataset: Sendable {
         return batch(members, cropPadding: augment ? cropPadding : nil, generator: &generator)
     }
 
+    /// Share `part` of `parts` of batch `index` (``Batch/share(_:of:)`` of
+    /// ``batch(_:order:size:seed:epoch:augment:cropPadding:)``, the same samples and augmentation),
+    /// built without the other shares' images, for one rank of data-parallel training.
+    /// - Returns: the share and the number of samples in the whole batch.
+    /// - Precondition: `0 <= part < parts`.
+    public func batchShare(_ index: Int, part: Int, of parts: Int, order: [Int], size: Int, seed: UInt64, epoch: Int,
+                           augment: Bool = false, cropPadding: Int = 4) -> (share: Batch, globalCount: Int) {
+        let members = order[(index * size)..<min((index + 1) * size, count)]
+        let bounds = shareBounds(count: members.count, part: part, of: parts)
+        var generator = batchGenerator(seed: seed, epoch: epoch, batch: index)
+        let padding = augment ? cropPadding : nil
+        for _ in 0..<bounds.lowerBound { _ = augmentation(padding, &generator) }   // the draws of the earlier shares
+        let first = members.startIndex + bounds.lowerBound
+        return (batch(Array(members[first..<(first + bounds.count)]), cropPadding: padding, generator: &generator), members.count)
+    }
+
     /// All batches of one epoch (see ``batch(_:order:size:seed:epoch:augment:cropPadding:)``).
     public func batches(size: Int, seed: UInt64, epoch: Int, shuffle: Bool = true, augment: Bool = false,
                         cropPadding: Int = 4) -> [Batch] {
@@ -66,6 +82,15 @@ public struct ClassificationDataset: Sendable {
         return (0..<batchCount(size: size)).map {
             batch($0, order: order, size: size, seed: seed, epoch: epoch, augment: augment, cropPadding: cropPadding)
         }
+    }
+
+    /// The random crop offsets and flip of the next sample (none without `cropPadding`, or for
+    /// series and volumes), drawn from `generator`.
+    private func augmentation(_ cropPadding: Int?, _ generator: inout SeededGenerator) -> (dy: Int, dx: Int, flip: Bool) {
+        guard let padding = cropPadding, images.shape.count == 4 else { return (0, 0, false) }
+        let dy = Int.random(in: -padding...padding, using: &generator)
+        let dx = Int.random(in: -padding...padding, using: &generator)
+        return (dy, dx, Bool.random(using: &generator))
     }
 
     /// The normalised batch of `members`; augmented when `cropPadding` is given.
@@ -76,12 +101,7 @@ public struct ClassificationDataset: Sendable {
         let size = c * h * w
         var input = [Float](repeating: 0, count: members.count * size)
         for (slot, item) in members.enumerated() {
-            var dy = 0, dx = 0, flip = false
-            if let padding = cropPadding, images.shape.count == 4 {
-                dy = Int.random(in: -padding...padding, using: &generator)
-                dx = Int.random(in: -padding...padding, using: &generator)
-                flip = Bool.random(using: &generator)
-            }
+            let (dy, dx, flip) = augmentation(cropPadding, &generator)
             for channel in 0..<c {
                 let source = item * size + channel * h * w, target = slot * size + channel * h * w
                 let (m, s) = (mean[channel], standardDeviation[channel])

@@ -29,6 +29,13 @@ public final class Parameter: Variable {
         value.scalars = scalars
     }
 
+    /// Replaces the accumulated gradient (data-parallel training: by its sum over the replicas).
+    /// - Precondition: one value per element of the parameter.
+    public func replaceGradient(_ scalars: [Float]) {
+        precondition(scalars.count == value.count, "gradient of \(name) has \(value.count) values, got \(scalars.count)")
+        grad = scalars
+    }
+
     /// Calls `body` with mutable access to the values (in-place optimiser updates).
     public func updateInPlace(_ body: (inout [Float]) -> Void) { body(&value.scalars) }
 }

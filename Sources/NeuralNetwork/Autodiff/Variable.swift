@@ -82,12 +82,14 @@ public class Variable {
         return grad!
     }
 
-    /// Back-propagates from this scalar: sets `∂L/∂L = 1` and runs every reachable op's backward
-    /// once, in reverse topological order. As in PyTorch (without `retain_graph`), the graph is
-    /// released as it is consumed: intermediate gradients and saved values are freed, so each
-    /// graph can be differentiated once; leaves keep their accumulated gradients.
+    /// Back-propagates from this scalar: sets `∂L/∂L = scale` and runs every reachable op's
+    /// backward once, in reverse topological order. As in PyTorch (without `retain_graph`), the
+    /// graph is released as it is consumed: intermediate gradients and saved values are freed, so
+    /// each graph can be differentiated once; leaves keep their accumulated gradients.
+    /// - Parameter scale: the seed gradient; a replica of data-parallel training passes its share
+    ///   of the global batch, so that the gradients summed over the replicas are the global mean's.
     /// - Precondition: the value has one element.
-    public func backward() {
+    public func backward(scale: Float = 1) {
         precondition(value.count == 1, "backward() starts from a scalar loss, got shape \(value.shape)")
         var order: [Variable] = []
         var seen = Set<ObjectIdentifier>()
@@ -98,7 +100,7 @@ public class Variable {
             stack.append((node, true))
             for parent in node.parents { stack.append((parent, false)) }
         }
-        grad = [1]
+        grad = [scale]
         for node in order.reversed() {
             guard let backward = node.backwardFunction else { continue }
             if node.grad != nil { backward(node) }

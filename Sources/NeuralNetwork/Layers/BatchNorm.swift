@@ -1,3 +1,4 @@
+import Communication
 import WeightedConvolution
 
 /// Batch normalisation over `[B, C, spatial…]` (any rank, or `[B, C]`), as
@@ -9,6 +10,13 @@ import WeightedConvolution
 /// ``ComputeThreads/count`` threads: statistics in two passes (mean, then squared deviations, so
 /// large means do not cancel), the output as `x·scale + shift`; the backward pass recomputes
 /// `x − μ` instead of storing `x̂`.
+///
+/// With ``replicas`` set (data-parallel training), the statistics are those of the global batch
+/// split over the replicas (synchronised batch norm): per-channel sums are added over the ranks
+/// in the forward pass (sum, then squared deviations from the global mean) and in the backward
+/// pass (`Σ∂y`, `Σ∂y·(x − μ)`), so that K replicas with a batch of B/K each compute what one
+/// process computes with batch B, to float-summation tolerance. The gradients of `γ` and `β`
+/// stay this replica's share; the trainer's gradient sum completes them.
 public final class BatchNorm: Module {
     /// Scale `γ`, `[C]`.
     public let weight: Parameter
@@ -26,6 +34,10 @@ public final class BatchNorm: Module {
     public let momentum: Float
     /// Batch statistics (training) or running statistics (evaluation).
     public var isTraining = true
+    /// The replicas whose batches are normalised together (`nil`: this batch alone). The backward
+    /// pass stops the process with a message if the sum over the replicas fails, as the gradients
+    /// could not be completed.
+    public var replicas: (any Communicator)?
 
     /// Batch norm for `channels` channels with `γ = 1`, `β = 0`.
     public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
@@ -51,27 +63,16 @@ public final class BatchNorm: Module {
         guard x.shape.count >= 2, x.shape[1] == channels else {
             throw NetworkError.shapeMismatch("batch norm over \(channels) channels got \(x.shape)")
         }
-        let batch = x.shape[0], plane = x.shape.dropFirst(2).reduce(1, *), n = batch * plane
-        guard !isTraining || n > 1 else {
-            throw NetworkError.invalidArgument("batch norm in training needs more than one value per channel, got \(x.shape)")
-        }
+        let batch = x.shape[0], plane = x.shape.dropFirst(2).reduce(1, *)
         let input = x.value.scalars
         let planes = PlaneLayout(batch: batch, channels: channels, plane: plane)
         var mean = runningMean.values, variance = runningVariance.values
+        var n = batch * plane
         if isTraining {
-            var squares = [Double](repeating: 0, count: channels)
-            input.withUnsafeBufferPointer { v in
-                mean.withUnsafeMutableBufferPointer { mean in
-                    squares.withUnsafeMutableBufferPointer { squares in
-                        ComputeThreads.split(channels) { part in
-                            for c in part {
-                                let m = Float(planes.total(c) { Kernels.sum(v.baseAddress! + $0, plane) } / Double(n))
-                                mean[c] = m
-                                squares[c] = planes.total(c) { Kernels.centredDot(v.baseAddress! + $0, m, v.baseAddress! + $0, m, plane) }
-                            }
-                        }
-                    }
-                }
+            let squares: [Double]
+            (mean, squares, n) = try input.withUnsafeBufferPointer { try statistics($0, planes) }
+            guard n > 1 else {
+                throw NetworkError.invalidArgument("batch norm in training needs more than one value per channel, got \(x.shape)")
             }
             for c in 0..<channels {
                 variance[c] = Float(squares[c] / Double(n))
@@ -92,35 +93,92 @@ public final class BatchNorm: Module {
                 }
             }
         }
-        let batchStatistics = isTraining, weight = self.weight, bias = self.bias
+        let batchStatistics = isTraining, weight = self.weight, bias = self.bias, count = n
+        let replicas = isTraining ? self.replicas : nil
         return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
-            var dGamma = [Float](repeating: 0, count: channels), dBeta = dGamma
+            var dGamma: [Float] = [], dBeta: [Float] = []
             let requiresGrad = x.requiresGrad
+            // dx = γ·inv·(dy − mean(dy) − x̂·mean(dy·x̂)) with batch statistics, γ·inv·dy with
+            // running ones; written as dx = a·dy + k·x + d from the sums Σdy and Σdy·(x − μ).
+            func inputGradient(_ c: Int, _ v: UnsafeBufferPointer<Float>, sumDy: Float, sumDyCentred: Float) {
+                let a = gamma[c] * inverse[c]
+                let k = batchStatistics ? -a * inverse[c] * inverse[c] * sumDyCentred / Float(count) : 0
+                let d = batchStatistics ? -a * sumDy / Float(count) - k * mean[c] : 0
+                planes.forEach(c) { start in for i in start..<(start + plane) { g[i] = a * g[i] + k * v[i] + d } }
+            }
+            var sums = [Float](repeating: 0, count: 2 * channels)   // Σdy, then Σdy·(x − μ), per channel
             input.withUnsafeBufferPointer { v in
-                dGamma.withUnsafeMutableBufferPointer { dGamma in
-                    dBeta.withUnsafeMutableBufferPointer { dBeta in
-                        ComputeThreads.split(channels) { part in
-                            for c in part {
-                                let m = mean[c], inv = inverse[c]
-                                let sumDy = Float(planes.total(c) { Kernels.sum(g.baseAddress! + $0, plane) })
-                                let sumDyCentred = Float(planes.total(c) { Kernels.centredDot(g.baseAddress! + $0, 0, v.baseAddress! + $0, m, plane) })
-                                dGamma[c] = sumDyCentred * inv
-                                dBeta[c] = sumDy
-                                guard requiresGrad else { continue }
-                                // dx = γ·inv·(dy − mean(dy) − x̂·mean(dy·x̂)) with batch statistics,
-                                // γ·inv·dy with running ones; written as dx = a·dy + k·x + d.
-                                let a = gamma[c] * inv
-                                let k = batchStatistics ? -a * inv * inv * sumDyCentred / Float(n) : 0
-                                let d = batchStatistics ? -a * sumDy / Float(n) - k * m : 0
-                                planes.forEach(c) { start in for i in start..<(start + plane) { g[i] = a * g[i] + k * v[i] + d } }
-                            }
+                sums.withUnsafeMutableBufferPointer { sums in
+                    ComputeThreads.split(channels) { part in
+                        for c in part {
+                            sums[c] = Float(planes.total(c) { Kernels.sum(g.baseAddress! + $0, plane) })
+                            sums[channels + c] = Float(planes.total(c) { Kernels.centredDot(g.baseAddress! + $0, 0, v.baseAddress! + $0, mean[c], plane) })
+                            if requiresGrad && replicas == nil { inputGradient(c, v, sumDy: sums[c], sumDyCentred: sums[channels + c]) }
                         }
                     }
+                }
+                dBeta = Array(sums[..<channels])
+                dGamma = (0..<channels).map { sums[channels + $0] * inverse[$0] }
+                guard requiresGrad, let replicas else { return }
+                do { try replicas.allreduce(&sums, .sum) } catch {
+                    fatalError("batch norm: the gradient sums could not be added over the replicas: \(error)")
+                }
+                ComputeThreads.split(channels) { part in
+                    for c in part { inputGradient(c, v, sumDy: sums[c], sumDyCentred: sums[channels + c]) }
                 }
             }
             weight.accumulate(dGamma)
             bias.accumulate(dBeta)
         }
+    }
+
+    /// Per-channel mean and sum of squared deviations of a batch in training, over the
+    /// ``replicas`` when set, and the number of values per channel they cover.
+    private func statistics(_ v: UnsafeBufferPointer<Float>, _ planes: PlaneLayout) throws -> (mean: [Float], squares: [Double], count: Int) {
+        let channels = planes.channels, plane = planes.plane
+        var mean = [Float](repeating: 0, count: channels), squares = [Double](repeating: 0, count: channels)
+        guard let replicas else {
+            let n = planes.batch * plane
+            mean.withUnsafeMutableBufferPointer { mean in
+                squares.withUnsafeMutableBufferPointer { squares in
+                    ComputeThreads.split(channels) { part in
+                        for c in part {
+                            let m = Float(planes.total(c) { Kernels.sum(v.baseAddress! + $0, plane) } / Double(n))
+                            mean[c] = m
+                            squares[c] = planes.total(c) { Kernels.centredDot(v.baseAddress! + $0, m, v.baseAddress! + $0, m, plane) }
+                        }
+                    }
+                }
+            }
+            return (mean, squares, n)
+        }
+        var sums = [Double](repeating: 0, count: channels + 1)
+        sums.withUnsafeMutableBufferPointer { sums in
+            ComputeThreads.split(channels) { part in
+                for c in part { sums[c] = planes.total(c) { Kernels.sum(v.baseAddress! + $0, plane) } }
+            }
+        }
+        sums[channels] = Double(planes.batch * plane)
+        try replicas.allreduce(&sums, .sum)
+        let n = Int(sums[channels])
+        for c in 0..<channels { mean[c] = Float(sums[c] / Double(n)) }
+        squares.withUnsafeMutableBufferPointer { squares in
+            ComputeThreads.split(channels) { part in
+                for c in part { squares[c] = planes.total(c) { Kernels.centredDot(v.baseAddress! + $0, mean[c], v.baseAddress! + $0, mean[c], plane) } }
+            }
+        }
+        try replicas.allreduce(&squares, .sum)
+        return (mean, squares, n)
+    }
+}
+
+extension Module {
+    /// Makes every batch norm of the model normalise over the batches of all `replicas` (`nil`:
+    /// each batch alone), for data-parallel training.
+    /// - Parameter replicas: the ranks whose batches together form the global batch, or `nil`.
+    public func synchroniseBatchNorm(over replicas: (any Communicator)?) {
+        if let norm = self as? BatchNorm { norm.replicas = replicas }
+        for child in children { child.module.synchroniseBatchNorm(over: replicas) }
     }
 }
 

@@ -7,16 +7,22 @@ import Foundation
 public struct ProgressLine {
     private let isTerminal: Bool
     private let interval: Duration
+    private let isEnabled: Bool
     private var lastPrint: ContinuousClock.Instant?
 
     /// A progress line writing to standard error.
-    public init(interval: Duration = .seconds(5)) {
+    /// - Parameters:
+    ///   - interval: the least time between lines when standard error is not a terminal.
+    ///   - enabled: whether anything is shown (off on every rank but 0 of a data-parallel run).
+    public init(interval: Duration = .seconds(5), enabled: Bool = true) {
         self.isTerminal = isatty(STDERR_FILENO) != 0
         self.interval = interval
+        self.isEnabled = enabled
     }
 
     /// Shows one state of the work; `force` prints even between intervals (end of an epoch).
     public mutating func show(_ text: String, force: Bool = false) {
+        guard isEnabled else { return }
         let now = ContinuousClock.now
         if isTerminal {
             let padded = text.count < 110 ? text + String(repeating: " ", count: 110 - text.count) : text

@@ -1,0 +1,116 @@
+/// The processes of a data-parallel or distributed run, as the rest of the package sees them:
+/// each process has a rank in `0..<size`, and they can meet at a barrier, copy values from one
+/// rank to all, sum values over all ranks, and send each other messages.
+///
+/// A run on one machine without a launcher uses ``SingleProcess`` (rank 0 of 1), for which every
+/// collective is the identity; the `Cluster` module implements the protocol on MPI.
+///
+/// Collectives must be called by every rank in the same order with buffers of the same length,
+/// and from one thread at a time.
+///
+/// ```swift
+/// var gradient: [Float] = …
+/// try communicator.allreduce(&gradient, .average)   // every rank now holds the mean
+/// ```
+public protocol Communicator: AnyObject {
+    /// This process's rank, `0..<size`.
+    var rank: Int { get }
+    /// The number of processes.
+    var size: Int { get }
+
+    /// Returns when every rank has called it.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func barrier() throws(CommunicatorError)
+
+    /// Replaces `values` on every rank with the values of `root`.
+    /// - Parameters:
+    ///   - values: the values to send (on `root`) or to overwrite (elsewhere); same count on every rank.
+    ///   - root: the sending rank.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func broadcast(_ values: inout [Float], root: Int) throws(CommunicatorError)
+
+    /// Replaces `values` on every rank with their element-wise sum (or mean) over the ranks.
+    /// - Parameters:
+    ///   - values: this rank's contribution; same count on every rank.
+    ///   - reduction: sum or average.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func allreduce(_ values: inout [Float], _ reduction: Reduction) throws(CommunicatorError)
+
+    /// Replaces `values` on every rank with their element-wise sum (or mean) over the ranks, in
+    /// double precision (statistics, counts).
+    /// - Parameters:
+    ///   - values: this rank's contribution; same count on every rank.
+    ///   - reduction: sum or average.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func allreduce(_ values: inout [Double], _ reduction: Reduction) throws(CommunicatorError)
+
+    /// Sends a message to another rank (returns once the bytes may be reused).
+    /// - Parameters:
+    ///   - bytes: the message.
+    ///   - destination: the receiving rank (not this one).
+    ///   - tag: a label the receiver can select on, `0...32767`.
+    /// - Throws: ``CommunicatorError`` when the destination is out of range or the transport fails.
+    func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws(CommunicatorError)
+
+    /// Waits up to `timeout` seconds for a message from `source` (any rank when `nil`) with
+    /// `tag` (any tag when `nil`).
+    /// - Returns: the message, or `nil` when none came in time.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func receive(from source: Int?, tag: Int?, timeout: Double) throws(CommunicatorError) -> Message?
+}
+
+/// How ``Communicator/allreduce(_:_:)-(inout [Float],_)`` combines the ranks' values.
+public enum Reduction: Sendable {
+    /// The element-wise sum.
+    case sum
+    /// The element-wise mean (sum divided by the rank count).
+    case average
+}
+
+/// A point-to-point message.
+public struct Message: Sendable, Equatable {
+    /// The sending rank.
+    public var source: Int
+    /// The sender's tag.
+    public var tag: Int
+    /// The contents.
+    public var bytes: [UInt8]
+
+    /// A message from `source` with `tag`.
+    public init(source: Int, tag: Int, bytes: [UInt8]) {
+        self.source = source
+        self.tag = tag
+        self.bytes = bytes
+    }
+}
+
+/// A failure of the transport between ranks (a peer died, a call was refused).
+public struct CommunicatorError: Error, CustomStringConvertible, Equatable {
+    /// What went wrong.
+    public let description: String
+
+    /// An error with a message.
+    public init(_ description: String) { self.description = description }
+}
+
+extension Communicator {
+    /// Whether this is rank 0, the rank that prints and writes files.
+    public var isRoot: Bool { rank == 0 }
+
+    /// Broadcasts several arrays from `root` as one message (a model's parameters and buffers).
+    /// - Parameters:
+    ///   - arrays: the arrays, with the same counts on every rank.
+    ///   - root: the sending rank.
+    /// - Returns: the arrays as `root` holds them.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    public func broadcast(_ arrays: [[Float]], root: Int = 0) throws(CommunicatorError) -> [[Float]] {
+        guard size > 1 else { return arrays }
+        var flat = arrays.flatMap { $0 }
+        try broadcast(&flat, root: root)
+        var start = 0
+        return arrays.map { array in
+            defer { start += array.count }
+            return Array(flat[start..<(start + array.count)])
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Cluster
+import Communication
+import Datasets
+import Foundation
+import Models
+import NeuralNetwork
+import Testing
+import Training
+
+extension MPITests {
+    /// Data-parallel training on the ranks of `mpirun -np K` takes the steps one process takes with
+    /// the same global batch: same weights afterwards to float-summation tolerance, with and without
+    /// batch norm (synchronised over the ranks), with trainable densities, with shares of unequal
+    /// size.
+    @Suite struct DataParallelTests {
+        /// 45 images of 8×8 (stripes left or right by class), batch 9: the ranks' shares differ in size when K = 2.
+        func task() -> ClassificationTask {
+            let pixels = (0..<(45 * 64)).map { i -> Float in
+                let (image, column) = (i / 64, i % 8)
+                return ((image % 2 == 1) == (column < 4) ? 0.8 : 0.2) + Float((i * 7) % 5) * 0.02
+            }
+            let images = LabelledImages(shape: [45, 1, 8, 8], pixels: pixels, labels: (0..<45).map { $0 % 2 })
+            let data = ClassificationDataset(images: images, classes: 2, mean: [0.5], standardDeviation: [0.3])
+            return ClassificationTask(training: data, evaluation: data, batchSize: 9, seed: 3, augment: true)
+        }
+
+        static let models: [(name: String, make: @Sendable () -> any Module)] = [
+            ("VGG with batch norm", {
+                VGG([.conv(4), .pool, .conv(4), .pool], inputChannels: 1, inputSize: 8, classes: 2, kernelSize: 3,
+                    factory: ConvolutionFactory(kind: .weighted(den: [0.6], trainable: true), seed: 7))
+            }),
+            ("convolutions without batch norm", {
+                let factory = ConvolutionFactory(kind: .weighted(den: [0.6], trainable: true), seed: 7)
+                return Sequential([factory.make(1, 4, size: 3), Function.relu, Pooling(.max, window: [2, 2]),
+                                   factory.make(4, 4, size: 3), Function.relu, Pooling(.average, window: [4, 4]),
+                                   Function.flatten, Linear(inFeatures: 4, outFeatures: 2, seed: 9)])
+            }),
+        ]
+
+        /// SGD on both models, AdamW on the one without batch norm: a convolution bias before a batch
+        /// norm has a zero gradient up to rounding, which Adam's normalisation turns into full-size
+        /// steps of noise, different in any two summation orders (one process with two threads
+        /// against one too).
+        @Test(arguments: [(0, "sgd"), (1, "sgd"), (1, "adamw")])
+        func ranksTakeTheStepsOfOneProcess(model index: Int, optimizer: String) throws {
+            let world = try MPICommunicator.world()
+            var settings = TrainingSettings()
+            settings.epochs = 2
+            settings.optimizer = optimizer
+            settings.learningRate = 3e-2
+            let (name, make) = Self.models[index]
+            let single = make(), replicated = make()
+            let alone = try Trainer(settings: settings, directory: nil, label: "alone").run(model: single, task: task())
+            let together = try Trainer(settings: settings, directory: nil, label: "together", communicator: world)
+                .run(model: replicated, task: task())
+            for ((parameter, a), (_, b)) in zip(single.namedTensors(), replicated.namedTensors()) {
+                let scale = a.scalars.map(abs).max() ?? 0
+                let difference = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+                #expect(difference <= 1e-4 * max(1, scale), "\(name), \(optimizer): \(parameter) differs by \(difference) on rank \(world.rank)")
+            }
+            #expect(abs(alone.history.last!.trainingLoss - together.history.last!.trainingLoss) < 1e-5)
+            #expect(abs(alone.history.last!.evaluationMetric - together.history.last!.evaluationMetric) < 1e-9)
+        }
+
+
+        /// A folder with the same path on every rank (made by rank 0).
+        func sharedFolder(_ world: MPICommunicator) throws -> String {
+            var tag = [Float(UInt32.random(in: 0..<(1 << 24)))]
+            try world.broadcast(&tag, root: 0)
+            let path = NSTemporaryDirectory() + "wconv-ranks-\(Int(tag[0]))"
+            if world.isRoot { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+            try world.barrier()
+            return path
+        }
+
+        /// A checkpoint written on K ranks resumes on one process and the other way round, and both
+        /// end where the same interrupted run ends on one process. (The first epoch runs with another
+        /// learning rate, so a resumption that started afresh would end elsewhere.)
+        @Test func resumesOnAnotherRankCount() throws {
+            let world = try MPICommunicator.world()
+            var settings = TrainingSettings()
+            settings.optimizer = "sgd"
+            settings.learningRate = 3e-2
+            settings.epochs = 2
+            var first = settings
+            first.epochs = 1
+            first.learningRate = 0.1
+            let make = Self.models[0].make
+            let straight = make(), alone = NSTemporaryDirectory() + "wconv-alone-\(UUID().uuidString)"
+            _ = try Trainer(settings: first, directory: alone, label: "first alone").run(model: make(), task: task())
+            _ = try Trainer(settings: settings, directory: alone, label: "then alone").run(model: straight, task: task(), resume: true)
+            for (firstRanks, thenRanks) in [(world as any Communicator, SingleProcess() as any Communicator), (SingleProcess(), world)] {
+                let folder = try sharedFolder(world)
+                if firstRanks.size > 1 || world.isRoot {
+                    _ = try Trainer(settings: first, directory: folder, label: "first", communicator: firstRanks).run(model: make(), task: task())
+                }
+                try world.barrier()
+                var directory = folder
+                if thenRanks.size == 1 && !world.isRoot {   // alone on this rank too: its own copy of the checkpoint
+                    directory = NSTemporaryDirectory() + "wconv-rank\(world.rank)-\(UUID().uuidString)"
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    try FileManager.default.copyItem(atPath: folder + "/checkpoint.safetensors", toPath: directory + "/checkpoint.safetensors")
+                }
+                let resumed = make()
+                _ = try Trainer(settings: settings, directory: directory, label: "then", communicator: thenRanks)
+                    .run(model: resumed, task: task(), resume: true)
+                try world.barrier()
+                for ((name, a), (_, b)) in zip(straight.namedTensors(), resumed.namedTensors()) {
+                    let difference = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+                    #expect(difference <= 1e-4 * max(1, a.scalars.map(abs).max() ?? 0),
+                            "\(name) differs by \(difference) after resuming on \(thenRanks.size) rank(s)")
+                }
+            }
+        }
+    }
+}
