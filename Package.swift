@@ -3,10 +3,10 @@ import Foundation
 import PackageDescription
 
 /// Layers, bottom to top (nothing points up):
-/// CFFTW, CBLAS (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product) → WeightedConvolution (Grid, densities, convolution)
+/// CFFTW, CBLAS, CNLopt, CSQLite (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product) → WeightedConvolution (Grid, densities, convolution)
 /// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
 /// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
-/// → wconv (command line) and the examples.
+/// → Tuning (density search with NLopt, SQLite study store; uses CNLopt, CSQLite) → wconv (command line) and the examples.
 /// Beside them: Communication (the `Communicator` protocol and its single-process implementation, no
 /// dependencies) under NeuralNetwork (synchronised batch norm) and Training (data-parallel steps);
 /// CMPI (Open MPI, system library) → Cluster (`MPICommunicator`, job dispatch) → wconv. Only wconv and
@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Tuning", targets: ["Tuning"]),
         .library(name: "Communication", targets: ["Communication"]),
     ] + (mpiAvailable ? [.library(name: "Cluster", targets: ["Cluster"])] : []) + [
         .executable(name: "wconv", targets: ["wconv"]),
@@ -48,6 +49,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CNLopt", pkgConfig: "nlopt", providers: [.apt(["libnlopt-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "CMatrixProduct", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"], swiftSettings: optimised),
@@ -56,10 +59,11 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"], swiftSettings: optimised),
         .target(name: "Models", dependencies: ["NeuralNetwork"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models", "Communication"], swiftSettings: optimised),
+        .target(name: "Tuning", dependencies: ["Training", "CNLopt", "CSQLite"], swiftSettings: optimised),
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Communication",
+                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Communication", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (mpiAvailable ? ["Cluster"] : []),
             swiftSettings: optimised),
@@ -79,5 +83,6 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "CSQLite"]),
     ] + mpiTargets
 )

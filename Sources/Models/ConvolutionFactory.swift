@@ -8,11 +8,15 @@ public enum ConvolutionKind: Sendable, Equatable {
     /// Weighted convolution with the density `den` (outermost first) on every axis of the
     /// network's main kernels, fixed or trainable.
     case weighted(den: [Float], trainable: Bool)
+    /// Weighted convolution with a fixed symmetric profile per spatial axis (outermost first), e.g.
+    /// a different `den` for rows and columns; applies to the main kernels of a network whose
+    /// spatial rank is the number of profiles.
+    case weightedPerAxis(profiles: [[Float]])
 
     /// `"standard"` or `"weighted"`.
     public var name: String {
-        if case .weighted = self { return "weighted" }
-        return "standard"
+        if case .standard = self { return "standard" }
+        return "weighted"
     }
 }
 
@@ -20,6 +24,7 @@ public enum ConvolutionKind: Sendable, Equatable {
 /// variants of a model start from identical weights (the density is the only difference).
 ///
 /// The density applies to kernels of the model's main size (`2·den.count + 1` on every axis);
+/// a per-axis density to those kernels when the layer has one profile per spatial axis;
 /// other kernels (1×1 projections, 2×2 down-sampling) stay ordinary.
 public final class ConvolutionFactory {
     /// Standard or weighted.
@@ -47,9 +52,14 @@ public final class ConvolutionFactory {
             stride: [stride], padding: .symmetric([padding ?? size / 2]), groups: groups)
         var density: Density? = nil
         var trainable = false
-        if case .weighted(let den, let isTrainable) = kind, size == 2 * den.count + 1, size > 1 {
+        switch kind {
+        case .weighted(let den, let isTrainable) where size == 2 * den.count + 1 && size > 1:
             density = .symmetric(den)
             trainable = isTrainable
+        case .weightedPerAxis(let profiles)
+            where size > 1 && profiles.count == spatialRank && profiles.allSatisfy({ size == 2 * $0.count + 1 }):
+            density = .symmetric(perAxis: profiles)
+        default: break
         }
         return Convolution(inChannels: inChannels, outChannels: outChannels,
                            kernelSize: [Int](repeating: size, count: spatialRank), options: options,

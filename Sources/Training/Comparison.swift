@@ -3,18 +3,35 @@ import Datasets
 import Foundation
 import Models
 
-/// Weighted against standard convolution on one experiment: the same model, seed, initial
-/// weights and data order for both arms, repeated over several seeds, summarised as
-/// mean ± standard deviation with the trivial baseline beside it.
+/// Arms of convolution on one experiment — standard against weighted by default, or any list
+/// (fixed, trainable, tuned densities): the same model, seed, initial weights and data order for
+/// every arm, repeated over several seeds, summarised as mean ± standard deviation with the
+/// trivial baseline beside it.
 public struct Comparison {
+    /// One arm: a name for the tables and how its convolutions are built.
+    public struct Arm: Sendable, Equatable {
+        /// Name in tables, files and folders (e.g. `standard`, `trainable`, `tuned`).
+        public var name: String
+        /// Standard, fixed or trainable weighted convolution.
+        public var kind: ConvolutionKind
+
+        /// An arm.
+        public init(name: String, kind: ConvolutionKind) {
+            self.name = name
+            self.kind = kind
+        }
+    }
+
     /// The experiment (model, data, density).
     public let experiment: Experiment
     /// The optimisation settings (the seed is replaced by each of ``seeds``).
     public let settings: TrainingSettings
-    /// Seeds; each gives one standard and one weighted run.
+    /// Seeds; each gives one run of every arm.
     public let seeds: [UInt64]
     /// Folder for every run's files and the summary.
     public let directory: String
+    /// The arms, compared in this order (differences are taken against the first).
+    public let arms: [Arm]
     /// The replicas every run is trained on, data-parallel (default: this process alone).
     public let communicator: any Communicator
 
@@ -22,16 +39,36 @@ public struct Comparison {
     /// - Parameters:
     ///   - experiment: the model, data and density.
     ///   - settings: the optimisation settings.
-    ///   - seeds: one standard and one weighted run per seed.
+    ///   - seeds: one run of every arm per seed.
     ///   - directory: the folder for the runs' files.
+    ///   - arms: the arms (default: standard against the experiment's weighted density).
     ///   - communicator: the replicas each run is trained on (see ``Trainer``).
-    public init(experiment: Experiment, settings: TrainingSettings, seeds: [UInt64], directory: String,
+    public init(experiment: Experiment, settings: TrainingSettings, seeds: [UInt64], directory: String, arms: [Arm]? = nil,
                 communicator: any Communicator = SingleProcess()) {
         self.experiment = experiment
         self.settings = settings
         self.seeds = seeds
         self.directory = directory
+        self.arms = arms ?? [Arm(name: "standard", kind: .standard),
+                             Arm(name: "weighted", kind: .weighted(den: experiment.den, trainable: experiment.trainableDensity))]
         self.communicator = communicator
+    }
+
+    /// The runs of one arm.
+    public struct ArmRuns: Codable, Sendable {
+        /// The arm's name.
+        public var name: String
+        /// Whether its density was trained (its learned profiles are reported).
+        public var trainable: Bool
+        /// One run per seed.
+        public var runs: [RunResult]
+
+        /// The runs of an arm.
+        public init(name: String, trainable: Bool, runs: [RunResult]) {
+            self.name = name
+            self.trainable = trainable
+            self.runs = runs
+        }
     }
 
     /// The runs of a comparison and what they say.
@@ -46,30 +83,27 @@ public struct Comparison {
         public var baselineName: String
         /// Its value.
         public var baselineValue: Double
-        /// Standard runs, one per seed.
-        public var standard: [RunResult]
-        /// Weighted runs, one per seed.
-        public var weighted: [RunResult]
+        /// Every arm's runs, in the comparison's order.
+        public var arms: [ArmRuns]
 
         /// An outcome from its parts.
         public init(experiment: Experiment, settings: TrainingSettings, metricName: String, baselineName: String,
-                    baselineValue: Double, standard: [RunResult], weighted: [RunResult]) {
+                    baselineValue: Double, arms: [ArmRuns]) {
             self.experiment = experiment
             self.settings = settings
             self.metricName = metricName
             self.baselineName = baselineName
             self.baselineValue = baselineValue
-            self.standard = standard
-            self.weighted = weighted
+            self.arms = arms
         }
     }
 
-    /// Trains both arms for every seed (resuming finished or interrupted runs when `resume`;
+    /// Trains every arm for every seed (resuming finished or interrupted runs when `resume`;
     /// `force` as in ``Trainer/run(model:task:resume:force:)``).
     /// - Throws: data, configuration or checkpoint errors.
     public func run(resume: Bool = false, force: Bool = false) throws -> Outcome {
         try experiment.validate()
-        var standard: [RunResult] = [], weighted: [RunResult] = []
+        var runs = arms.map { ArmRuns(name: $0.name, trainable: $0.isTrainable, runs: []) }
         var metricName = "", baseline: (name: String, value: Double) = ("", .nan)
         for seed in seeds {
             let (task, channels, size, classes) = try experiment.makeTask(seed: seed)
@@ -77,16 +111,23 @@ public struct Comparison {
             baseline = task.baseline ?? ("", .nan)
             var seeded = settings
             seeded.seed = seed
-            for kind in [ConvolutionKind.standard, .weighted(den: experiment.den, trainable: experiment.trainableDensity)] {
-                let model = try experiment.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
-                let trainer = Trainer(settings: seeded, directory: "\(directory)/\(kind.name)-seed\(seed)", label: "\(kind.name) s\(seed)",
-                                      identity: experiment.identity(kind: kind), communicator: communicator)
-                let result = try trainer.run(model: model, task: task, resume: resume, force: force)
-                if case .standard = kind { standard.append(result) } else { weighted.append(result) }
+            for (index, arm) in arms.enumerated() {
+                let model = try experiment.makeModel(kind: arm.kind, seed: seed, channels: channels, size: size, classes: classes)
+                let trainer = Trainer(settings: seeded, directory: "\(directory)/\(arm.name)-seed\(seed)", label: "\(arm.name) s\(seed)",
+                                      identity: experiment.identity(kind: arm.kind), communicator: communicator)
+                runs[index].runs.append(try trainer.run(model: model, task: task, resume: resume, force: force))
             }
         }
         return Outcome(experiment: experiment, settings: settings, metricName: metricName, baselineName: baseline.name,
-                       baselineValue: baseline.value, standard: standard, weighted: weighted)
+                       baselineValue: baseline.value, arms: runs)
+    }
+}
+
+extension Comparison.Arm {
+    /// Whether the arm trains its density.
+    var isTrainable: Bool {
+        if case .weighted(_, true) = kind { return true }
+        return false
     }
 }
 
@@ -103,7 +144,7 @@ public func meanAndSpread(_ values: [Double]) -> (mean: Double, spread: Double) 
 extension Comparison.Outcome {
     /// Runs that diverged or ended no better than the trivial baseline, as warnings.
     public var warnings: [String] {
-        (standard + weighted).compactMap { run in
+        arms.flatMap(\.runs).compactMap { run in
             if run.diverged { return "\(run.label): DIVERGED (loss became NaN or infinite)" }
             if baselineValue.isFinite, run.finalMetric <= baselineValue {
                 return String(format: "%@: ends at %.3f, no better than the %@ (%.3f)", run.label, run.finalMetric, baselineName, baselineValue)
@@ -112,26 +153,49 @@ extension Comparison.Outcome {
         }
     }
 
-    /// The side-by-side table a person reads.
+    /// The side-by-side table a person reads, with each arm's difference to the first arm and the
+    /// learned profiles of trainable arms.
     public var table: String {
+        let seeds = arms.first?.runs.map { "\($0.label.split(separator: "s").last ?? "")" }.joined(separator: ",") ?? ""
         let title = "\(experiment.task): \(experiment.model) \(experiment.kernelSize)×\(experiment.kernelSize) on \(experiment.dataset)"
             + (experiment.task == "denoising" ? String(format: " (σ = %.0f)", experiment.sigma) : "")
-            + ", \(settings.epochs) epochs, seeds \(standard.map { "\($0.label.split(separator: "s").last ?? "")" }.joined(separator: ","))"
+            + ", \(settings.epochs) epochs, seeds \(seeds)"
         var rows = [["", "final \(metricName)", "best \(metricName)", "s/epoch", "img/s"]]
-        for (name, runs) in [("standard", standard), ("weighted \(experiment.den)", weighted)] {
-            rows.append([name, Self.format(runs.map(\.finalMetric)), Self.format(runs.map(\.bestMetric)),
-                         String(format: "%.1f", meanAndSpread(runs.map(\.secondsPerEpoch)).mean),
-                         String(format: "%.0f", meanAndSpread(runs.compactMap { $0.history.last?.imagesPerSecond }).mean)])
+        for arm in arms {
+            let name = arm.name == "weighted" || arm.name == "fixed" ? "\(arm.name) \(experiment.den)" : arm.name
+            rows.append([name, Self.format(arm.runs.map(\.finalMetric)), Self.format(arm.runs.map(\.bestMetric)),
+                         String(format: "%.1f", meanAndSpread(arm.runs.map(\.secondsPerEpoch)).mean),
+                         String(format: "%.0f", meanAndSpread(arm.runs.compactMap { $0.history.last?.imagesPerSecond }).mean)])
         }
-        let paired = zip(weighted, standard).map { $0.finalMetric - $1.finalMetric }
-        rows.append(["weighted − standard", Self.format(paired, signed: true), "", "", ""])
+        if let reference = arms.first {
+            for arm in arms.dropFirst() {
+                let paired = zip(arm.runs, reference.runs).map { $0.finalMetric - $1.finalMetric }
+                rows.append(["\(arm.name) − \(reference.name)", Self.format(paired, signed: true), "", "", ""])
+            }
+        }
         if baselineValue.isFinite { rows.append([baselineName, String(format: "%.3f", baselineValue), "", "", ""]) }
         let widths = (0..<5).map { c in rows.map { $0[c].count }.max() ?? 0 }
         let lines = rows.map { row in row.enumerated().map { c, cell in
             c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                    : String(repeating: " ", count: widths[c] - cell.count) + cell
         }.joined(separator: "   ") }
-        return ([title, ""] + lines + (warnings.isEmpty ? [] : [""] + warnings.map { "WARNING " + $0 })).joined(separator: "\n")
+        return ([title, ""] + lines + learnedProfiles + (warnings.isEmpty ? [] : [""] + warnings.map { "WARNING " + $0 }))
+            .joined(separator: "\n")
+    }
+
+    /// For each trainable arm, the density each layer learned (mean ± spread over seeds, outermost first).
+    public var learnedProfiles: [String] {
+        arms.filter(\.trainable).flatMap { arm -> [String] in
+            let layers = arm.runs.first?.history.last?.densities.keys.sorted() ?? []
+            return ["", "learned densities of \(arm.name) (after the last epoch, mean ± spread over seeds):"] + layers.map { layer in
+                let values = arm.runs.compactMap { $0.history.last?.densities[layer] }
+                let entries = (0..<(values.first?.count ?? 0)).map { i in
+                    let (mean, spread) = meanAndSpread(values.map { Double($0[i]) })
+                    return String(format: "%.3f ± %.3f", mean, spread)
+                }
+                return "  \(layer): [\(entries.joined(separator: ", "))]"
+            }
+        }
     }
 
     static func format(_ values: [Double], signed: Bool = false) -> String {
@@ -142,16 +206,16 @@ extension Comparison.Outcome {
 
     /// Learning curves (evaluation metric per epoch, mean ± spread over seeds) as an SVG plot.
     public var plot: LinePlot {
-        var plot = LinePlot(title: "\(experiment.model) \(experiment.kernelSize)×\(experiment.kernelSize) on \(experiment.dataset): weighted vs standard",
-                            xLabel: "epoch", yLabel: metricName)
-        for (name, runs) in [("standard", standard), ("weighted", weighted)] {
-            let epochs = runs.map(\.history.count).min() ?? 0
-            let stats = (0..<epochs).map { e in meanAndSpread(runs.map { $0.history[e].evaluationMetric }) }
-            plot.add(.init(name: name, points: stats.enumerated().map { (Double($0.offset + 1), $0.element.mean) },
+        var plot = LinePlot(title: "\(experiment.model) \(experiment.kernelSize)×\(experiment.kernelSize) on \(experiment.dataset): "
+                            + arms.map(\.name).joined(separator: " vs "), xLabel: "epoch", yLabel: metricName)
+        for arm in arms {
+            let epochs = arm.runs.map(\.history.count).min() ?? 0
+            let stats = (0..<epochs).map { e in meanAndSpread(arm.runs.map { $0.history[e].evaluationMetric }) }
+            plot.add(.init(name: arm.name, points: stats.enumerated().map { (Double($0.offset + 1), $0.element.mean) },
                            spread: stats.map { $0.spread.isFinite ? $0.spread : 0 }))
         }
         if baselineValue.isFinite {
-            let last = Double(max(1, standard.map(\.history.count).max() ?? 1))
+            let last = Double(max(1, arms.flatMap(\.runs).map(\.history.count).max() ?? 1))
             plot.add(.init(name: baselineName, points: [(1, baselineValue), (last, baselineValue)], dashed: true))
         }
         return plot
@@ -163,10 +227,10 @@ extension Comparison.Outcome {
         try Files.atomicWrite(Array((table + "\n").utf8), to: directory + "/summary.txt")
         try JSONFiles.write(self, to: directory + "/summary.json")
         var curves = CSVTable(header: ["arm", "run", "epoch", "train_loss", "eval_loss", "eval_metric", "seconds"])
-        for (arm, runs) in [("standard", standard), ("weighted", weighted)] {
-            for run in runs {
+        for arm in arms {
+            for run in arm.runs {
                 for r in run.history {
-                    curves.append([arm, run.label, String(r.epoch), "\(r.trainingLoss)", "\(r.evaluationLoss)",
+                    curves.append([arm.name, run.label, String(r.epoch), "\(r.trainingLoss)", "\(r.evaluationLoss)",
                                    "\(r.evaluationMetric)", "\(r.seconds)"])
                 }
             }

@@ -124,10 +124,10 @@ public struct Experiment: Codable, Sendable, Equatable {
         }
     }
 
-    /// The experiment and the convolution kind on one line: what identifies a run besides its
+    /// The experiment and the convolution kind (with its density) on one line: what identifies a run besides its
     /// ``TrainingSettings`` (see ``Trainer/identity``).
     public func identity(kind: ConvolutionKind) -> String {
-        "\(kind.name) " + ((try? JSONFiles.text(self, pretty: false)) ?? "")
+        "\(kind) " + ((try? JSONFiles.text(self, pretty: false)) ?? "")
     }
 
     /// A whole-image denoiser for this experiment's `model`: tiles with as much context as a

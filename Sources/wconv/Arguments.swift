@@ -2,17 +2,23 @@ import ArgumentParser
 import Foundation
 import WeightedConvolution
 
-/// Per-axis integers given as `2` (every axis) or `2,1,1` (one per spatial axis).
-struct PerAxis: ExpressibleByArgument, Sendable {
-    let values: [Int]
+/// Comma-separated integers (at least one), e.g. `2,1,1`.
+struct IntegerList<Value: FixedWidthInteger & Sendable>: ExpressibleByArgument, Sendable {
+    let values: [Value]
 
     init?(argument: String) {
         let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
-        let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let values = parts.compactMap { Value($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.count == parts.count else { return nil }
         self.values = values
     }
 }
+
+/// Per-axis integers given as `2` (every axis) or `2,1,1` (one per spatial axis).
+typealias PerAxis = IntegerList<Int>
+
+/// Seeds, e.g. `1,2,3`.
+typealias SeedList = IntegerList<UInt64>
 
 /// A padding: `same`, or per-axis integers (`1` or `1,2`), applied before and after each axis.
 enum PaddingArgument: ExpressibleByArgument, Sendable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Foundation
 import Training
+import Tuning
 
 /// `wconv compare`: the main job. Trains the same model with standard and with weighted
 /// convolution (same seed, same initial weights, same data order) for several seeds, prints a
@@ -26,15 +27,17 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var compute: ThreadOptions
-    @Option(parsing: .unconditional, help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = "1,2"
+    @Option(parsing: .unconditional, help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = SeedList(argument: "1,2")!
     @Option(help: "Folder for the runs and summaries.") var output = "runs/compare"
     @Flag(help: "Reuse finished runs and continue interrupted ones from their checkpoints.") var resume = false
+    @Option(help: "Arms, comma-separated: standard, weighted (--den, trainable with --trainable-density), fixed (--den), trainable (starts at --den), tuned:STUDY (the best density of a wconv tune study).")
+    var arms = "standard,weighted"
+    @Option(help: "Folder of the tuning studies (for tuned:STUDY).") var studies = "runs/tune"
     @Flag(help: "With --resume: accept checkpoints made with other settings or another model/data/convolution.") var force = false
 
     func run() throws {
         try compute.apply()
         let processes = try Processes.communicator()
-        let seedList = try TrainingSettings.seeds(from: seeds)
         let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]
         if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
             throw CommandFailure("--model and --dataset need --task (classification or denoising)")
@@ -46,12 +49,35 @@ struct CompareCommand: ParsableCommand {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let outcome = try Comparison(experiment: e, settings: settings, seeds: seedList, directory: folder,
+            let outcome = try Comparison(experiment: e, settings: settings, seeds: seeds.values, directory: folder, arms: try parseArms(e),
                                          communicator: processes).run(resume: resume, force: force)
             guard processes.isRoot else { continue }
             try outcome.write(to: folder)
             print("\n" + outcome.table)
             print("\nwritten: \(folder)/summary.txt, summary.json, curves.csv, curves.svg (learning curves)\n")
+        }
+    }
+
+    /// The arms named by `--arms` for experiment `e`.
+    private func parseArms(_ e: Experiment) throws -> [Comparison.Arm] {
+        try arms.split(separator: ",").map { item -> Comparison.Arm in
+            let name = item.trimmingCharacters(in: .whitespaces)
+            switch name {
+            case "standard": return .init(name: name, kind: .standard)
+            case "weighted": return .init(name: name, kind: .weighted(den: e.den, trainable: e.trainableDensity))
+            case "fixed": return .init(name: name, kind: .weighted(den: e.den, trainable: false))
+            case "trainable": return .init(name: name, kind: .weighted(den: e.den, trainable: true))
+            case _ where name.hasPrefix("tuned:"):
+                let study = String(name.dropFirst("tuned:".count))
+                let report = try StudyReport(store: try StudyStore.open(path: "\(studies)/\(study)/study.sqlite", readOnly: true))
+                guard report.settings.experiment.task == e.task, report.settings.box.kernelSize == e.kernelSize else {
+                    throw CommandFailure("study \(study) tuned \(report.settings.box.kernelSize)×\(report.settings.box.kernelSize) \(report.settings.experiment.task) kernels, this comparison has \(e.kernelSize)×\(e.kernelSize) \(e.task)")
+                }
+                guard let best = report.best else { throw CommandFailure("study \(study) has no evaluated density yet") }
+                return .init(name: "tuned", kind: DensityArm.fixed(report.settings.box.profiles(best.point)).kind)
+            default:
+                throw CommandFailure("--arms takes standard, weighted, fixed, trainable and tuned:STUDY, got \(name)")
+            }
         }
     }
 }

@@ -35,3 +35,14 @@ import Training
         #expect(near.svg().components(separatedBy: "<polyline").count == 3, "a nearby baseline is drawn")
     }
 }
+
+extension ReportingTests {
+    @Test func shadedSeriesAreColouredPointsWithoutALine() {
+        var plot = LinePlot(title: "score over the box", xLabel: "d1", yLabel: "d2")
+        plot.add(.init(name: "accuracy", points: [(0.1, 0.5), (0.3, 0.9), (0.2, 0.7)], shades: [80, 90, 85]))
+        let svg = plot.svg()
+        #expect(!svg.contains("<polyline"))
+        #expect(svg.contains("fill=\"#440154\"") && svg.contains("fill=\"#fde725\"") && svg.contains("fill=\"#21918c\""))
+        #expect(svg.contains("accuracy 90") && svg.contains("accuracy 80"))
+    }
+}

@@ -78,20 +78,29 @@ import Training
     }
 
     @Test func comparisonTableFlagsRunsNoBetterThanTheBaseline() {
-        func run(_ label: String, _ metrics: [Double]) -> RunResult {
+        func run(_ label: String, _ metrics: [Double], density: [Float] = []) -> RunResult {
             RunResult(label: label, history: metrics.enumerated().map { e, m in
                 EpochRecord(epoch: e + 1, trainingLoss: 1, trainingMetric: m, evaluationLoss: 1, evaluationMetric: m,
-                            learningRate: 1e-3, seconds: 2, imagesPerSecond: 100, densities: [:])
+                            learningRate: 1e-3, seconds: 2, imagesPerSecond: 100,
+                            densities: density.isEmpty ? [:] : ["features.0.density": density.map { $0 + Float(e) }])
             }, diverged: false, peakMemoryMiB: 1, parameterCount: 10)
         }
         var experiment = Experiment()
         experiment.task = "denoising"
         let outcome = Comparison.Outcome(
             experiment: experiment, settings: TrainingSettings(), metricName: "PSNR (dB)", baselineName: "noisy input",
-            baselineValue: 20.17, standard: [run("standard s1", [18, 19.5]), run("standard s2", [18, 20.5])],
-            weighted: [run("weighted s1", [19, 21]), run("weighted s2", [19, 22])])
+            baselineValue: 20.17, arms: [
+                .init(name: "standard", trainable: false, runs: [run("standard s1", [18, 19.5]), run("standard s2", [18, 20.5])]),
+                .init(name: "weighted", trainable: false, runs: [run("weighted s1", [19, 21]), run("weighted s2", [19, 22])]),
+                .init(name: "trainable", trainable: true, runs: [run("trainable s1", [19, 21], density: [0.5, 0.7]),
+                                                                  run("trainable s2", [19, 22], density: [0.7, 0.9])]),
+            ])
         #expect(outcome.warnings == ["standard s1: ends at 19.500, no better than the noisy input (20.170)"])
-        #expect(outcome.table.contains("+1.500 ± 0.000"), "paired differences 21 − 19.5 and 22 − 20.5")
+        let differences = outcome.table.split(separator: "\n").filter { $0.contains(" − standard") }
+        #expect(differences.count == 2 && differences.allSatisfy { $0.hasSuffix("+1.500 ± 0.000") || $0.contains("+1.500 ± 0.000 ") },
+                "paired differences 21 − 19.5 and 22 − 20.5, for each arm against the first")
+        #expect(outcome.learnedProfiles == ["", "learned densities of trainable (after the last epoch, mean ± spread over seeds):",
+                                            "  features.0.density: [1.600 ± 0.141, 1.800 ± 0.141]"])
         #expect(outcome.table.contains("20.170"))
         #expect(outcome.plot.svg().contains("noisy input"))
         #expect(meanAndSpread([1, 3]).mean == 2 && abs(meanAndSpread([1, 3]).spread - 1.41421356) < 1e-6)

@@ -3,7 +3,8 @@ import Foundation
 /// A line plot of learning curves rendered as a self-contained SVG document.
 ///
 /// Each series is a polyline with optional per-point spread (drawn as a translucent band, e.g.
-/// mean ± standard deviation over seeds). Axes get "nice" ticks; a legend names the series.
+/// mean ± standard deviation over seeds), or a scatter of points coloured by a value (`shades`,
+/// e.g. a score over two parameters). Axes get "nice" ticks; a legend names the series.
 ///
 /// ```swift
 /// var plot = LinePlot(title: "Fashion-MNIST, VGG", xLabel: "epoch", yLabel: "accuracy (%)")
@@ -21,14 +22,19 @@ public struct LinePlot: Sendable {
         public var spread: [Double]
         /// Dashed stroke (e.g. for a baseline).
         public var dashed: Bool
+        /// A value per point that colours it (dark blue for the lowest, yellow for the highest);
+        /// a series with shades is drawn as points without a line. Empty: one colour, a line.
+        public var shades: [Double]
 
-        /// A series; `spread` is empty or one value per point.
-        public init(name: String, points: [(x: Double, y: Double)], spread: [Double] = [], dashed: Bool = false) {
+        /// A series; `spread` and `shades` are empty or one value per point.
+        public init(name: String, points: [(x: Double, y: Double)], spread: [Double] = [], dashed: Bool = false, shades: [Double] = []) {
             precondition(spread.isEmpty || spread.count == points.count, "one spread value per point")
+            precondition(shades.isEmpty || shades.count == points.count, "one shade value per point")
             self.name = name
             self.points = points
             self.spread = spread
             self.dashed = dashed
+            self.shades = shades
         }
     }
 
@@ -92,6 +98,7 @@ public struct LinePlot: Sendable {
         svg += "<rect x=\"\(fmt(left))\" y=\"\(fmt(top))\" width=\"\(fmt(plotWidth))\" height=\"\(fmt(plotHeight))\" fill=\"none\" stroke=\"#444\"/>\n"
         svg += "<text x=\"\(fmt(left + plotWidth / 2))\" y=\"\(fmt(height - 14))\" text-anchor=\"middle\">\(escape(xLabel))</text>\n"
         svg += "<text transform=\"translate(18 \(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(yLabel))</text>\n"
+        var legendRow = 0
         for (index, s) in series.enumerated() {
             let colour = Self.palette[index % Self.palette.count]
             let isShown = onScale.contains { $0.name == s.name }
@@ -103,16 +110,53 @@ public struct LinePlot: Sendable {
             }
             let line = points.map { "\(fmt(sx($0.element.x))),\(fmt(sy($0.element.y)))" }.joined(separator: " ")
             let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            if !points.isEmpty {
+            let shading = Shading(s.shades)
+            if !points.isEmpty, shading == nil {
                 svg += "<polyline points=\"\(line)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>\n"
             }
-            for p in points { svg += "<circle cx=\"\(fmt(sx(p.element.x)))\" cy=\"\(fmt(sy(p.element.y)))\" r=\"2.5\" fill=\"\(colour)\"/>" }
-            let legendY = top + 10 + Double(index) * 20
+            for p in points {
+                let fill = shading?.colour(s.shades[p.offset]) ?? colour
+                svg += "<circle cx=\"\(fmt(sx(p.element.x)))\" cy=\"\(fmt(sy(p.element.y)))\" r=\"\(shading == nil ? "2.5" : "5")\" fill=\"\(fill)\"/>"
+            }
+            let legendY = top + 10 + Double(legendRow) * 20
+            legendRow += shading == nil ? 1 : 2
+            if let shading {
+                for (row, value) in [shading.high, shading.low].enumerated() {
+                    let y = legendY + Double(row) * 20
+                    svg += "\n<circle cx=\"\(fmt(left + plotWidth + 24))\" cy=\"\(fmt(y))\" r=\"5\" fill=\"\(shading.colour(value))\"/>"
+                    svg += "<text x=\"\(fmt(left + plotWidth + 42))\" y=\"\(fmt(y + 4))\">\(escape(s.name)) \(Ticks.label(value))</text>\n"
+                }
+                continue
+            }
             svg += "\n<line x1=\"\(fmt(left + plotWidth + 12))\" x2=\"\(fmt(left + plotWidth + 36))\" y1=\"\(fmt(legendY))\" y2=\"\(fmt(legendY))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash)/>"
             let offScale = isShown ? "" : " \(Ticks.label(s.points.first?.y ?? .nan)) (off scale)"
             svg += "<text x=\"\(fmt(left + plotWidth + 42))\" y=\"\(fmt(legendY + 4))\">\(escape(s.name + offScale))</text>\n"
         }
         return svg + "</svg>\n"
+    }
+}
+
+/// Colours for values: a ramp from dark blue (lowest) through teal to yellow (highest).
+struct Shading {
+    let low: Double, high: Double
+
+    /// The range of the finite `values`, or nil when there are none.
+    init?(_ values: [Double]) {
+        let finite = values.filter(\.isFinite)
+        guard let low = finite.min(), let high = finite.max() else { return nil }
+        self.low = low
+        self.high = high
+    }
+
+    /// `#rrggbb` for `value` (non-finite values grey).
+    func colour(_ value: Double) -> String {
+        guard value.isFinite else { return "#999999" }
+        let t = high > low ? (value - low) / (high - low) : 1
+        let stops: [(Double, Double, Double)] = [(68, 1, 84), (33, 145, 140), (253, 231, 37)]
+        let position = Swift.min(Swift.max(t, 0), 1) * 2, i = Swift.min(Int(position), 1), f = position - Double(i)
+        let (a, b) = (stops[i], stops[i + 1])
+        let channel = { (p: Double, q: Double) in String(format: "%02x", Int((p + (q - p) * f).rounded())) }
+        return "#" + channel(a.0, b.0) + channel(a.1, b.1) + channel(a.2, b.2)
     }
 }
 

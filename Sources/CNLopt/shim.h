@@ -1,0 +1,2 @@
+// NLopt, the nonlinear optimisation library (Debian libnlopt-dev): DIRECT, DIRECT-L, CRS2-LM.
+#include <nlopt.h>

@@ -1,0 +1,147 @@
+import Foundation
+import Training
+
+/// A density study: the standard and hand-picked densities and the box centre first, then the
+/// optimiser's proposals, each trained on the validation split and recorded in the store; at
+/// the end the best density, the standard and the hand-picked one retrained on all the
+/// training data with fresh seeds and scored once on the test set.
+///
+/// A study continues where its store stops: finished evaluations are answered from the store
+/// (the optimisers propose the same points in the same order), so a killed study resumes to
+/// the result an uninterrupted one gives.
+public struct DensityStudy {
+    /// The study's settings.
+    public let settings: StudySettings
+    /// Where the evaluations go.
+    public let store: StudyStore
+    /// Trains one request (default: ``evaluate(_:jobs:)`` here, one seed per job).
+    public var worker: (EvaluationRequest) throws -> EvaluationOutcome
+    /// Called after every evaluation the study makes or recalls.
+    public var progress: (StudyProgress) -> Void = { _ in }
+
+    /// A study on `store`, whose settings must be `settings`.
+    /// - Parameters:
+    ///   - settings: the study's settings.
+    ///   - store: its store (new, or one being resumed).
+    ///   - jobs: seeds trained at the same time by the default worker.
+    /// - Throws: ``TuningError`` when the settings are inconsistent or differ from the stored ones.
+    public init(settings: StudySettings, store: StudyStore, jobs: Int = 1) throws(TuningError) {
+        try settings.validate()
+        let stored = try store.settings(as: StudySettings.self)
+        guard stored == settings else {
+            throw TuningError("\(store.path) was made with other settings; resume it with the same options (or --show it), or start another --study")
+        }
+        self.settings = settings
+        self.store = store
+        self.worker = { try evaluate($0, jobs: jobs) }
+    }
+
+    /// Runs the search part: standard, reference, centre, then the optimiser's budget.
+    /// - Returns: every record, in order.
+    /// - Throws: training or store errors (what is recorded stays recorded).
+    public func search() throws -> [EvaluationRecord] {
+        var records = try store.evaluations()
+        let box = settings.box
+        func record(_ role: EvaluationRecord.Role, _ point: [Double], proposal: Int?) throws -> EvaluationRecord {
+            let recalled = records.first { $0.matches(point) && (role == .standard) == ($0.role == .standard) }
+            let result = try recalled ?? {
+                let arm: DensityArm = role == .standard ? .standard : .fixed(box.profiles(point))
+                let outcome = try worker(settings.validationRequest(arm))
+                let penalty = settings.objective.penalty(baseline: outcome.baselineValue)
+                let new = EvaluationRecord(
+                    index: records.count + 1, role: role, point: point, seeds: settings.seeds,
+                    scores: outcome.runs.map { $0.diverged ? penalty : settings.objective.score(of: $0) },
+                    diverged: outcome.runs.map(\.diverged), seconds: outcome.seconds)
+                try store.append(new)
+                if try store.value(Baseline.validationKey, as: Baseline.self) == nil {
+                    try store.setValue(Baseline(name: outcome.baselineName, value: outcome.baselineValue), for: Baseline.validationKey)
+                }
+                records.append(new)
+                return new
+            }()
+            progress(StudyProgress(record: result, recalled: recalled != nil, proposal: proposal, budget: settings.budget,
+                                   best: settings.best(of: records), objective: settings.objective,
+                                   secondsLeft: secondsLeft(records: records, proposal: proposal)))
+            return result
+        }
+        _ = try record(.standard, box.standardPoint, proposal: nil)
+        if let reference = settings.referencePoint { _ = try record(.reference, reference, proposal: nil) }
+        _ = try record(.centre, box.searchBox.centre, proposal: nil)
+        var proposal = 0
+        let search = try GlobalSearch(algorithm: settings.algorithm, box: box.searchBox, budget: settings.budget, seed: settings.searchSeed)
+        _ = try search.minimize { point in
+            proposal += 1
+            let role: EvaluationRecord.Role = point == box.searchBox.centre ? .centre : .search
+            return settings.objective.minimised(try record(role, point, proposal: proposal).score)
+        }
+        return records
+    }
+
+    /// The mean duration of the evaluations so far times the proposals left.
+    private func secondsLeft(records: [EvaluationRecord], proposal: Int?) -> Double {
+        guard !records.isEmpty else { return .nan }
+        return records.map(\.seconds).reduce(0, +) / Double(records.count) * Double(settings.budget - (proposal ?? 0))
+    }
+
+    /// The final runs: standard, the hand-picked density and the best of `records`, each retrained
+    /// on all the training data with the final seeds and scored once on the test set. Finished
+    /// arms are read back from the store.
+    /// - Throws: training or store errors.
+    public func finalRuns(records: [EvaluationRecord]) throws -> [FinalArm] {
+        guard let best = settings.best(of: records) else { throw TuningError("the study has no evaluated density to retrain") }
+        var arms: [(String, DensityArm, [Double]?)] = [("standard", .standard, nil)]
+        if let reference = settings.referencePoint { arms.append(("hand-picked", .fixed(settings.box.profiles(reference)), reference)) }
+        arms.append(("tuned", .fixed(settings.box.profiles(best.point)), best.point))
+        return try arms.map { name, arm, point in
+            let key = "final.\(name)"
+            if let stored = try store.value(key, as: FinalArm.self) { return stored }
+            let validation = records.first { point == nil ? $0.role == .standard : $0.role != .standard && $0.matches(point!) }
+            let arm = FinalArm(name: name, point: point, validation: validation, test: try worker(settings.finalRequest(arm)))
+            try store.setValue(arm, for: key)
+            return arm
+        }
+    }
+}
+
+/// The trivial baseline of an evaluation set (chance accuracy, noisy-input PSNR).
+public struct Baseline: Codable, Sendable, Equatable {
+    /// The store key of the validation split's baseline.
+    static let validationKey = "validation.baseline"
+    /// `chance` or `noisy input`.
+    public var name: String
+    /// Its metric.
+    public var value: Double
+}
+
+/// One arm of the final comparison.
+public struct FinalArm: Codable, Sendable {
+    /// The arms, in the order of the report.
+    static let names = ["standard", "hand-picked", "tuned"]
+
+    /// `standard`, `hand-picked` or `tuned`.
+    public var name: String
+    /// The density values (nil for standard).
+    public var point: [Double]?
+    /// Its evaluation on the validation split during the study.
+    public var validation: EvaluationRecord?
+    /// The final runs, scored on the test set.
+    public var test: EvaluationOutcome
+}
+
+/// What a study reports after each evaluation.
+public struct StudyProgress: Sendable {
+    /// The evaluation.
+    public var record: EvaluationRecord
+    /// Whether it was answered from the store (resumed study) rather than trained.
+    public var recalled: Bool
+    /// Its place in the optimiser's budget (nil for standard, reference and centre).
+    public var proposal: Int?
+    /// The optimiser's budget.
+    public var budget: Int
+    /// The best record so far.
+    public var best: EvaluationRecord?
+    /// The study's objective.
+    public var objective: TuningObjective
+    /// Estimated seconds until the budget is spent.
+    public var secondsLeft: Double
+}

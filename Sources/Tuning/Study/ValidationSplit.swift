@@ -1,0 +1,75 @@
+import Datasets
+import Training
+import WeightedConvolution
+
+/// A validation set carved from the training data, so densities are chosen without looking at
+/// the test set: a seeded shuffle of the training images (classification) or photographs
+/// (denoising), the last `fraction` of it held out.
+public struct ValidationSplit: Codable, Sendable, Equatable {
+    /// Share of the training data held out, in (0, 1).
+    public var fraction: Double
+    /// Seed of the shuffle that chooses the held-out samples.
+    public var seed: UInt64
+
+    /// A split.
+    /// - Throws: ``TuningError`` for a fraction outside (0, 1).
+    public init(fraction: Double, seed: UInt64) throws(TuningError) {
+        guard fraction > 0, fraction < 1 else { throw TuningError("the validation fraction must be in (0, 1), got \(fraction)") }
+        self.fraction = fraction
+        self.seed = seed
+    }
+
+    /// The experiment's task with the held-out part of its training data as evaluation data
+    /// (the test data is not used).
+    /// - Parameters:
+    ///   - experiment: the experiment (its batch size, patches and loss are kept).
+    ///   - seed: the run's seed (batches, noise).
+    /// - Returns: the task, and its input channels, image side and classes for the model.
+    /// - Throws: data errors, or ``TuningError`` when the training data is too small to split.
+    public func task(of experiment: Experiment, seed: UInt64) throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
+        let (full, channels, size, classes) = try experiment.makeTask(seed: seed)
+        if let task = full as? ClassificationTask {
+            let order = task.training.order(seed: self.seed, epoch: 0, shuffle: true)
+            let (kept, held) = try parts(order)
+            let training = Self.gather(task.training.images, kept), validation = Self.gather(task.training.images, held)
+            let (mean, deviation) = ClassificationDataset.statistics(of: training)
+            let split = ClassificationTask(
+                training: ClassificationDataset(images: training, classes: classes, mean: mean, standardDeviation: deviation),
+                evaluation: ClassificationDataset(images: validation, classes: classes, mean: mean, standardDeviation: deviation),
+                batchSize: task.batchSize, seed: task.seed, augment: task.augment, labelSmoothing: task.labelSmoothing)
+            return (split, channels, size, classes)
+        }
+        guard let task = full as? DenoisingTask else { throw TuningError("no validation split for the \(experiment.task) task") }
+        var generator = SeededGenerator(seed: self.seed)
+        let (kept, held) = try parts(Array(task.training.images.indices).shuffled(using: &generator))
+        let images = task.training.images, patch = task.training.patchSize, sigma = task.training.sigma
+        let split = DenoisingTask(
+            training: try DenoisingDataset(images: kept.map { images[$0] }, patchSize: patch, sigma: sigma),
+            validation: try DenoisingDataset(images: held.map { images[$0] }, patchSize: patch, sigma: sigma),
+            batchSize: task.batchSize, patchesPerEpoch: task.patchesPerEpoch, evaluationPatches: experiment.evaluationPatches,
+            seed: task.seed, loss: task.lossKind)
+        return (split, channels, size, classes)
+    }
+
+    /// A human statement of the split, e.g. for the report.
+    public func describe(task: String) -> String {
+        String(format: "validation: %.0f %% of the training %@ held out (seeded shuffle, seed %llu); the test set is used only for the final runs",
+               100 * fraction, task == "denoising" ? "photographs" : "images", seed)
+    }
+
+    private func parts(_ order: [Int]) throws(TuningError) -> (kept: [Int], held: [Int]) {
+        let held = Int((Double(order.count) * fraction).rounded())
+        guard held >= 1, held < order.count else {
+            throw TuningError("cannot hold out \(fraction) of \(order.count) training samples for validation (need at least one on each side)")
+        }
+        return (Array(order.dropLast(held)), Array(order.suffix(held)))
+    }
+
+    private static func gather(_ images: LabelledImages, _ indices: [Int]) -> LabelledImages {
+        let size = images.shape[1...].reduce(1, *)
+        var pixels: [Float] = []
+        pixels.reserveCapacity(indices.count * size)
+        for i in indices { pixels += images.pixels[(i * size)..<((i + 1) * size)] }
+        return LabelledImages(shape: [indices.count] + images.shape[1...], pixels: pixels, labels: indices.map { images.labels[$0] })
+    }
+}
