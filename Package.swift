@@ -26,7 +26,7 @@ let mpiAvailable: Bool = {
 let mpiTargets: [Target] = mpiAvailable ? [
     .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .target(name: "Cluster", dependencies: ["CMPI", "Communication"]),
-    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Training", "Models", "TestSupport"]),
+    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Training", "Models", "Tuning", "TestSupport"]),
 ] : []
 let optimised: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
@@ -77,12 +77,12 @@ let package = Package(
             dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Volume3D", swiftSettings: optimised),
-        .target(name: "TestSupport", dependencies: ["WeightedConvolution"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["WeightedConvolution", "Training", "Tuning"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "CSQLite"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "CSQLite", "TestSupport"]),
     ] + mpiTargets
 )

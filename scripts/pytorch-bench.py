@@ -14,6 +14,7 @@ conv: GFLOP/s of torch.nn.functional.conv2d/conv1d/conv3d, forward and forward+b
 the shapes of `wconv bench conv` (best of 5 after 2 warm-ups).
 """
 import argparse, statistics, time
+from bench_timing import best_seconds
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -182,17 +183,6 @@ CONV_SHAPES = [  # input shape, output channels, kernel size, padding
     ((64, 64, 32, 32), 64, 3, 1), ((64, 128, 16, 16), 128, 3, 1), ((16, 64, 64, 64), 64, 3, 1),
     ((8, 32, 64, 64), 32, 7, 3), ((32, 16, 4096), 16, 5, 2), ((4, 16, 32, 32, 32), 16, 3, 1),
 ]
-
-
-def best_seconds(body, repeats=5):
-    for _ in range(2):
-        body()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        body()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def conv_table(args):

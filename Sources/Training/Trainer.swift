@@ -88,6 +88,8 @@ public struct Trainer {
     public let identity: String
     /// The replicas of a data-parallel run (default: this process alone).
     public let communicator: any Communicator
+    /// Whether rank 0 shows the progress line (off for runs that a tuning worker rank makes).
+    public let showsProgress: Bool
 
     /// A trainer.
     /// - Parameters:
@@ -97,13 +99,15 @@ public struct Trainer {
     ///   - identity: what defines the run besides the settings (see ``identity``).
     ///   - communicator: the replicas of a data-parallel run; a checkpoint to resume from must be
     ///     readable by every rank (a shared file system, as on a cluster).
+    ///   - showsProgress: whether rank 0 shows the progress line.
     public init(settings: TrainingSettings, directory: String?, label: String, identity: String = "",
-                communicator: any Communicator = SingleProcess()) {
+                communicator: any Communicator = SingleProcess(), showsProgress: Bool = true) {
         self.settings = settings
         self.directory = directory
         self.label = label
         self.identity = identity
         self.communicator = communicator
+        self.showsProgress = showsProgress
     }
 
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
@@ -142,7 +146,7 @@ public struct Trainer {
         let replicas = DataParallel(communicator: communicator)
         try replicas.prepare(model)
         defer { replicas.finish(model) }
-        var progress = ProgressLine(enabled: communicator.isRoot)
+        var progress = ProgressLine(enabled: communicator.isRoot && showsProgress)
         var diverged = false
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Communication
+import Tuning
 #if canImport(Cluster)
 import Cluster
 #endif
@@ -30,6 +31,37 @@ enum Processes {
         let code = command.exitCode(for: error).rawValue
         FileHandle.standardError.write(Data("rank \(world.rank): \(command.fullMessage(for: error))\n".utf8))
         MPICommunicator.abort(code: code == 0 ? 1 : code)
+        #endif
+    }
+
+    /// Rank 0's way to run the seed jobs of `tune` on the other ranks of an MPI job.
+    struct SeedJobs {
+        /// Hands each seed to the next free rank (a failing job is retried once on another rank).
+        let run: SeedJobRunner
+        /// Releases the other ranks when the study is done.
+        let end: () -> Void
+    }
+
+    /// The seed jobs of `tune` on `world`: on one process `nil` (the study trains its seeds
+    /// itself); on rank 0 of several, the ``SeedJobs`` that dispatch them; on the other ranks, runs
+    /// the seed jobs rank 0 sends until it ends them, then returns `nil`.
+    /// - Parameters:
+    ///   - world: the ranks.
+    ///   - timeout: seconds a rank may take for one seed before it is reported and given up.
+    /// - Throws: ``CommandFailure`` for a timeout that is not positive; transport errors.
+    static func seedJobs(on world: any Communicator, timeout: Double?) throws -> SeedJobs? {
+        #if canImport(Cluster)
+        guard world.size > 1 else { return nil }
+        let dispatcher: Dispatcher
+        do { dispatcher = try Dispatcher(communicator: world, attempts: 2, timeout: timeout) } catch { throw CommandFailure("--job-timeout: \(error)") }
+        let work = { (request: EvaluationRequest) in try evaluate(request, showsProgress: false) }
+        guard world.isRoot else {
+            try dispatcher.serveBatches(work)
+            return nil
+        }
+        return SeedJobs(run: { requests in try dispatcher.mapBatch(requests, work).map(\.result) }, end: { try? dispatcher.endBatches() })
+        #else
+        return nil
         #endif
     }
 }

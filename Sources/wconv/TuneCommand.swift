@@ -19,6 +19,8 @@ struct TuneCommand: ParsableCommand {
               wconv tune --task classification --study fmnist7 --budget 24 --epochs 1 --train-subset 6000 --test-subset 2000
               (after a kill: the same command with --resume; finished evaluations are read back, not retrained)
               wconv tune --show fmnist7                # the study's table, also while another process writes it
+            Under mpirun -np K, rank 0 runs the optimiser and writes the study; the seeds of each evaluation train on the
+            other K−1 ranks (one seed per rank at a time, --jobs is not used), with the same results as one process.
             Boxes (outer → inner, from the paper): 3×3 [0.5, 1.5]; 5×5 [0.05, 1] × [0.5, 1.5];
             7×7 [0.05, 0.5] × [0.15, 1] × [0.25, 1.5]; other sizes [0.05, 1.5] per entry; --box overrides.
             """)
@@ -43,15 +45,20 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Fresh seeds of the final runs on the test set.") var finalSeeds = SeedList(argument: "101,102,103")!
     @Option(help: "Epochs of the final runs (default: --epochs).") var finalEpochs: Int?
     @Flag(help: "Stop after the search (no final runs on the test set).") var skipFinal = false
+    @Option(help: "Under mpirun: seconds a rank may take for one seed before it is reported and its seed retried on another rank.")
+    var jobTimeout: Double?
 
     func run() throws {
+        let world = try Processes.communicator()
         if let show {
+            guard world.isRoot else { return }
             let report = try StudyReport(store: try StudyStore.open(path: "\(output)/\(show)/study.sqlite", readOnly: true))
             print(report.evaluationTable + (report.finals.isEmpty ? "" : "\n\n" + report.finalTable))
             return
         }
         try compute.apply()
         guard jobs >= 1 else { throw CommandFailure("--jobs must be at least 1, got \(jobs)") }
+        if let jobTimeout, !(jobTimeout > 0) { throw CommandFailure("--job-timeout must be positive seconds, got \(jobTimeout)") }
         let (e, s) = try experiment.resolve()
         let settings = StudySettings(
             experiment: e, settings: s, box: try box?.box ?? DensityBox.suggested(kernelSize: e.kernelSize, axes: perAxis ? 2 : 1),
@@ -59,12 +66,16 @@ struct TuneCommand: ParsableCommand {
             validation: try ValidationSplit(fraction: validationFraction, seed: splitSeed), searchSeed: searchSeed,
             finalSeeds: finalSeeds.values, finalEpochs: finalEpochs ?? s.epochs)
         try settings.validate()
+        let seedJobs = try Processes.seedJobs(on: world, timeout: jobTimeout)
+        guard world.isRoot else { return }   // this rank trained the seeds rank 0 sent until the study ended
+        defer { seedJobs?.end() }
         let folder = "\(output)/\(study)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/study.sqlite"
         let store = resume && FileManager.default.fileExists(atPath: path) ? try StudyStore.open(path: path)
             : try StudyStore.create(path: path, settings: settings)
         var densityStudy = try DensityStudy(settings: settings, store: store, jobs: jobs)
+        if let seedJobs { densityStudy.worker = { try evaluate($0, seedJobs: seedJobs.run) } }
         let timing = TrainingTime()
         let worker = densityStudy.worker
         densityStudy.worker = { request in try timing.measure { try worker(request) } }

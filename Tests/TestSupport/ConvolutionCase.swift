@@ -78,4 +78,24 @@ public struct ConvolutionCase: Sendable, CustomStringConvertible {
         }
         return cases
     }
+
+    /// Seeded random cases the Winograd engine computes (2-D, 3 × 3, unit stride and dilation,
+    /// one group), cycling through every padding mode, explicit asymmetric padding of 0–3 (beyond
+    /// the kernel's reach of 2 the input gradient takes the direct path) and `same`, odd and even
+    /// extents of 3–`maxExtent`, 1–3 images and 1–5 channels each way.
+    public static func winograd(seed: UInt64, count: Int, maxExtent: Int) -> [ConvolutionCase] {
+        var random = TestRandom(seed: seed)
+        return (0..<count).map { index in
+            let mode = PaddingMode.allCases[index % PaddingMode.allCases.count]
+            let extents = (0..<2).map { _ in random.int(in: 3...maxExtent) }
+            // Every mode but zeros pads by less than the extent.
+            let limit = mode == .zeros ? 3 : Swift.min(3, extents.min()! - 1)
+            let padding: ConvolutionPadding = index % 3 == 2 ? .same : .explicit(
+                low: (0..<2).map { _ in random.int(in: 0...limit) }, high: (0..<2).map { _ in random.int(in: 0...limit) })
+            let channels = (random.int(in: 1...5), random.int(in: 1...5))
+            return ConvolutionCase(
+                input: [random.int(in: 1...3), channels.0] + extents, kernel: [channels.1, channels.0, 3, 3],
+                options: .init(padding: padding, paddingMode: mode, method: .winograd))
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Training
 import Tuning
@@ -9,21 +10,9 @@ import Tuning
 @Suite struct TuneEndToEndTests {
     struct Killed: Error {}
 
-    static let installed = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+    static let installed = TinyStudy.installed
 
-    static func settings() throws -> StudySettings {
-        var experiment = Experiment()
-        experiment.kernelSize = 3
-        experiment.den = [0.6]
-        experiment.trainingSubset = 250
-        experiment.evaluationSubset = 100
-        experiment.batchSize = 50
-        var training = TrainingSettings()
-        training.epochs = 1
-        return StudySettings(experiment: experiment, settings: training, box: try .suggested(kernelSize: 3), algorithm: .directL,
-                             budget: 3, objective: .accuracy, seeds: [1, 2], validation: try ValidationSplit(fraction: 0.2, seed: 7),
-                             searchSeed: 1, finalSeeds: [9], finalEpochs: 1)
-    }
+    static func settings() throws -> StudySettings { try TinyStudy.settings(trainingSubset: 250, evaluationSubset: 100, budget: 3) }
 
     static func study(at path: String, jobs: Int, killAt: Int? = nil) throws -> DensityStudy {
         let settings = try settings()
@@ -48,8 +37,7 @@ import Tuning
         let killed = NSTemporaryDirectory() + "wconv-tune-\(UUID().uuidString).sqlite"
         #expect(throws: Killed.self) { try Self.study(at: killed, jobs: 1, killAt: 3).search() }
         let resumed = try Self.study(at: killed, jobs: 2).search()
-        let key = { (r: EvaluationRecord) in "\(r.index) \(r.role) \(r.point) \(r.seeds) \(r.scores) \(r.diverged)" }
-        #expect(resumed.map(key) == expected.map(key))
+        #expect(resumed.map(TinyStudy.key) == expected.map(TinyStudy.key))
 
         let finals = try Self.study(at: killed, jobs: 2).finalRuns(records: resumed)
         #expect(finals.map(\.name) == ["standard", "hand-picked", "tuned"])

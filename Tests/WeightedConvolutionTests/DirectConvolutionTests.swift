@@ -3,9 +3,10 @@ import Testing
 import WeightedConvolution
 import TestSupport
 
-/// The direct (im2col + SGEMM) and FFT paths against the naive `Double` reference, on seeded
+/// The direct (im2col + SGEMM), FFT and Winograd paths against the naive `Double` reference, on seeded
 /// random cases over spatial ranks 1–4 × odd/even kernels × stride × dilation × groups (incl.
-/// depthwise) × explicit asymmetric / `same` padding × every padding mode.
+/// depthwise) × explicit asymmetric / `same` padding × every padding mode, and random 3 × 3
+/// layers the Winograd path computes.
 ///
 /// Tolerances: values are uniform in [-1, 1) and each output or gradient entry is a `Float` sum
 /// of at most a few thousand products, accumulated by SGEMM in `Float`; the rounding error is then
@@ -24,7 +25,7 @@ import TestSupport
 
     static let cases = [ConvolutionMethod.direct, .fft].flatMap { method in
         ConvolutionCase.random(seed: 20_250_601, ranks: [1, 2, 3, 4], maxExtent: { [0, 24, 12, 7, 5][$0] }, method: method)
-    }
+    } + ConvolutionCase.winograd(seed: 20_261_203, count: 16, maxExtent: 13)
 
     @Test(arguments: cases)
     func forwardMatchesReference(_ c: ConvolutionCase) throws {
@@ -58,7 +59,7 @@ import TestSupport
     /// `Double` rounding (≈ 1e-13 / h); the tolerance is the `Float` one of the library.
     @Test(arguments: [ConvolutionMethod.direct, .fft].flatMap { method in
         ConvolutionCase.random(seed: 7, ranks: [1, 2, 3, 4], maxExtent: { [0, 8, 5, 4, 3][$0] }, method: method)
-    })
+    } + ConvolutionCase.winograd(seed: 8, count: 8, maxExtent: 9))
     func gradientsMatchFiniteDifferences(_ c: ConvolutionCase) throws {
         var random = TestRandom(seed: 3)
         let geometry = try c.geometry()
@@ -105,14 +106,8 @@ import TestSupport
         ConvolutionCase(input: [1, 2, 7, 8, 6], kernel: [2, 2, 3, 3, 3], options: .init(padding: .symmetric([1]))),
     ])
     func everyThreadingAndChunkingAgrees(_ c: ConvolutionCase) throws {
-        var random = TestRandom(seed: 4)
         let geometry = try c.geometry()
-        let x = random.values(c.input.reduce(1, *)), k = random.values(c.kernel.reduce(1, *))
-        let gy = random.values(geometry.outputShape.reduce(1, *))
-        let reference = ReferenceConvolution(geometry: geometry)
-        let (xd, kd) = (x.map(Double.init), k.map(Double.init))
-        let expected = reference.forward(input: xd, kernel: kd, bias: nil)
-        let expectedGrad = reference.backward(input: xd, kernel: kd, gradOutput: gy.map(Double.init))
+        let (x, k, gy, expected, expectedGrad) = Self.referenceRun(geometry, seed: 4)
         let variants = DirectConvolution.Threading.allCases.flatMap { threading in
             ([(nil, nil), (1, 37), (2, nil), (3, nil)] as [(Int?, Int?)]).map { (threading, $0.0, $0.1) }
         }
@@ -129,9 +124,23 @@ import TestSupport
         }
     }
 
+    /// Seeded random input, kernel and output gradient for `geometry`, and the reference's output
+    /// and gradients for them.
+    static func referenceRun(_ geometry: ConvolutionGeometry, seed: UInt64) -> (
+        x: [Float], k: [Float], gy: [Float], y: [Double], gradients: (input: [Double], kernel: [Double], bias: [Double])
+    ) {
+        var random = TestRandom(seed: seed)
+        let x = random.values(geometry.inputShape.reduce(1, *)), k = random.values(geometry.kernelShape.reduce(1, *))
+        let gy = random.values(geometry.outputShape.reduce(1, *))
+        let reference = ReferenceConvolution(geometry: geometry)
+        let (xd, kd) = (x.map(Double.init), k.map(Double.init))
+        return (x, k, gy, reference.forward(input: xd, kernel: kd, bias: nil),
+                reference.backward(input: xd, kernel: kd, gradOutput: gy.map(Double.init)))
+    }
+
     /// The engine's forward output and both gradients, in buffers that start as NaN.
     static func run(
-        _ engine: DirectConvolution, _ x: [Float], _ k: [Float], _ gy: [Float]
+        _ engine: any ConvolutionEngine, _ x: [Float], _ k: [Float], _ gy: [Float]
     ) -> (y: [Float], gx: [Float], gk: [Float]) {
         var y = [Float](repeating: .nan, count: gy.count)
         var gx = [Float](repeating: .nan, count: x.count), gk = [Float](repeating: .nan, count: k.count)
@@ -148,6 +157,67 @@ import TestSupport
             }
         }
         return (y, gx, gk)
+    }
+
+    /// The input gradient alone (no kernel gradient asked for) of a layer without an adjoint
+    /// (padding beyond the kernel's reach: col2im), on several workers, matches the reference.
+    @Test func inputGradientAlone() throws {
+        let geometry = try ConvolutionGeometry(
+            inputShape: [4, 3, 7, 6], kernelShape: [2, 3, 3, 3], options: .init(padding: .symmetric([3])))
+        var random = TestRandom(seed: 14)
+        let x = random.values(geometry.inputShape.reduce(1, *)), k = random.values(geometry.kernelShape.reduce(1, *))
+        let gy = random.values(geometry.outputShape.reduce(1, *))
+        var gx = [Float](repeating: .nan, count: x.count)
+        x.withUnsafeBufferPointer { x in
+            k.withUnsafeBufferPointer { k in
+                gy.withUnsafeBufferPointer { gy in
+                    gx.withUnsafeMutableBufferPointer {
+                        DirectConvolution(geometry: geometry, threading: .imageWorkers).backward(
+                            input: x, kernel: k, gradOutput: gy, gradInput: $0, gradKernel: nil)
+                    }
+                }
+            }
+        }
+        let expected = ReferenceConvolution(geometry: geometry).backward(
+            input: x.map(Double.init), kernel: k.map(Double.init), gradOutput: gy.map(Double.init))
+        #expect(Self.isClose(gx, expected.input))
+    }
+
+    /// The FFT engine reuses the spectra of an unchanged kernel: forward passes with a kernel, the
+    /// same kernel with one value changed, and the first again each match the reference.
+    @Test func fftKernelSpectraFollowKernelChanges() throws {
+        let geometry = try ConvolutionGeometry(
+            inputShape: [2, 3, 9, 7], kernelShape: [2, 3, 4, 3], options: .init(padding: .symmetric([1]), method: .fft))
+        let op = try ConvolutionOperator(inputShape: geometry.inputShape, kernelShape: geometry.kernelShape, options: .init(padding: .symmetric([1]), method: .fft))
+        let (x, k, _, expected, _) = Self.referenceRun(geometry, seed: 15)
+        var changed = k
+        changed[changed.count / 2] += 0.5
+        let expectedChanged = ReferenceConvolution(geometry: geometry).forward(
+            input: x.map(Double.init), kernel: changed.map(Double.init), bias: nil)
+        for (kernel, reference) in [(k, expected), (k, expected), (changed, expectedChanged), (k, expected)] {
+            var y = [Float](repeating: .nan, count: expected.count)
+            x.withUnsafeBufferPointer { x in
+                kernel.withUnsafeBufferPointer { k in
+                    y.withUnsafeMutableBufferPointer { op.forward(input: x, kernel: k, bias: nil, output: $0) }
+                }
+            }
+            #expect(Self.isClose(y, reference))
+        }
+    }
+
+    /// Long 1-D signals take the FFT path's overlap-save forward pass (blocks of 256 samples
+    /// here): several images and channels, dilation, asymmetric and `same` padding, a last
+    /// block cut short, and the backward pass on whole signals, all match the reference.
+    @Test(arguments: [
+        ConvolutionCase(input: [2, 2, 3001], kernel: [3, 2, 9], options: .init(padding: .explicit(low: [5], high: [17]), dilation: [3], method: .fft)),
+        ConvolutionCase(input: [1, 1, 1500], kernel: [1, 1, 31], options: .init(padding: .same, method: .fft)),
+    ])
+    func overlapSaveMatchesReference(_ c: ConvolutionCase) throws {
+        let geometry = try c.geometry()
+        let (x, k, gy, expected, expectedGrad) = Self.referenceRun(geometry, seed: 17)
+        let g = try gradients(c, x, k, gy)
+        #expect(Self.isClose(try forward(c, x, k, [Float](repeating: 0, count: geometry.outChannels)).scalars, expected))
+        #expect(Self.isClose(g.input, expectedGrad.input) && Self.isClose(g.kernel, expectedGrad.kernel))
     }
 
     /// An output of more than a million positions is computed without a table of every column

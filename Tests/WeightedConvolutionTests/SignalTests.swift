@@ -59,6 +59,16 @@ import TestSupport
         }
     }
 
+    /// A long single signal (a transform of 40 000 values, one signal for two threads): the FFT
+    /// path matches a naive loop.
+    @Test func longSignalThroughThreadedTransforms() throws {
+        var random = TestRandom(seed: 16)
+        let a = random.values(40_000), b = random.values(7)
+        let z = try correlate(try grid(a), try grid(b), mode: .valid, method: .fft).scalars
+        let expected = (0..<(a.count - b.count + 1)).map { p in (0..<b.count).reduce(0.0) { $0 + Double(a[p + $1]) * Double(b[$1]) } }
+        #expect(z.count == expected.count && relativeError(z, expected) < 1e-5)
+    }
+
     @Test func validModeNeedsContainment() throws {
         let a = try Grid<2>(dims: [3, 5], repeating: 1), b = try Grid<2>(dims: [4, 2], repeating: 1)
         #expect(throws: ConvolutionError.self) { try correlate(a, b, mode: .valid) }
@@ -67,10 +77,13 @@ import TestSupport
 }
 
 /// The cost model's choices on the benchmark shapes (the timings that fitted it are in
-/// `ConvolutionPlanner`): FFT for large kernels, direct for channel-heavy 3×3 layers.
+/// `ConvolutionPlanner`): FFT for large kernels, Winograd for channel-heavy 2-D 3×3 layers,
+/// direct for other small kernels and for 3-channel first layers.
 @Suite struct PlannerTests {
-    func choice(_ input: [Int], _ kernel: [Int], _ padding: ConvolutionPadding = .same) throws -> ConvolutionMethod {
-        try ConvolutionOperator(inputShape: input, kernelShape: kernel, options: .init(padding: padding)).method
+    func choice(
+        _ input: [Int], _ kernel: [Int], _ padding: ConvolutionPadding = .same, stride: [Int] = [1]
+    ) throws -> ConvolutionMethod {
+        try ConvolutionOperator(inputShape: input, kernelShape: kernel, options: .init(stride: stride, padding: padding)).method
     }
 
     @Test func largeKernelsUseTheFFT() throws {
@@ -79,9 +92,11 @@ import TestSupport
         #expect(try choice([1, 1, 64, 64, 64], [1, 1, 15, 15, 15]) == .fft)
     }
 
-    @Test func channelHeavySmallKernelsUseTheDirectPath() throws {
-        #expect(try choice([64, 64, 32, 32], [64, 64, 3, 3]) == .direct)
-        #expect(try choice([64, 128, 16, 16], [128, 128, 3, 3]) == .direct)
+    @Test func channelHeavySmallKernelsUseTheDirectOrWinogradPath() throws {
+        #expect(try choice([64, 64, 32, 32], [64, 64, 3, 3]) == .winograd)
+        #expect(try choice([64, 128, 16, 16], [128, 128, 3, 3]) == .winograd)
+        #expect(try choice([64, 3, 32, 32], [64, 3, 3, 3]) == .direct)
+        #expect(try choice([64, 64, 32, 32], [64, 64, 3, 3], .symmetric([1]), stride: [2]) == .direct)
         #expect(try choice([32, 16, 4096], [16, 16, 5]) == .direct)
         #expect(try choice([4, 16, 32, 32, 32], [16, 16, 3, 3, 3]) == .direct)
     }
@@ -91,5 +106,7 @@ import TestSupport
         let first = try ConvolutionOperator(inputShape: [1, 1, 256], kernelShape: [1, 1, 31], options: options).method
         let second = try ConvolutionOperator(inputShape: [1, 1, 256], kernelShape: [1, 1, 31], options: options).method
         #expect(first == second && [.direct, .fft].contains(first))
+        let layer = try ConvolutionOperator(inputShape: [2, 8, 12, 12], kernelShape: [8, 8, 3, 3], options: options).method
+        #expect([.direct, .fft, .winograd].contains(layer))
     }
 }

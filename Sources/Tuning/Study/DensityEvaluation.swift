@@ -79,14 +79,15 @@ public struct EvaluationOutcome: Codable, Sendable {
 /// - Parameters:
 ///   - request: what to train.
 ///   - jobs: how many seeds train at the same time (at least 1).
+///   - showsProgress: whether the runs show their progress lines (off on a cluster's worker ranks).
 /// - Returns: the runs, in seed order.
 /// - Throws: data or configuration errors (the first one when several runs fail).
-public func evaluate(_ request: EvaluationRequest, jobs: Int = 1) throws -> EvaluationOutcome {
+public func evaluate(_ request: EvaluationRequest, jobs: Int = 1, showsProgress: Bool = true) throws -> EvaluationOutcome {
     let start = ContinuousClock.now
     let runs = RunSlots(count: request.seeds.count)
     DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, request.seeds.count))) { job in
         for index in stride(from: job, to: request.seeds.count, by: max(1, jobs)) {
-            runs.set(index, Result { try train(request, seed: request.seeds[index]) })
+            runs.set(index, Result { try train(request, seed: request.seeds[index], showsProgress: showsProgress) })
         }
     }
     let results = try runs.values.map { try $0!.get() }
@@ -97,12 +98,13 @@ public func evaluate(_ request: EvaluationRequest, jobs: Int = 1) throws -> Eval
                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
 }
 
-private func train(_ request: EvaluationRequest, seed: UInt64) throws -> SeedRun {
+private func train(_ request: EvaluationRequest, seed: UInt64, showsProgress: Bool) throws -> SeedRun {
     let (task, channels, size, classes) = try TaskCache.shared.task(request.experiment, validation: request.validation, seed: seed)
     let model = try request.experiment.makeModel(kind: request.arm.kind, seed: seed, channels: channels, size: size, classes: classes)
     var settings = request.settings
     settings.seed = seed
-    let run = try Trainer(settings: settings, directory: nil, label: "\(request.arm.kind.name) s\(seed)").run(model: model, task: task)
+    let run = try Trainer(settings: settings, directory: nil, label: "\(request.arm.kind.name) s\(seed)",
+                              showsProgress: showsProgress).run(model: model, task: task)
     return (run, task.metricName, task.baseline ?? ("", .nan))
 }
 

@@ -1,12 +1,12 @@
 /// A convolution ready to run: resolved geometry, padding-mode handling, bias, and the engine
-/// (direct or FFT) chosen for it. Rank-erased; ``Grid`` and the network layers call it.
+/// (direct, FFT or Winograd) chosen for it. Rank-erased; ``Grid`` and the network layers call it.
 ///
 /// Non-zero padding modes are applied explicitly before the engine runs (and folded back in the
 /// backward pass), so engines only ever see zero padding.
 public struct ConvolutionOperator: Sendable {
     /// The sizes of this convolution as the user described it.
     public let geometry: ConvolutionGeometry
-    /// The algorithm that runs (`.direct` or `.fft`, never `.auto`/`.measure`).
+    /// The algorithm that runs (`.direct`, `.fft` or `.winograd`, never `.auto`/`.measure`).
     public let method: ConvolutionMethod
     private let engine: any ConvolutionEngine
     private let explicitPadding: Padding?

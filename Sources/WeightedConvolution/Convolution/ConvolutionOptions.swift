@@ -22,6 +22,9 @@ public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
     case direct
     /// FFTW transforms of the padded signals and spectral products.
     case fft
+    /// Winograd minimal filtering (``WinogradConvolution``) for 3 × 3, unit-stride, undilated,
+    /// ungrouped 2-D layers; other layers run the direct path.
+    case winograd
     /// Time both paths once per geometry and keep the faster (cached per process).
     case measure
 }

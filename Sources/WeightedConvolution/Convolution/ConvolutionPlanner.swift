@@ -2,7 +2,7 @@ import Synchronization
 
 /// Chooses the algorithm for a geometry and caches prepared engines.
 ///
-/// `.auto` compares two estimated times (the idea of scipy's `choose_conv_method`), with
+/// `.auto` compares estimated times (the idea of scipy's `choose_conv_method`), with
 /// constants measured with `wconv bench conv` on the development machine (2-core AMD EPYC,
 /// AVX-512, OpenBLAS 0.3.21, FFTW 3.3.10):
 /// - direct: `flops / rate`, where the rate of the gathered matrix products grows with their rows
@@ -10,7 +10,9 @@ import Synchronization
 ///   `rate = min(directPeak, directPerRow · Cout/groups)`;
 /// - FFT: `Σ transforms · fftCost · L·log₂L + products · productCost · F`, with `L = ∏` transform
 ///   sizes, `F` complex frequencies, `B·Cin + Cout·Cin/G + B·Cout` transforms and `B·Cout·Cin/G`
-///   spectral products per forward pass.
+///   spectral products per forward pass;
+/// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α²` products at a
+///   share of the direct speed plus a cost per transformed tile value.
 /// `wconv bench conv --method auto` prints which one `.auto` picked next to both timings.
 /// `.measure` times one forward pass of each once per geometry and keeps the faster.
 public final class ConvolutionPlanner: Sendable {
@@ -33,6 +35,18 @@ public final class ConvolutionPlanner: Sendable {
     /// Seconds per complex multiply-add of a spectral product (fitted as above).
     static let productCost = 0.35e-9
 
+    /// The Winograd products' speed relative to ``directPeak`` (depth = the input channels, width =
+    /// a block of tiles) and the cost of its tile transforms, seconds per transformed value (input
+    /// and output, two threads): fitted so that F(4×4, 3×3) costs 0.55× the direct path on
+    /// [16,64,64,64]·3×3·64 and [64,128,16,16]·3×3·128, as measured in process CPU time per call
+    /// (0.52–0.66× on the three 3×3 `wconv bench conv` layers, 2026-12-03, a shared machine).
+    static let winogradProductShare = 0.8
+    /// See ``winogradProductShare``.
+    static let winogradTransformCost = 0.17e-9
+    /// Seconds per transformed kernel value (`α²` per kernel, two threads; memory-bound): the
+    /// transforms of a 512 × 512 layer's kernels took 16 ms of CPU time for F(4×4, 3×3).
+    static let winogradKernelCost = 0.8e-9
+
     private let engines = Mutex<[EngineKey: any ConvolutionEngine]>([:])
     private let measured = Mutex<[ConvolutionGeometry: ConvolutionMethod]>([:])
 
@@ -45,9 +59,11 @@ public final class ConvolutionPlanner: Sendable {
     public func method(for geometry: ConvolutionGeometry, requested: ConvolutionMethod) -> ConvolutionMethod {
         switch requested {
         case .direct, .fft: return requested
+        case .winograd: return WinogradConvolution.supports(geometry) ? .winograd : .direct
         case .auto:
             guard FFTPlans.fitInMemory(geometry) else { return .direct }
             let (direct, fft) = estimatedSeconds(geometry)
+            if WinogradConvolution.supports(geometry), winogradSeconds(geometry) < Swift.min(direct, fft) { return .winograd }
             return fft < direct ? .fft : .direct
         case .measure:
             guard FFTPlans.fitInMemory(geometry) else { return .direct }
@@ -72,11 +88,30 @@ public final class ConvolutionPlanner: Sendable {
         return (direct, fft)
     }
 
+    /// The estimated forward time of the Winograd path (``WinogradConvolution``, default tile), in
+    /// seconds: its `α²` matrix products at ``directPeak`` (less the share of packing their narrow
+    /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value, and
+    /// the kernel transforms, `winogradKernelCost` per transformed kernel value.
+    public func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
+        let m = WinogradConvolution.defaultTile(for: g).rawValue, alpha = Double(m + 2)
+        let tiles = Double(g.batch * ((g.outputSize[0] + m - 1) / m) * ((g.outputSize[1] + m - 1) / m))
+        let cin = Double(g.inChannels), cout = Double(g.outChannels)
+        let products = 2 * alpha * alpha * tiles * cin * cout
+        let rate = Swift.min(Self.directPeak, Self.directPerRow * cout) * Self.winogradProductShare
+        let transforms = alpha * alpha * tiles * (cin + cout) * Self.winogradTransformCost
+        let kernels = alpha * alpha * cin * cout * Self.winogradKernelCost
+        return products / rate + transforms + kernels
+    }
+
     /// A prepared engine for `geometry` and a concrete method, cached per geometry.
     public func engine(for geometry: ConvolutionGeometry, method: ConvolutionMethod) -> any ConvolutionEngine {
         let key = EngineKey(geometry: geometry, method: method)
         if let engine = engines.withLock({ $0[key] }) { return engine }
-        let engine: any ConvolutionEngine = method == .fft ? FFTConvolution(geometry: geometry) : DirectConvolution(geometry: geometry)
+        let engine: any ConvolutionEngine = switch method {
+        case .fft: FFTConvolution(geometry: geometry)
+        case .winograd: WinogradConvolution(geometry: geometry)
+        default: DirectConvolution(geometry: geometry)
+        }
         engines.withLock { $0[key] = engine }
         return engine
     }
@@ -87,7 +122,8 @@ public final class ConvolutionPlanner: Sendable {
         let kernel = [Float](repeating: 0, count: geometry.kernelShape.reduce(1, *))
         var output = [Float](repeating: 0, count: geometry.outputShape.reduce(1, *))
         var best: (ConvolutionMethod, Duration) = (.direct, .seconds(Int64.max))
-        for method in [ConvolutionMethod.direct, .fft] {
+        let candidates: [ConvolutionMethod] = WinogradConvolution.supports(geometry) ? [.direct, .fft, .winograd] : [.direct, .fft]
+        for method in candidates {
             let engine = engine(for: geometry, method: method)
             let clock = ContinuousClock()
             var fastest = Duration.seconds(Int64.max)

@@ -234,7 +234,7 @@ public struct DirectConvolution: ConvolutionEngine {
         }
         if let adjoint, let gradInput {
             WorkspaceCache.shared.withBuffer(count: kernel.count) { flipped in
-                flipKernel(k, into: flipped.baseAddress!)
+                geometry.writeAdjointKernel(k, into: flipped.baseAddress!)
                 adjoint.engine.forward(input: gradOutput, kernel: UnsafeBufferPointer(flipped), output: gradInput)
             }
         }
@@ -304,21 +304,6 @@ public struct DirectConvolution: ConvolutionEngine {
         }
     }
 
-    /// Writes the adjoint engine's kernel: `K'[g·Cin_g + c, o, q] = K[g·Cout_g + o, c, taps − 1 − q]`
-    /// (channel axes swapped within each group, every spatial axis reversed).
-    private func flipKernel(_ kernel: UnsafePointer<Float>, into flipped: UnsafeMutablePointer<Float>) {
-        let taps = layout.taps, outGroup = outGroup, inGroup = inGroup
-        for g in 0..<geometry.groups {
-            for o in 0..<outGroup {
-                for c in 0..<inGroup {
-                    let from = kernel + ((g * outGroup + o) * inGroup + c) * taps
-                    let to = flipped + ((g * inGroup + c) * outGroup + o) * taps
-                    for q in 0..<taps { to[q] = from[taps - 1 - q] }
-                }
-            }
-        }
-    }
-
     /// Calls `body(positions, width)` for each tile of output positions, `width` being its size.
     @inline(__always)
     private func forEachTile(_ body: (Range<Int>, Int) -> Void) {
@@ -370,7 +355,8 @@ public struct DirectConvolution: ConvolutionEngine {
             partials.update(repeating: 0)
             BLASThreads.singleThreaded {
                 concurrentPerform(workers) { worker in
-                    let sum = worker == 0 ? destination : partials.baseAddress! + (worker - 1) * accumulator
+                    // No accumulator at all without a destination (worker 0's nil says "skip").
+                    let sum = destination == nil || worker == 0 ? destination : partials.baseAddress! + (worker - 1) * accumulator
                     WorkspaceCache.shared.withBuffer(count: scratch) { buffer in
                         buffer.baseAddress!.update(repeating: 0, count: padded)
                         withColumnIndices { indices in

@@ -9,10 +9,17 @@
 ///   cropped back to the unpadded input;
 /// - kernel gradient: `GW̃ = X · conj(G)`, read at the dilated taps `q·d`.
 /// Spectra of one group are summed over channels; transforms run on ``ComputeThreads/count`` threads.
+/// The forward pass keeps the spectra of its last kernel (``KernelSpectra``) and skips the
+/// kernel's transforms while the kernel does not change; long 1-D signals with short kernels
+/// run it by blocks (``OverlapSave``).
 struct FFTConvolution: ConvolutionEngine {
     let geometry: ConvolutionGeometry
     private let plans: FFTPlans
     private let input: StridedBlock, kernel: StridedBlock, output: StridedBlock
+    /// The forward pass's kernel spectra, reused while the kernel does not change.
+    private let kernelSpectra = KernelSpectra()
+    /// The forward pass of long 1-D signals with short kernels, by blocks.
+    private let overlapSave: OverlapSave?
 
     init(geometry g: ConvolutionGeometry) {
         geometry = g
@@ -20,6 +27,7 @@ struct FFTConvolution: ConvolutionEngine {
         let size = FFTPlans.sizes(for: g)!
         let ones = [Int](repeating: 1, count: g.spatialRank), zeros = [Int](repeating: 0, count: g.spatialRank)
         plans = FFTPlans.plans(for: size)
+        overlapSave = OverlapSave(geometry: g)
         input = StridedBlock(shape: g.inputSize, size: size, offset: g.padLow, step: ones)
         kernel = StridedBlock(shape: g.kernelSize, size: size, offset: zeros, step: g.dilation)
         output = StridedBlock(shape: g.outputSize, size: size, offset: zeros, step: g.stride)
@@ -30,9 +38,15 @@ struct FFTConvolution: ConvolutionEngine {
 
     func forward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
                  output y: UnsafeMutableBufferPointer<Float>) {
+        if let overlapSave { return overlapSave.forward(input: x.baseAddress!, kernel: k, output: y.baseAddress!) }
         let g = geometry
         withSpectra(g.batch * g.inChannels, of: x.baseAddress!, block: input) { xs in
-            withSpectra(g.outChannels * inPerGroup, of: k.baseAddress!, block: kernel) { ks in
+            let kernels = g.outChannels * inPerGroup, width = 2 * plans.complexCount
+            kernelSpectra.withSpectra(
+                of: k, spectraCount: kernels * width,
+                transform: { transform(kernels, of: $0.baseAddress!, block: kernel, into: $1) }
+            ) { spectra in
+                let ks = { (index: Int) in UnsafeMutablePointer(mutating: spectra) + index * width }
                 // Y[b,o] = Σ_c X[b, group(o)·Cin/G + c] · conj(W[o,c])
                 inverseOfSums(count: g.batch * g.outChannels, block: output, into: y.baseAddress!) { index, sum in
                     let (b, o) = (index / g.outChannels, index % g.outChannels)
@@ -79,19 +93,27 @@ struct FFTConvolution: ConvolutionEngine {
     /// one after the other at `source` and embedded into the transform size as `block` says.
     private func withSpectra(_ count: Int, of source: UnsafePointer<Float>, block: StridedBlock,
                              _ body: ((Int) -> UnsafeMutablePointer<Float>) -> Void) {
-        let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
+        let width = 2 * plans.complexCount
         WorkspaceCache.shared.withBuffer(count: count * width) { spectra in
             let base = spectra.baseAddress!
-            ComputeThreads.split(count) { range in
-                WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
-                    for n in range {
-                        real.update(repeating: 0)
-                        block.scatter(source + n * signal, into: real.baseAddress!)
-                        plans.transform(real.baseAddress!, into: base + n * width)
-                    }
+            transform(count, of: source, block: block, into: base)
+            body { base + $0 * width }
+        }
+    }
+
+    /// Writes the spectra of `count` signals of `block.shape` (stored one after the other at
+    /// `source`, embedded into the transform size as `block` says) to `spectra`, one after the other.
+    private func transform(_ count: Int, of source: UnsafePointer<Float>, block: StridedBlock,
+                           into spectra: UnsafeMutablePointer<Float>) {
+        let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
+        ComputeThreads.split(count) { range in
+            WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
+                for n in range {
+                    real.update(repeating: 0)
+                    block.scatter(source + n * signal, into: real.baseAddress!)
+                    plans.transform(real.baseAddress!, into: spectra + n * width)
                 }
             }
-            body { base + $0 * width }
         }
     }
 
@@ -116,11 +138,17 @@ struct FFTConvolution: ConvolutionEngine {
         }
     }
 
-    /// `sum += a · b` or `sum += a · conj(b)` over interleaved complex spectra.
+    /// `sum += a · b` or `sum += a · conj(b)` over interleaved complex spectra of this size.
     private func accumulate(_ sum: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>,
                             _ b: UnsafeMutablePointer<Float>, conjugate: Bool) {
+        Self.accumulate(sum, a, b, conjugate: conjugate, frequencies: plans.complexCount)
+    }
+
+    /// `sum += a · b` or `sum += a · conj(b)` over interleaved complex spectra of `frequencies` values.
+    static func accumulate(_ sum: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>,
+                           _ b: UnsafeMutablePointer<Float>, conjugate: Bool, frequencies: Int) {
         let sign: Float = conjugate ? -1 : 1
-        for f in 0..<plans.complexCount {
+        for f in 0..<frequencies {
             let (ar, ai, br, bi) = (a[2 * f], a[2 * f + 1], b[2 * f], sign * b[2 * f + 1])
             sum[2 * f] += ar * br - ai * bi
             sum[2 * f + 1] += ar * bi + ai * br

@@ -26,6 +26,23 @@ struct BenchConvCommand: ParsableCommand {
     @Flag(help: "Skip the large-kernel table (direct vs FFT vs auto).")
     var skipLargeKernels = false
 
+    @Option(help: "Time only the shapes whose name contains this text, e.g. \"[16,64,64,64] 3x3\".")
+    var only: String?
+
+    @Option(help: "Also run scripts/pytorch-bench.py conv, alternating with our timings (value: pytorch).")
+    var against: Anchor?
+
+    @Option(help: "Alternating rounds with --against.")
+    var rounds = 3
+
+    @Option(help: "The Python that has torch (default: .bench-venv/bin/python, else python3).")
+    var python: String?
+
+    /// The frameworks `--against` compares with.
+    enum Anchor: String, ExpressibleByArgument {
+        case pytorch
+    }
+
     func run() throws {
         try compute.apply()
         let rates = MatrixProductKernel.allCases.filter(\.isAvailable).map { ($0, Self.sgemmGFlops(size: 2048, repeats: 8, kernel: $0)) }
@@ -33,14 +50,30 @@ struct BenchConvCommand: ParsableCommand {
         let listed = rates.map { "\($0.0.rawValue) \(Self.format($0.1, 1))" }.joined(separator: ", ")
         print("\(MatrixProductKernel.description), threads: \(ComputeThreads.count)")
         print("SGEMM 2048³, GFLOP/s: \(listed); the ratio columns divide by the faster\n")
+        if against == .pytorch {
+            guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
+            switch PythonAnchor.find(python: python, script: "scripts/pytorch-bench.py", module: "torch") {
+            case .success(let anchor):
+                return try compareAgainstPyTorch(
+                    anchor, shapes: selected(BenchShape.standard), methods: self.methods.map(BenchMethod.convolution), rounds: rounds)
+            case .failure(let unavailable):
+                print("PyTorch comparison skipped: \(unavailable)\n")
+            }
+        }
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
         methods += [BenchMethod.layer(weighted: false), BenchMethod.layer(weighted: true)]
         print("Network layers: operator paths, and the layer API (W ⊙ Φ folded in, ∂den computed) standard vs weighted")
-        try printRows(BenchShape.standard + (extra ? BenchShape.extra : []), methods: methods, sgemm: sgemm)
+        try printRows(selected(BenchShape.standard + (extra ? BenchShape.extra : [])), methods: methods, sgemm: sgemm)
         guard !skipLargeKernels else { return }
         print("\nLarge kernels, single channel, same padding: direct vs FFT, and what .auto picks")
-        try printRows(BenchShape.largeKernels, methods: [.convolution(.direct), .convolution(.fft), .automatic], sgemm: sgemm)
+        try printRows(selected(BenchShape.largeKernels), methods: [.convolution(.direct), .convolution(.fft), .automatic], sgemm: sgemm)
+    }
+
+    /// The shapes `--only` selects (all without it).
+    private func selected(_ shapes: [BenchShape]) -> [BenchShape] {
+        guard let only else { return shapes }
+        return shapes.filter { $0.name.contains(only) }
     }
 
     /// Times every method on every shape and prints one table; weighted-layer rows also show

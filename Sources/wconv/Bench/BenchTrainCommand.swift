@@ -14,6 +14,15 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Timed steps of each kind (standard, weighted) per model.") var steps = 10
     @Option(help: "Models to time (repeatable): vgg16, resnet18, dncnn, nafnet.") var model: [String] = ["vgg16", "resnet18", "dncnn", "nafnet"]
 
+    @Option(help: "Also run scripts/pytorch-bench.py train, alternating with our steps (value: pytorch).")
+    var against: BenchConvCommand.Anchor?
+
+    @Option(help: "Alternating rounds with --against.")
+    var rounds = 3
+
+    @Option(help: "The Python that has torch (default: .bench-venv/bin/python, else python3).")
+    var python: String?
+
     /// One benchmark case: a model builder, its input shape and the loss.
     struct Case: Sendable {
         let name: String, shape: [Int]
@@ -41,26 +50,47 @@ struct BenchTrainCommand: ParsableCommand {
         print("\(BLASKernels.description), threads: \(ComputeThreads.count)")
         print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, standard and weighted alternating; "
               + "median step time; weighted vs standard: median and quartiles of the paired ratios")
-        var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB"]]
-        for name in model {
+        let cases = try model.map { name in
             guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (vgg16, resnet18, dncnn, nafnet)") }
-            let standard = try StepRunner(c, kind: .standard)
-            let weighted = try StepRunner(c, kind: .weighted(den: [0.5], trainable: true))
-            for _ in 0..<Self.warmUpSteps { _ = try standard.step(); _ = try weighted.step() }
-            var times: (standard: [Double], weighted: [Double]) = ([], [])
-            for _ in 0..<steps {
-                times.standard.append(try standard.step())
-                times.weighted.append(try weighted.step())
-            }
-            let ratios = zip(times.weighted, times.standard).map { 100 * ($0 / $1 - 1) }.sorted()
-            let spread = String(format: "%+.1f %% [%+.1f, %+.1f]", Self.quantile(ratios, 0.5), Self.quantile(ratios, 0.25),
-                                Self.quantile(ratios, 0.75))
-            for (kind, kindTimes) in [("standard", times.standard), ("weighted", times.weighted)] {
-                let median = Self.quantile(kindTimes.sorted(), 0.5)
-                rows.append([c.name, kind, String(format: "%.1f", 1000 * median), String(format: "%.1f", Double(c.shape[0]) / median),
-                             kind == "standard" ? "" : spread, String(format: "%.0f", peakMemoryMiB())])
+            return (name, c)
+        }
+        if against == .pytorch {
+            guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
+            switch PythonAnchor.find(python: python, script: "scripts/pytorch-bench.py", module: "torch") {
+            case .success(let anchor): return try compareAgainstPyTorch(anchor, cases: cases)
+            case .failure(let unavailable): print("PyTorch comparison skipped: \(unavailable)\n")
             }
         }
+        var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB"]]
+        for (_, c) in cases {
+            let measured = try measure(c)
+            for (kind, median) in [("standard", measured.standard), ("weighted", measured.weighted)] {
+                rows.append([c.name, kind, String(format: "%.1f", 1000 * median), String(format: "%.1f", Double(c.shape[0]) / median),
+                             kind == "standard" ? "" : measured.spread, String(format: "%.0f", peakMemoryMiB())])
+            }
+        }
+        Self.printRows(rows)
+    }
+
+    /// Median step times of the standard and weighted model (steps alternating after warm-up), and
+    /// the median and quartiles of the paired weighted / standard ratios, as text.
+    func measure(_ c: Case) throws -> (standard: Double, weighted: Double, spread: String) {
+        let standard = try StepRunner(c, kind: .standard)
+        let weighted = try StepRunner(c, kind: .weighted(den: [0.5], trainable: true))
+        for _ in 0..<Self.warmUpSteps { _ = try standard.step(); _ = try weighted.step() }
+        var times: (standard: [Double], weighted: [Double]) = ([], [])
+        for _ in 0..<steps {
+            times.standard.append(try standard.step())
+            times.weighted.append(try weighted.step())
+        }
+        let ratios = zip(times.weighted, times.standard).map { 100 * ($0 / $1 - 1) }.sorted()
+        let spread = String(format: "%+.1f %% [%+.1f, %+.1f]", Self.quantile(ratios, 0.5), Self.quantile(ratios, 0.25),
+                            Self.quantile(ratios, 0.75))
+        return (Self.quantile(times.standard.sorted(), 0.5), Self.quantile(times.weighted.sorted(), 0.5), spread)
+    }
+
+    /// Prints `rows` as columns: the first two left-aligned, the rest right-aligned.
+    static func printRows(_ rows: [[String]]) {
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
         for row in rows {
             print(row.enumerated().map { i, cell in
@@ -69,7 +99,6 @@ struct BenchTrainCommand: ParsableCommand {
         }
     }
 
-    /// Untimed steps of each model before the timed ones (allocations, plans, caches).
     static let warmUpSteps = 2
 
     /// The `q`-quantile of sorted `values` (linear interpolation).

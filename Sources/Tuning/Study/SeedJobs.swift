@@ -1,0 +1,47 @@
+/// Runs the single-seed requests of an evaluation somewhere else (e.g. on the ranks of a cluster):
+/// one result per request, in order; a failure is the reason the job could not be done (after
+/// whatever retries the runner makes).
+public typealias SeedJobRunner = ([EvaluationRequest]) throws -> [Result<EvaluationOutcome, any Error>]
+
+extension EvaluationRequest {
+    /// The request split into one request per seed, in seed order (each a job a worker can run
+    /// with ``evaluate(_:jobs:)``).
+    public var perSeed: [EvaluationRequest] {
+        seeds.map { seed in
+            var single = self
+            single.seeds = [seed]
+            return single
+        }
+    }
+}
+
+/// Trains the request's arm once per seed by handing the seeds to `runner` as separate jobs, and
+/// joins their runs into one outcome, as ``evaluate(_:jobs:)`` would return it.
+/// - Parameters:
+///   - request: what to train.
+///   - runner: runs the single-seed requests (``EvaluationRequest/perSeed``).
+/// - Returns: the runs, in seed order; the wall time is that of the whole batch.
+/// - Throws: ``TuningError`` naming every seed whose job failed (with the runner's reasons), so
+///   the evaluation is not recorded and a resumed study runs it again; errors of `runner`.
+public func evaluate(_ request: EvaluationRequest, seedJobs runner: SeedJobRunner) throws -> EvaluationOutcome {
+    let start = ContinuousClock.now
+    let results = try runner(request.perSeed)
+    guard results.count == request.seeds.count else {
+        throw TuningError("the seed jobs returned \(results.count) results for \(request.seeds.count) seeds")
+    }
+    var outcomes: [EvaluationOutcome] = [], failures: [String] = []
+    for (seed, result) in zip(request.seeds, results) {
+        switch result {
+        case .success(let outcome): outcomes.append(outcome)
+        case .failure(let error): failures.append("seed \(seed): \(error)")
+        }
+    }
+    guard failures.isEmpty, let first = outcomes.first else {
+        throw TuningError("the evaluation of \(request.arm) failed (it is not recorded; --resume runs it again): "
+                          + (failures.isEmpty ? "no seed" : failures.joined(separator: "; ")))
+    }
+    let elapsed = ContinuousClock.now - start
+    return EvaluationOutcome(metricName: first.metricName, baselineName: first.baselineName, baselineValue: first.baselineValue,
+                             runs: outcomes.flatMap(\.runs),
+                             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+}
