@@ -61,8 +61,8 @@ public final class ConvolutionPlanner: Sendable {
         case .direct, .fft: return requested
         case .winograd: return WinogradConvolution.supports(geometry) ? .winograd : .direct
         case .auto:
-            guard FFTPlans.fitInMemory(geometry) else { return .direct }
-            let (direct, fft) = estimatedSeconds(geometry)
+            let (direct, estimatedFFT) = estimatedSeconds(geometry)
+            let fft = FFTPlans.fitInMemory(geometry) ? estimatedFFT : .infinity   // spectra that do not fit: never FFT
             if WinogradConvolution.supports(geometry), winogradSeconds(geometry) < Swift.min(direct, fft) { return .winograd }
             return fft < direct ? .fft : .direct
         case .measure:
