@@ -72,17 +72,20 @@ let package = Package(
             ] + (mpiAvailable ? ["Cluster"] : [])),
         .executableTarget(name: "quickstart", dependencies: ["WeightedConvolution"], path: "Examples/QuickStart"),
         .executableTarget(
-            name: "timeseries1d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training"],
+            name: "timeseries1d",
+            dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/TimeSeries1D"),
         .executableTarget(
-            name: "volume3d", dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution"],
+            name: "volume3d",
+            dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Volume3D"),
         .target(name: "TestSupport", dependencies: ["WeightedConvolution", "Training", "Tuning"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "WeightedConvolution", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "WeightedConvolution", "CSQLite", "TestSupport"]),
     ] + mpiTargets
 )

@@ -2,20 +2,33 @@
 // UCR archive (the .ts files shipped in the PyPI package `aeon`; `scripts/fetch-ucr` puts them in
 // data/ucr/). Same seed ⇒ same initial weights and batches for both arms; several seeds.
 //
-//   scripts/fetch-ucr && swift run -c release timeseries1d [problem] [epochs] [seeds]
-//   e.g. swift run -c release timeseries1d GunPoint 40 1,2,3
+//   scripts/fetch-ucr && swift run -c release timeseries1d [PROBLEM] [--epochs 40] [--seeds 1,2,3] [--data-dir data/ucr]
+//   e.g. swift run -c release timeseries1d OSULeaf --seeds 1,2,3
+import ArgumentParser
 import Datasets
 import Foundation
 import Models
 import NeuralNetwork
 import Training
 
+/// The command line of the example.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "timeseries1d", abstract: "Weighted vs standard 1-D convolution on a UCR time-series problem, several seeds.")
+    @Argument(help: "UCR problem name: reads <data-dir>/<PROBLEM>_TRAIN.ts and _TEST.ts.") var problem = "GunPoint"
+    @Option(parsing: .unconditional, help: "Epochs per run (1 or more).") var epochs = 40
+    @Option(parsing: .unconditional, help: "Seeds, comma-separated non-negative integers; each gives one run per arm.") var seeds = "1,2,3"
+    @Option(help: "Folder of the .ts files (scripts/fetch-ucr puts them in data/ucr).") var dataDir = "data/ucr"
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        _ = try TrainingSettings.seeds(from: seeds)
+    }
+}
+
 HeapReuse.enable()
-let arguments = CommandLine.arguments.dropFirst()
-let problem = arguments.first ?? "GunPoint"
-let epochs = arguments.dropFirst().first.flatMap(Int.init) ?? 40
-let seeds = (arguments.dropFirst(2).first ?? "1,2,3").split(separator: ",").compactMap { UInt64($0) }
-let folder = ProcessInfo.processInfo.environment["UCR_DIR"] ?? "data/ucr"
+let options = Options.parseOrExit()
+let (problem, epochs, folder) = (options.problem, options.epochs, options.dataDir)
+let seeds = try TrainingSettings.seeds(from: options.seeds)
 
 /// A small fully convolutional 1-D classifier: three 7-tap convolutions with batch norm and
 /// ReLU, global average pooling, a linear layer.
@@ -61,6 +74,6 @@ do {
     let (dm, ds) = meanAndSpread(paired)
     print(String(format: "  weighted − standard %+.2f ± %.2f points; chance %.1f %%", dm, ds, 100 / Double(classes.count)))
 } catch {
-    FileHandle.standardError.write(Data("error: \(error)\n(run scripts/fetch-ucr first, or set UCR_DIR)\n".utf8))
+    FileHandle.standardError.write(Data("error: \(error)\n(run scripts/fetch-ucr first, or give --data-dir)\n".utf8))
     exit(1)
 }

@@ -1,8 +1,9 @@
 // Weighted vs standard 3-D convolution for denoising a real MRI volume: the Colin27 (ch2)
 // brain template from Debian's `mricron-data`. A small residual 3-D denoiser learns from random
-// noisy 24³ patches; the noisy input's PSNR is printed beside both arms.
+// noisy 24³ patches; the noisy input's PSNR (clipped to [0, 1], as the models') is printed beside both arms.
 //
-//   apt-get install mricron-data && swift run -c release volume3d [epochs] [seeds] [volume.nii.gz]
+//   apt-get install mricron-data && swift run -c release volume3d [VOLUME] [--epochs 30] [--seeds 1,2]
+import ArgumentParser
 import Datasets
 import Foundation
 import Models
@@ -10,11 +11,23 @@ import NeuralNetwork
 import Training
 import WeightedConvolution
 
+/// The command line of the example.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "volume3d", abstract: "Weighted vs standard 3-D convolution denoising an MRI volume, several seeds.")
+    @Argument(help: "A NIfTI-1 volume (.nii or .nii.gz).") var volume = "/usr/share/mricron/templates/ch2.nii.gz"
+    @Option(parsing: .unconditional, help: "Epochs per run (1 or more).") var epochs = 30
+    @Option(parsing: .unconditional, help: "Seeds, comma-separated non-negative integers; each gives one run per arm.") var seeds = "1,2"
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        _ = try TrainingSettings.seeds(from: seeds)
+    }
+}
+
 HeapReuse.enable()
-let arguments = Array(CommandLine.arguments.dropFirst())
-let epochs = arguments.first.flatMap(Int.init) ?? 30
-let seeds = (arguments.dropFirst().first ?? "1,2").split(separator: ",").compactMap { UInt64($0) }
-let path = arguments.dropFirst(2).first ?? "/usr/share/mricron/templates/ch2.nii.gz"
+let options = Options.parseOrExit()
+let (epochs, path) = (options.epochs, options.volume)
+let seeds = try TrainingSettings.seeds(from: options.seeds)
 let (patch, sigma): (Int, Float) = (24, 25)
 
 /// Noisy/clean 3-D patches of one volume: random ones for training, fixed ones for evaluation.
@@ -25,8 +38,8 @@ struct VolumeDenoising: TrainingTask {
     var metricName: String { "PSNR (dB)" }
     var baseline: (name: String, value: Double)? {
         let batches = evaluationBatches()
-        let total = batches.reduce(0.0) { $0 + psnrSum($1.input, $1) }
-        return ("noisy input", total / Double(batches.reduce(0) { $0 + $1.count }))
+        let total = batches.reduce(0.0) { $0 + DenoisingTask.clippedPSNRSum($1.input, $1) }
+        return (DenoisingTask.noisyInputName, total / Double(batches.reduce(0) { $0 + $1.count }))
     }
 
     func patches(_ count: Int, _ generator: inout SeededGenerator) -> Batch {
@@ -56,14 +69,7 @@ struct VolumeDenoising: TrainingTask {
     func loss(_ output: Variable, _ batch: Batch) throws -> Variable {
         try Loss.meanSquaredError(output, target: Tensor(shape: batch.shape, scalars: batch.target))
     }
-    func metricSum(_ output: Tensor, _ batch: Batch) -> Double { psnrSum(output.scalars, batch) }
-    func psnrSum(_ values: [Float], _ batch: Batch) -> Double {
-        let size = values.count / batch.count
-        return (0..<batch.count).reduce(0.0) { sum, i in
-            let range = (i * size)..<((i + 1) * size)
-            return sum + Metric.psnr(Array(values[range]).map { min(max($0, 0), 1) }, Array(batch.target[range]))
-        }
-    }
+    func metricSum(_ output: Tensor, _ batch: Batch) -> Double { DenoisingTask.clippedPSNRSum(output.scalars, batch) }
 }
 
 /// `x − f(x)`: three 5×5×5 convolutions predict the noise (DnCNN's residual learning in 3-D).
@@ -114,7 +120,7 @@ do {
         print(String(format: "  %-9@ %6.2f ± %.2f dB", arm, m, s))
     }
     let (dm, ds) = meanAndSpread(zip(finals["weighted"]!, finals["standard"]!).map { $0 - $1 })
-    print(String(format: "  weighted − standard %+.2f ± %.2f dB; noisy input %.2f dB", dm, ds, baseline))
+    print(String(format: "  weighted − standard %+.2f ± %.2f dB; %@ %.2f dB", dm, ds, DenoisingTask.noisyInputName, baseline))
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n(apt-get install mricron-data, or give a .nii/.nii.gz path)\n".utf8))
     exit(1)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <limits.h>
 #include <zlib.h>
 
 void wc_free(void *buffer) { free(buffer); }
@@ -14,20 +15,28 @@ static int fail(char *message, size_t size, const char *text) {
     return 1;
 }
 
-int wc_gunzip(const unsigned char *data, size_t size, unsigned char **out, size_t *outSize,
+int wc_gunzip(const unsigned char *data, size_t size, size_t limit, unsigned char **out, size_t *outSize,
               char *message, size_t messageSize) {
     z_stream stream;
     memset(&stream, 0, sizeof stream);
     if (inflateInit2(&stream, 15 + 32) != Z_OK) return fail(message, messageSize, "zlib initialisation failed");
-    size_t capacity = size * 4 + 1024, used = 0;
+    size_t capacity = size < limit / 4 ? size * 4 + 1024 : limit + 1, used = 0;
     unsigned char *buffer = malloc(capacity);
     if (!buffer) { inflateEnd(&stream); return fail(message, messageSize, "out of memory"); }
+    if (size > UINT_MAX) { free(buffer); inflateEnd(&stream); return fail(message, messageSize, "gzip file larger than 4 GiB"); }
     stream.next_in = (unsigned char *)data;
     stream.avail_in = (uInt)size;
     int status = Z_OK;
     while (status != Z_STREAM_END) {
         if (used == capacity) {
-            capacity *= 2;
+            if (used > limit) {
+                free(buffer);
+                inflateEnd(&stream);
+                char text[160];
+                snprintf(text, sizeof text, "gzip data inflates to more than %zu bytes (the limit; a gzip bomb?)", limit);
+                return fail(message, messageSize, text);
+            }
+            capacity = capacity > limit / 2 ? limit + 1 : capacity * 2;
             unsigned char *grown = realloc(buffer, capacity);
             if (!grown) { free(buffer); inflateEnd(&stream); return fail(message, messageSize, "out of memory"); }
             buffer = grown;
@@ -106,8 +115,8 @@ static void png_write_memory(png_structp png, png_bytep in, png_size_t count) {
 
 static void png_flush_memory(png_structp png) { (void)png; }
 
-int wc_decode_png(const unsigned char *data, size_t size, unsigned char **pixels, int *width, int *height,
-                  int *channels, int *bitDepth, char *message, size_t messageSize) {
+int wc_decode_png(const unsigned char *data, size_t size, size_t maxPixels, unsigned char **pixels, int *width,
+                  int *height, int *channels, int *bitDepth, char *message, size_t messageSize) {
     if (size < 8 || png_sig_cmp(data, 0, 8)) return fail(message, messageSize, "not a PNG file (bad signature)");
     struct png_failure failure = { .message = message, .size = messageSize };
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &failure, png_error_handler, png_warning_handler);
@@ -124,6 +133,12 @@ int wc_decode_png(const unsigned char *data, size_t size, unsigned char **pixels
     }
     png_set_read_fn(png, &source, png_read_memory);
     png_read_info(png, info);
+    if ((size_t)png_get_image_width(png, info) * (size_t)png_get_image_height(png, info) > maxPixels) {
+        char text[160];
+        snprintf(text, sizeof text, "%u×%u pixels is more than the limit of %zu", png_get_image_width(png, info),
+                 png_get_image_height(png, info), maxPixels);
+        png_error(png, text);
+    }
     int type = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
     if (type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
     if (type == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
@@ -191,16 +206,20 @@ static void jpeg_error_handler(j_common_ptr cinfo) {
     longjmp(failure->jump, 1);
 }
 
-static void jpeg_silent(j_common_ptr cinfo, int level) { (void)cinfo; (void)level; }
+/// Corrupt-data warnings (level -1: truncated data, bad Huffman codes, extraneous bytes) are
+/// errors for the decoder: libjpeg would otherwise fill the damage with grey and succeed.
+static void jpeg_warning_is_error(j_common_ptr cinfo, int level) {
+    if (level < 0) jpeg_error_handler(cinfo);
+}
 
-int wc_decode_jpeg(const unsigned char *data, size_t size, unsigned char **pixels, int *width, int *height,
-                   int *channels, char *message, size_t messageSize) {
+int wc_decode_jpeg(const unsigned char *data, size_t size, size_t maxPixels, unsigned char **pixels, int *width,
+                   int *height, int *channels, char *message, size_t messageSize) {
     struct jpeg_decompress_struct cinfo;
     struct jpeg_failure failure = { .message = message, .size = messageSize };
     unsigned char *volatile buffer = NULL;
     cinfo.err = jpeg_std_error(&failure.manager);
     failure.manager.error_exit = jpeg_error_handler;
-    failure.manager.emit_message = jpeg_silent;
+    failure.manager.emit_message = jpeg_warning_is_error;
     if (setjmp(failure.jump)) {
         free(buffer);
         jpeg_destroy_decompress(&cinfo);
@@ -209,6 +228,12 @@ int wc_decode_jpeg(const unsigned char *data, size_t size, unsigned char **pixel
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
+    if ((size_t)cinfo.image_width * (size_t)cinfo.image_height > maxPixels) {
+        snprintf(message, messageSize, "%u×%u pixels is more than the limit of %zu", cinfo.image_width,
+                 cinfo.image_height, maxPixels);
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
     cinfo.out_color_space = cinfo.num_components == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_start_decompress(&cinfo);
     int w = (int)cinfo.output_width, h = (int)cinfo.output_height, c = cinfo.output_components;

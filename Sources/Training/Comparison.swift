@@ -98,9 +98,10 @@ public struct Comparison {
         }
     }
 
-    /// Trains every arm for every seed (resuming finished or interrupted runs when `resume`).
+    /// Trains every arm for every seed (resuming finished or interrupted runs when `resume`;
+    /// `force` as in ``Trainer/run(model:task:resume:force:)``).
     /// - Throws: data, configuration or checkpoint errors.
-    public func run(resume: Bool = false) throws -> Outcome {
+    public func run(resume: Bool = false, force: Bool = false) throws -> Outcome {
         try experiment.validate()
         var runs = arms.map { ArmRuns(name: $0.name, trainable: $0.isTrainable, runs: []) }
         var metricName = "", baseline: (name: String, value: Double) = ("", .nan)
@@ -113,8 +114,8 @@ public struct Comparison {
             for (index, arm) in arms.enumerated() {
                 let model = try experiment.makeModel(kind: arm.kind, seed: seed, channels: channels, size: size, classes: classes)
                 let trainer = Trainer(settings: seeded, directory: "\(directory)/\(arm.name)-seed\(seed)", label: "\(arm.name) s\(seed)",
-                                      communicator: communicator)
-                runs[index].runs.append(try trainer.run(model: model, task: task, resume: resume))
+                                      identity: experiment.identity(kind: arm.kind), communicator: communicator)
+                runs[index].runs.append(try trainer.run(model: model, task: task, resume: resume, force: force))
             }
         }
         return Outcome(experiment: experiment, settings: settings, metricName: metricName, baselineName: baseline.name,
@@ -224,9 +225,7 @@ extension Comparison.Outcome {
     /// - Throws: ``DataError`` when a file cannot be written.
     public func write(to directory: String) throws {
         try Files.atomicWrite(Array((table + "\n").utf8), to: directory + "/summary.txt")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try Files.atomicWrite([UInt8](try encoder.encode(self)), to: directory + "/summary.json")
+        try JSONFiles.write(self, to: directory + "/summary.json")
         var curves = CSVTable(header: ["arm", "run", "epoch", "train_loss", "eval_loss", "eval_metric", "seconds"])
         for arm in arms {
             for run in arm.runs {

@@ -2,6 +2,7 @@ import Datasets
 import Foundation
 import Models
 import NeuralNetwork
+import WeightedConvolution
 
 /// Everything that defines a training experiment except the convolution kind: model, data,
 /// kernel and density, batch and subset sizes. The same experiment built with `.standard` and
@@ -58,11 +59,41 @@ public struct Experiment: Codable, Sendable, Equatable {
     /// An experiment with the defaults above.
     public init() {}
 
-    /// Checks that the density fits the kernel size.
-    /// - Throws: ``TrainingError`` when `kernelSize ≠ 2·den.count + 1`.
+    /// Checks every size and value of the experiment before anything is built or read.
+    /// - Throws: ``TrainingError`` naming the option when `kernelSize ≠ 2·den.count + 1`, a
+    ///   density value is not finite, a count or size is out of its range (batch size, patch size,
+    ///   DnCNN depth ≥ 2, widths, subsets ≥ 0, …), denoising patches that would not fit in memory,
+    ///   or σ, label smoothing or the downscale factor is out of its domain.
     public func validate() throws(TrainingError) {
-        guard kernelSize == 2 * den.count + 1 else {
+        guard kernelSize >= 1, kernelSize == 2 * den.count + 1 else {
             throw TrainingError("a density of \(den.count) values needs kernel size \(2 * den.count + 1), got --kernel-size \(kernelSize)")
+        }
+        guard den.allSatisfy(\.isFinite) else { throw TrainingError("--den values must be finite, got \(den)") }
+        let limits: [(String, Int, ClosedRange<Int>)] = [
+            ("--batch-size", batchSize, 1...65_536), ("--train-subset", trainingSubset, 0...Int(Int32.max)),
+            ("--test-subset", evaluationSubset, 0...Int(Int32.max)), ("--patch-size", patchSize, 1...4096),
+            ("--patches-per-epoch", patchesPerEpoch, 1...Int(Int32.max)), ("--eval-patches", evaluationPatches, 1...Int(Int32.max)),
+            ("--downscale", downscale, 1...1024), ("--depth", depth, 2...1000), ("--width", width, 1...65_536),
+            ("--naf-width", nafWidth, 1...65_536), ("--naf-blocks", nafBlocks, 0...1000),
+        ]
+        for (name, value, range) in limits where !range.contains(value) {
+            throw TrainingError("\(name) must be in \(range.lowerBound)…\(range.upperBound), got \(value)")
+        }
+        if task == "denoising" {
+            // The fixed validation patches and one batch are held in memory (noisy and clean).
+            for (name, count) in [("--eval-patches", evaluationPatches), ("--batch-size", batchSize)] {
+                guard let values = SizeLimits.product([count, grey ? 1 : 3, patchSize, patchSize, 2]),
+                      SizeLimits.fitsInMemory(count: values, width: MemoryLayout<Float>.size) else {
+                    throw TrainingError("\(name) \(count) of \(patchSize)² patches would need more than this machine's memory")
+                }
+            }
+        }
+        if model == "nafnet" && patchSize % 4 != 0 {
+            throw TrainingError("NAFNet halves the patch twice: --patch-size must be a multiple of 4, got \(patchSize)")
+        }
+        guard sigma.isFinite, sigma > 0, sigma <= 255 else { throw TrainingError("--sigma must be in (0, 255], got \(sigma)") }
+        guard labelSmoothing >= 0, labelSmoothing < 1 else {
+            throw TrainingError("--label-smoothing must be in [0, 1), got \(labelSmoothing)")
         }
     }
 
@@ -93,16 +124,41 @@ public struct Experiment: Codable, Sendable, Equatable {
         }
     }
 
+    /// The experiment and the convolution kind (with its density) on one line: what identifies a run besides its
+    /// ``TrainingSettings`` (see ``Trainer/identity``).
+    public func identity(kind: ConvolutionKind) -> String {
+        "\(kind) " + ((try? JSONFiles.text(self, pretty: false)) ?? "")
+    }
+
+    /// A whole-image denoiser for this experiment's `model`: tiles with as much context as a
+    /// DnCNN's receptive-field radius (`depth·⌊k/2⌋`, so tiling changes nothing), 32 pixels for
+    /// NAFNet (whose channel attention sees only the tile).
+    public func denoiser(model: any Module) -> Denoiser {
+        Denoiser(model: model, overlap: self.model == "dncnn" ? depth * (kernelSize / 2) : 32)
+    }
+
     /// The data of the experiment as a task (batches, loss, metric), plus the input shape and
     /// class count for building the model.
-    /// - Throws: ``DataError`` for missing or corrupt files, ``TrainingError`` for unknown names.
-    public func makeTask(seed: UInt64) throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
+    /// - Parameter normalisation: for classification, the per-channel mean and standard
+    ///   deviation a trained model was trained with (stored in its weights file): then only the
+    ///   evaluation images are read, and serve as both sets.
+    /// - Throws: ``DataError`` for missing or corrupt files, an empty set, or labels outside the
+    ///   classes; ``TrainingError`` for unknown names.
+    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil)
+        throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
         switch task {
         case "classification":
-            var (training, evaluation, classes) = try loadClassification()
-            if trainingSubset > 0 { training = training.prefix(trainingSubset) }
+            var (evaluation, classes) = try loadClassification(training: false)
             if evaluationSubset > 0 { evaluation = evaluation.prefix(evaluationSubset) }
-            let (mean, std) = ClassificationDataset.statistics(of: training)
+            var training = evaluation
+            if normalisation == nil {
+                training = try loadClassification(training: true).images
+                if trainingSubset > 0 { training = training.prefix(trainingSubset) }
+            }
+            let (mean, std) = normalisation ?? ClassificationDataset.statistics(of: training)
+            guard mean.count == evaluation.shape[1], std.count == mean.count, std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw TrainingError("the stored normalisation (mean \(mean), std \(std)) does not fit \(evaluation.shape[1])-channel images")
+            }
             let task = ClassificationTask(
                 training: ClassificationDataset(images: training, classes: classes, mean: mean, standardDeviation: std),
                 evaluation: ClassificationDataset(images: evaluation, classes: classes, mean: mean, standardDeviation: std),
@@ -124,27 +180,35 @@ public struct Experiment: Codable, Sendable, Equatable {
         }
     }
 
-    private func loadClassification() throws -> (LabelledImages, LabelledImages, Int) {
+    /// The training or test images of a classification dataset, checked: not empty, labels
+    /// within the classes.
+    private func loadClassification(training: Bool) throws -> (images: LabelledImages, classes: Int) {
+        let (images, classes, folder): (LabelledImages, Int, String)
         switch dataset {
         case "fashion-mnist", "mnist":
-            let folder = dataDirectory ?? (dataset == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : "")
+            folder = dataDirectory ?? (dataset == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : "")
             guard !folder.isEmpty else { throw TrainingError("--data-dir is needed for \(dataset) (its IDX files)") }
-            func pair(_ prefix: String) throws -> LabelledImages {
-                let name = { (kind: String) in
-                    ["\(prefix)-\(kind)", "\(prefix)-\(kind).gz"].map { folder + "/" + $0 }
-                        .first { FileManager.default.fileExists(atPath: $0) } ?? folder + "/\(prefix)-\(kind).gz"
-                }
-                return try IDX.read(images: name("images-idx3-ubyte"), labels: name("labels-idx1-ubyte"))
+            let prefix = training ? "train" : "t10k"
+            let name = { (kind: String) in
+                ["\(prefix)-\(kind)", "\(prefix)-\(kind).gz"].map { folder + "/" + $0 }
+                    .first { FileManager.default.fileExists(atPath: $0) } ?? folder + "/\(prefix)-\(kind).gz"
             }
-            return (try pair("train"), try pair("t10k"), 10)
+            (images, classes) = (try IDX.read(images: name("images-idx3-ubyte"), labels: name("labels-idx1-ubyte")), 10)
         case "cifar10", "cifar100", "cifar100-coarse":
-            guard let folder = dataDirectory else { throw TrainingError("--data-dir is needed for \(dataset) (its binary files)") }
+            guard let given = dataDirectory else { throw TrainingError("--data-dir is needed for \(dataset) (its binary files)") }
             let variant: CIFAR.Variant = dataset == "cifar10" ? .cifar10 : dataset == "cifar100" ? .cifar100Fine : .cifar100Coarse
-            let read = { (training: Bool) in try CIFAR.read(CIFAR.files(variant, training: training).map { folder + "/" + $0 }, variant: variant) }
-            return (try read(true), try read(false), variant.classes)
+            let files = CIFAR.files(variant, training: training)
+            // The folder of the files, or the one the official tarball unpacks into it.
+            let unpacked = given + (variant == .cifar10 ? "/cifar-10-batches-bin" : "/cifar-100-binary")
+            folder = FileManager.default.fileExists(atPath: given + "/" + files[0]) || !FileManager.default.fileExists(atPath: unpacked)
+                ? given : unpacked
+            (images, classes) = (try CIFAR.read(files.map { folder + "/" + $0 }, variant: variant), variant.classes)
         default:
             throw TrainingError("unknown classification dataset \(dataset) (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
         }
+        guard images.count > 0 else { throw DataError(folder, "the \(training ? "training" : "test") set of \(dataset) is empty") }
+        try images.checkLabels(classes: classes, source: folder)
+        return (images, classes)
     }
 
     private func loadDenoising() throws -> ([Image], [Image]) {

@@ -22,6 +22,14 @@ public protocol TrainingTask {
     func loss(_ output: Variable, _ batch: Batch) throws -> Variable
     /// The metric's sum over a batch's samples (its mean is the sum over all batches / samples).
     func metricSum(_ output: Tensor, _ batch: Batch) -> Double
+    /// What a trained model needs besides its tensors (e.g. the input normalisation), stored in
+    /// `model.safetensors`.
+    var modelMetadata: [String: String] { get }
+}
+
+extension TrainingTask {
+    /// Nothing by default.
+    public var modelMetadata: [String: String] { [:] }
 }
 
 extension TrainingTask {
@@ -103,6 +111,12 @@ public struct ClassificationTask: TrainingTask {
         try Loss.crossEntropy(output, labels: batch.labels, smoothing: labelSmoothing)
     }
 
+    /// The per-channel normalisation of the inputs (`mean`, `std`: JSON arrays) and the class
+    /// count, so that evaluation needs no training data.
+    public var modelMetadata: [String: String] {
+        ["mean": "\(training.mean)", "std": "\(training.standardDeviation)", "classes": String(training.classes)]
+    }
+
     /// 100 × correct predictions.
     public func metricSum(_ output: Tensor, _ batch: Batch) -> Double {
         100 * Double(Metric.correct(output, labels: batch.labels))
@@ -141,11 +155,15 @@ public struct DenoisingTask: TrainingTask {
     /// `PSNR (dB)`.
     public var metricName: String { "PSNR (dB)" }
 
-    /// The PSNR of the noisy input itself: a denoiser must beat it.
+    /// The PSNR of the noisy input itself, computed exactly as the model's (same patches, values
+    /// clipped to `[0, 1]`): a denoiser must beat it.
     public var baseline: (name: String, value: Double)? {
-        let total = evaluation.reduce(0.0) { sum, batch in sum + Self.psnrSum(batch.input, batch) }
-        return ("noisy input", total / Double(evaluation.reduce(0) { $0 + $1.count }))
+        let total = evaluation.reduce(0.0) { sum, batch in sum + Self.clippedPSNRSum(batch.input, batch) }
+        return (Self.noisyInputName, total / Double(evaluation.reduce(0) { $0 + $1.count }))
     }
+
+    /// The name of the noisy-input baseline, saying how it is computed.
+    public static let noisyInputName = "noisy input (clipped to [0, 1])"
 
     /// Batches of patches per epoch.
     public func trainingBatchCount(epoch: Int) -> Int { (patchesPerEpoch + batchSize - 1) / batchSize }
@@ -171,14 +189,17 @@ public struct DenoisingTask: TrainingTask {
 
     /// The sum of per-patch PSNRs (outputs clipped to [0, 1], as when saving an image).
     public func metricSum(_ output: Tensor, _ batch: Batch) -> Double {
-        Self.psnrSum(output.scalars.map { min(max($0, 0), 1) }, batch)
+        Self.clippedPSNRSum(output.scalars, batch)
     }
 
-    static func psnrSum(_ values: [Float], _ batch: Batch) -> Double {
+    /// The sum over a batch's samples of the PSNR of `values` (one sample after another, with the
+    /// batch's shape) against the batch's clean targets, `values` clipped to `[0, 1]` first, as
+    /// when an image is saved. The model's metric and the noisy-input baseline both use it.
+    public static func clippedPSNRSum(_ values: [Float], _ batch: Batch) -> Double {
         let size = batch.input.count / batch.count
         return (0..<batch.count).reduce(0.0) { sum, i in
             let range = (i * size)..<((i + 1) * size)
-            return sum + Metric.psnr(Array(values[range]), Array(batch.target[range]))
+            return sum + Metric.psnr(values[range].map { min(max($0, 0), 1) }, Array(batch.target[range]))
         }
     }
 }

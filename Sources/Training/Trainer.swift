@@ -83,6 +83,9 @@ public struct Trainer {
     public let directory: String?
     /// Prefix of the progress line, e.g. `weighted s1`.
     public let label: String
+    /// What defines the run besides ``settings`` (model, data, convolution kind and density, as
+    /// text): stored in checkpoints and weights, and compared when a run is resumed.
+    public let identity: String
     /// The replicas of a data-parallel run (default: this process alone).
     public let communicator: any Communicator
     /// Whether rank 0 shows the progress line (off for runs that a tuning worker rank makes).
@@ -93,24 +96,35 @@ public struct Trainer {
     ///   - settings: the optimisation settings.
     ///   - directory: the folder for the run's files (`nil`: none).
     ///   - label: the prefix of the progress line.
+    ///   - identity: what defines the run besides the settings (see ``identity``).
     ///   - communicator: the replicas of a data-parallel run; a checkpoint to resume from must be
     ///     readable by every rank (a shared file system, as on a cluster).
     ///   - showsProgress: whether rank 0 shows the progress line.
-    public init(settings: TrainingSettings, directory: String?, label: String, communicator: any Communicator = SingleProcess(),
-                showsProgress: Bool = true) {
+    public init(settings: TrainingSettings, directory: String?, label: String, identity: String = "",
+                communicator: any Communicator = SingleProcess(), showsProgress: Bool = true) {
         self.settings = settings
         self.directory = directory
         self.label = label
+        self.identity = identity
         self.communicator = communicator
         self.showsProgress = showsProgress
     }
 
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
     /// from the checkpoint in ``directory`` when there is one (bit for bit: same batches, same
-    /// optimiser state; on any number of ranks, as checkpoints hold the replicated state).
-    /// - Throws: configuration, data, checkpoint or communication errors (a diverging loss is not
-    ///   an error: it is reported in the result).
-    public func run(model: any Module, task: any TrainingTask, resume: Bool = false) throws -> RunResult {
+    /// optimiser state; on any number of ranks, as checkpoints hold the replicated state). A
+    /// checkpoint that already reached ``TrainingSettings/epochs`` gives the finished run's result
+    /// without training.
+    ///
+    /// A diverging loss is not an error: training stops, and the result (and `result.json`) says
+    /// `diverged: true`, with the non-finite values written as `"nan"`/`"inf"`.
+    /// - Parameter force: resume even from a checkpoint made with other settings (seed, learning
+    ///   rates, schedule, …) or another ``identity``.
+    /// - Throws: configuration, data, checkpoint or communication errors: invalid settings, a
+    ///   checkpoint past ``TrainingSettings/epochs``, a corrupt one, or (without `force`) one of
+    ///   another run.
+    public func run(model: any Module, task: any TrainingTask, resume: Bool = false, force: Bool = false) throws -> RunResult {
+        try settings.validate()
         let optimizer = try settings.makeOptimizer(model.namedParameters())
         let schedule = try settings.parseSchedule(settings.schedule)
         let densitySchedule = try settings.parseSchedule(settings.densitySchedule)
@@ -118,7 +132,13 @@ public struct Trainer {
         var start = 0
         let checkpoint = directory.map { $0 + "/checkpoint.safetensors" }
         if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
-            (start, history) = try Checkpoint.restore(from: checkpoint, model: model, optimizer: optimizer)
+            let saved = try Checkpoint.restore(from: checkpoint, model: model, optimizer: optimizer)
+            if !force { try checkSameRun(saved, path: checkpoint) }
+            guard saved.epoch <= settings.epochs else {
+                throw TrainingError("\(checkpoint) is after epoch \(saved.epoch), beyond --epochs \(settings.epochs) "
+                    + "(give --epochs ≥ \(saved.epoch), or another --output)")
+            }
+            (start, history) = (saved.epoch, saved.history)
             if communicator.isRoot {
                 FileHandle.standardError.write(Data("[\(label)] resuming after epoch \(start) from \(checkpoint)\n".utf8))
             }
@@ -177,7 +197,7 @@ public struct Trainer {
                 try writeHistory(history, to: directory + "/history.csv")
                 if !diverged {
                     try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch + 1, history: history,
-                                        settings: settings, to: checkpoint!)
+                                        settings: settings, identity: identity, to: checkpoint!)
                 }
             }
             if diverged { break }
@@ -185,17 +205,33 @@ public struct Trainer {
         let result = RunResult(label: label, history: history, diverged: diverged, peakMemoryMiB: peakMemoryMiB(),
                                parameterCount: model.parameterCount)
         if let directory, communicator.isRoot {
-            try Checkpoint.weights(of: model).write(to: directory + "/model.safetensors")
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try Files.atomicWrite([UInt8](try encoder.encode(result)), to: directory + "/result.json")
+            var metadata = task.modelMetadata
+            metadata["identity"] = identity
+            try Checkpoint.weights(of: model, metadata: metadata).write(to: directory + "/model.safetensors")
+            try JSONFiles.write(result, to: directory + "/result.json")
         }
         return result
     }
 
+    /// Throws unless `saved` comes from a run with these settings (the epoch count aside, so a
+    /// run can be extended) and this identity.
+    private func checkSameRun(_ saved: Checkpoint.Saved, path: String) throws {
+        if let old = saved.settings {
+            var extended = old
+            extended.epochs = settings.epochs
+            guard extended == settings else {
+                throw TrainingError("\(path) was made with other settings (\(try JSONFiles.text(old, pretty: false))); "
+                    + "resume with the same seed, learning rates and schedule, or give --force")
+            }
+        }
+        if let old = saved.identity, old != identity {
+            throw TrainingError("\(path) was made for another run (\(old)), this one is \(identity); use another --output, or --force")
+        }
+    }
+
     /// Mean loss and metric of `model` on the task's evaluation batches, in evaluation mode (on
     /// several ranks, each evaluates every K-th batch and the sums are added).
-    /// - Throws: shape or communication errors.
+    /// - Throws: shape or communication errors, or ``TrainingError`` when there is no evaluation batch.
     public func evaluate(model: any Module, task: any TrainingTask) throws -> (loss: Double, metric: Double) {
         model.setTraining(false)
         defer { model.setTraining(true) }
@@ -208,7 +244,8 @@ public struct Trainer {
             sums[2] += Double(batch.count)
         }
         let total = try replicas.total(sums)
-        return (total[0] / max(1, total[2]), total[1] / max(1, total[2]))
+        guard total[2] > 0 else { throw TrainingError("the evaluation set is empty") }
+        return (total[0] / total[2], total[1] / total[2])
     }
 
     /// The density parameters of every weighted layer, by parameter name.

@@ -1,3 +1,4 @@
+import Foundation
 import NeuralNetwork
 
 /// How a model is optimised: optimiser, learning rates (weights and densities apart),
@@ -30,6 +31,28 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Settings with the defaults above.
     public init() {}
 
+    /// Checks the values before a run starts.
+    /// - Throws: ``TrainingError`` for epochs outside 1…100 000, a learning rate or weight decay
+    ///   that is negative or not finite, or a momentum outside [0, 1).
+    public func validate() throws(TrainingError) {
+        guard (1...100_000).contains(epochs) else { throw TrainingError("--epochs must be in 1…100000, got \(epochs)") }
+        for (name, value) in [("--lr", learningRate), ("--weight-decay", weightDecay), ("--density-lr", densityLearningRate),
+                              ("density weight decay", densityWeightDecay)] where !(value.isFinite && value >= 0) {
+            throw TrainingError("\(name) must be finite and ≥ 0, got \(value)")
+        }
+        guard momentum >= 0, momentum < 1 else { throw TrainingError("momentum must be in [0, 1), got \(momentum)") }
+    }
+
+    /// Seeds written as comma-separated non-negative integers, e.g. `1,2,3`.
+    /// - Throws: ``TrainingError`` for an empty list or an item that is not such an integer.
+    public static func seeds(from text: String) throws(TrainingError) -> [UInt64] {
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, !values.contains(nil) else {
+            throw TrainingError("seeds must be comma-separated non-negative integers, got \(text)")
+        }
+        return values.compactMap { $0 }
+    }
+
     /// The optimiser for a model's named parameters.
     /// - Throws: ``TrainingError`` for an unknown optimiser name.
     public func makeOptimizer(_ parameters: [(name: String, parameter: Parameter)]) throws(TrainingError) -> Optimizer {
@@ -51,17 +74,20 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// - Throws: ``TrainingError`` for a malformed description.
     public func parseSchedule(_ text: String) throws(TrainingError) -> Schedule {
         let parts = text.lowercased().split(separator: ":").map(String.init)
-        func number(_ i: Int) throws(TrainingError) -> Double {
-            guard i < parts.count, let value = Double(parts[i]) else { throw TrainingError("malformed schedule \(text)") }
+        /// Field `i`, a number in `range` (counts are whole numbers).
+        func number(_ i: Int, _ range: ClosedRange<Double>, whole: Bool = true) throws(TrainingError) -> Double {
+            guard i < parts.count, let value = Double(parts[i]), range.contains(value), !whole || value.rounded() == value else {
+                throw TrainingError("malformed schedule \(text): field \(i + 1) must be a \(whole ? "whole " : "")number in \(range)")
+            }
             return value
         }
         switch parts.first {
         case "constant": return .constant
         case "cosine": return .cosine(epochs: epochs, minimum: 1e-3)
-        case "step": return .step(size: Int(try number(1)), gamma: Float(try number(2)))
-        case "restarts": return .warmRestarts(t0: Int(try number(1)), mult: Int(try number(2)), minimum: 1e-3)
+        case "step": return .step(size: Int(try number(1, 1...1e6)), gamma: Float(try number(2, 0...1e3, whole: false)))
+        case "restarts": return .warmRestarts(t0: Int(try number(1, 1...1e6)), mult: Int(try number(2, 1...1e3)), minimum: 1e-3)
         case "warmup":
-            let warm = Int(try number(1))
+            let warm = Int(try number(1, 0...1e6))
             return .warmup(epochs: warm, then: try parseSchedule(parts.dropFirst(2).joined(separator: ":")))
         default: throw TrainingError("unknown schedule \(text) (constant, cosine, step:S:G, restarts:T0:M, warmup:E:…)")
         }

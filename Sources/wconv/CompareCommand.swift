@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Training
 import Tuning
@@ -26,12 +27,13 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var compute: ThreadOptions
-    @Option(help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = SeedList(argument: "1,2")!
+    @Option(parsing: .unconditional, help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = SeedList(argument: "1,2")!
     @Option(help: "Folder for the runs and summaries.") var output = "runs/compare"
     @Flag(help: "Reuse finished runs and continue interrupted ones from their checkpoints.") var resume = false
     @Option(help: "Arms, comma-separated: standard, weighted (--den, trainable with --trainable-density), fixed (--den), trainable (starts at --den), tuned:STUDY (the best density of a wconv tune study).")
     var arms = "standard,weighted"
     @Option(help: "Folder of the tuning studies (for tuned:STUDY).") var studies = "runs/tune"
+    @Flag(help: "With --resume: accept checkpoints made with other settings or another model/data/convolution.") var force = false
 
     func run() throws {
         try compute.apply()
@@ -40,12 +42,15 @@ struct CompareCommand: ParsableCommand {
         if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
             throw CommandFailure("--model and --dataset need --task (classification or denoising)")
         }
+        // One writer per folder: the root rank holds the lock (the other ranks write nothing).
+        let lock = processes.isRoot ? try FolderLock(output) : nil
+        defer { lock?.release() }
         for task in tasks {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let outcome = try Comparison(experiment: e, settings: settings, seeds: seeds.values, directory: folder, arms: try parseArms(e),
-                                         communicator: processes).run(resume: resume)
+                                         communicator: processes).run(resume: resume, force: force)
             guard processes.isRoot else { continue }
             try outcome.write(to: folder)
             print("\n" + outcome.table)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Foundation
 import WeightedConvolution
 
 /// `wconv conv`: weighted convolution of `.npy` files, forward and optionally backward.
@@ -21,18 +22,18 @@ struct ConvCommand: ParsableCommand {
     @Option(help: "Input [batch, channels, spatial…] (.npy, float32 or float64).") var input: String
     @Option(help: "Weight [out, in/groups, k…] (.npy).") var weight: String
     @Option(help: "Bias [out] (.npy).") var bias: String?
-    @Option(help: "Symmetric isotropic density, outermost first: d1,…,dn for kernels of size 2n+1.")
+    @Option(parsing: .unconditional, help: "Symmetric isotropic density, outermost first: d1,…,dn for kernels of size 2n+1.")
     var den: FloatList?
-    @Option(help: "Symmetric density per spatial axis, lists separated by ';' (e.g. \"0.7;0.2,0.8\" for 3×5).")
+    @Option(parsing: .unconditional, help: "Symmetric density per spatial axis, lists separated by ';' (e.g. \"0.7;0.2,0.8\" for 3×5).")
     var denPerAxis: FloatListPerAxis?
-    @Option(help: "Free (not necessarily symmetric) profile per axis, lists separated by ';'.")
+    @Option(parsing: .unconditional, help: "Free (not necessarily symmetric) profile per axis, lists separated by ';'.")
     var profilePerAxis: FloatListPerAxis?
-    @Option(help: "Radial Gaussian density exp(-|o|²/2σ²) with this σ.") var gaussian: Float?
-    @Option(help: "Stride: one value or one per spatial axis.") var stride = PerAxis(argument: "1")!
-    @Option(help: "Padding: 'same', one value, or one per spatial axis (before and after).")
+    @Option(parsing: .unconditional, help: "Radial Gaussian density exp(-|o|²/2σ²) with this σ.") var gaussian: Float?
+    @Option(parsing: .unconditional, help: "Stride: one value or one per spatial axis.") var stride = PerAxis(argument: "1")!
+    @Option(parsing: .unconditional, help: "Padding: 'same', one value, or one per spatial axis (before and after).")
     var padding = PaddingArgument.symmetric([0])
-    @Option(help: "Dilation: one value or one per spatial axis.") var dilation = PerAxis(argument: "1")!
-    @Option(help: "Channel groups.") var groups = 1
+    @Option(parsing: .unconditional, help: "Dilation: one value or one per spatial axis.") var dilation = PerAxis(argument: "1")!
+    @Option(parsing: .unconditional, help: "Channel groups.") var groups = 1
     @Option(help: "Padding mode: zeros, reflect, replicate, circular.") var paddingMode = PaddingMode.zeros
     @Option(help: "Algorithm: auto, direct, fft, measure.") var method = ConvolutionMethod.auto
     @Option(help: "Where to write the output y (.npy, float32).") var output: String
@@ -55,6 +56,16 @@ struct ConvCommand: ParsableCommand {
             throw ValidationError("--grad-output given but no --grad-* destination")
         }
         guard groups >= 1 else { throw ValidationError("--groups must be ≥ 1") }
+        if let gaussian, !(gaussian.isFinite && gaussian > 0) {
+            throw ValidationError("--gaussian needs a finite σ > 0, got \(gaussian)")
+        }
+        let outputs = [output, gradInput, gradWeight, gradBias, gradDen].compactMap { $0 }
+        if let repeated = Dictionary(grouping: outputs, by: { URL(fileURLWithPath: $0).standardizedFileURL.path }).first(where: { $1.count > 1 }) {
+            throw ValidationError("\(repeated.key) is given for two outputs; each output needs its own file")
+        }
+        if let clash = outputs.first(where: { [input, weight, bias, gradOutput].contains($0) }) {
+            throw ValidationError("\(clash) is both an input and an output")
+        }
     }
 
     var density: Density {

@@ -15,7 +15,7 @@ struct DenoiseCommand: ParsableCommand {
     @Option(help: "Image to denoise (PNG or JPEG).") var input: String
     @Option(help: "Where to write the denoised PNG.") var outputImage: String
     @Flag(help: "Add Gaussian noise of --sigma first (to try the model on a clean image); also prints PSNR.") var addNoise = false
-    @Option(help: "Seed of the added noise.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed of the added noise.") var seed: UInt64 = 1
 
     func run() throws {
         try compute.apply()
@@ -26,8 +26,8 @@ struct DenoiseCommand: ParsableCommand {
             var generator = SeededGenerator(seed: seed)
             image.pixels = image.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
         }
-        let model = try trained.load(e, seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
-        let restored = try Denoiser(model: model).denoise(image)
+        let model = try trained.load(e, file: try trained.file(), seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
+        let restored = try e.denoiser(model: model).denoise(image)
         try restored.writePNG(to: outputImage)
         if addNoise {
             print(String(format: "PSNR: noisy %.2f dB → denoised %.2f dB", Metric.psnr(image.pixels.map { min(max($0, 0), 1) }, clean.pixels),

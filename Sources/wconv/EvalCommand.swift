@@ -15,15 +15,17 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var trained: TrainedModelOptions
     @OptionGroup var compute: ThreadOptions
-    @Option(help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
     @Option(help: "Folder for denoised images (denoising).") var output = "runs/eval"
-    @Option(help: "How many validation images to denoise whole and save (denoising).") var images = 2
+    @Option(parsing: .unconditional, help: "How many validation images to denoise whole and save (denoising).") var images = 2
 
     func run() throws {
         try compute.apply()
         let (e, _) = try experiment.resolve()
-        let (task, channels, size, classes) = try e.makeTask(seed: seed)
-        let model = try trained.load(e, seed: seed, channels: channels, size: size, classes: classes)
+        guard images >= 0 else { throw CommandFailure("--images must be ≥ 0, got \(images)") }
+        let file = try trained.file()
+        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file))
+        let model = try trained.load(e, file: file, seed: seed, channels: channels, size: size, classes: classes)
         if let task = task as? ClassificationTask {
             var correct = 0, top5 = 0, total = 0
             for batch in task.evaluationBatches() {
@@ -32,12 +34,13 @@ struct EvalCommand: ParsableCommand {
                 top5 += Metric.correct(logits, labels: batch.labels, topK: 5)
                 total += batch.count
             }
+            guard total > 0 else { throw CommandFailure("the test set is empty") }
             print(String(format: "accuracy %.2f %%, top-5 %.2f %% on %d images (chance %.2f %%)",
                          100 * Double(correct) / Double(total), 100 * Double(top5) / Double(total), total, 100 / Double(classes)))
             return
         }
         let evaluation = try Trainer(settings: TrainingSettings(), directory: nil, label: "eval").evaluate(model: model, task: task)
-        print(String(format: "validation patches: PSNR %.3f dB (noisy input %.3f dB)", evaluation.metric, task.baseline?.value ?? .nan))
+        print(String(format: "validation patches: PSNR %.3f dB (%@ %.3f dB)", evaluation.metric, task.baseline?.name ?? "noisy input", task.baseline?.value ?? .nan))
         try denoiseWholeImages(e, model: model)
     }
 
@@ -50,7 +53,7 @@ struct EvalCommand: ParsableCommand {
         var generator = SeededGenerator(seed: seed)
         for (index, clean) in chosen.prefix(images).enumerated() {
             let noisy = clean.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
-            let restored = try Denoiser(model: model).denoise(Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy))
+            let restored = try e.denoiser(model: model).denoise(Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy))
             let q = (ImageQuality.ssim(noisy.map { min(max($0, 0), 1) }, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width),
                      ImageQuality.ssim(restored.pixels, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width))
             print(String(format: "image %d (%d×%d): PSNR %.2f → %.2f dB, SSIM %.3f → %.3f", index, clean.width, clean.height,

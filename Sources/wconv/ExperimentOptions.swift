@@ -8,32 +8,32 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse | photos, folder.") var dataset: String?
     @Option(help: "Folder of the dataset's files (defaults: the Debian packages' folders).") var dataDir: String?
     @Option(help: "Folder of validation images (denoising from a folder).") var validationDir: String?
-    @Option(help: "Side of the main square kernels.") var kernelSize: Int?
-    @Option(help: "Density of the weighted arm, outermost first (kernel size 2n+1).") var den: FloatList?
+    @Option(parsing: .unconditional, help: "Side of the main square kernels (default: 2n+1 for a density of n values).") var kernelSize: Int?
+    @Option(parsing: .unconditional, help: "Density of the weighted arm, outermost first (kernel size 2n+1; default 0.25,0.15,0.55 for classification, 0.5,0.8 for denoising).") var den: FloatList?
     @Flag(help: "Train the density (its own learning rate and schedule).") var trainableDensity = false
-    @Option(help: "Batch size.") var batchSize: Int?
-    @Option(help: "Use only this many training images (0: all).") var trainSubset: Int?
-    @Option(help: "Use only this many evaluation images (0: all).") var testSubset: Int?
+    @Option(parsing: .unconditional, help: "Batch size (default: 64 for classification, 16 for denoising).") var batchSize: Int?
+    @Option(parsing: .unconditional, help: "Use only this many training images (0: all; default: 12000 for classification, all for denoising).") var trainSubset: Int?
+    @Option(parsing: .unconditional, help: "Use only this many evaluation images (0: all; default: 2000 for classification, all for denoising).") var testSubset: Int?
     @Flag(help: "Random crops and flips (classification).") var augment = false
-    @Option(help: "Label smoothing (classification).") var labelSmoothing: Float = 0
-    @Option(help: "Noise σ on the 0–255 scale (denoising).") var sigma: Float = 25
-    @Option(help: "Patch side (denoising).") var patchSize: Int?
-    @Option(help: "Training patches per epoch (denoising).") var patchesPerEpoch: Int?
-    @Option(help: "Fixed validation patches (denoising).") var evalPatches: Int?
+    @Option(parsing: .unconditional, help: "Label smoothing (classification).") var labelSmoothing: Float = 0
+    @Option(parsing: .unconditional, help: "Noise σ on the 0–255 scale (denoising).") var sigma: Float = 25
+    @Option(parsing: .unconditional, help: "Patch side (denoising; default 32).") var patchSize: Int?
+    @Option(parsing: .unconditional, help: "Training patches per epoch (denoising; default 1024).") var patchesPerEpoch: Int?
+    @Option(parsing: .unconditional, help: "Fixed validation patches (denoising; default 256).") var evalPatches: Int?
     @Flag(help: "RGB instead of grey images (denoising).") var rgb = false
-    @Option(help: "Integer downscale of the photographs (denoising).") var downscale = 4
+    @Option(parsing: .unconditional, help: "Integer downscale of the photographs (denoising).") var downscale = 4
     @Option(help: "mse, l1 or psnr (denoising).") var loss = "mse"
-    @Option(help: "DnCNN depth.") var depth: Int?
-    @Option(help: "DnCNN width.") var width: Int?
+    @Option(parsing: .unconditional, help: "DnCNN depth (default 8 for denoising runs).") var depth: Int?
+    @Option(parsing: .unconditional, help: "DnCNN width (default 32 for denoising runs).") var width: Int?
     @Option(help: "DnCNN last layer: zero (starts as the identity) or kaiming (the reference's fan-out init, which can end below the noisy input).")
     var lastLayerInit = "zero"
-    @Option(help: "NAFNet base width.") var nafWidth = 16
-    @Option(help: "NAFNet blocks per level.") var nafBlocks = 1
-    @Option(help: "Epochs.") var epochs: Int?
-    @Option(help: "sgd, adam or adamw.") var optimizer: String?
-    @Option(help: "Learning rate of the weights.") var lr: Float?
-    @Option(help: "Weight decay.") var weightDecay: Float?
-    @Option(help: "Learning rate of the density.") var densityLr: Float = 1e-2
+    @Option(parsing: .unconditional, help: "NAFNet base width.") var nafWidth = 16
+    @Option(parsing: .unconditional, help: "NAFNet blocks per level.") var nafBlocks = 1
+    @Option(parsing: .unconditional, help: "Epochs (default: 4 for classification, 6 for denoising).") var epochs: Int?
+    @Option(help: "sgd, adam or adamw (default adamw).") var optimizer: String?
+    @Option(parsing: .unconditional, help: "Learning rate of the weights (default 0.001).") var lr: Float?
+    @Option(parsing: .unconditional, help: "Weight decay (default 0.0001).") var weightDecay: Float?
+    @Option(parsing: .unconditional, help: "Learning rate of the density.") var densityLr: Float = 1e-2
     @Option(help: "constant, cosine, step:S:G, restarts:T0:M, warmup:E:<schedule>.") var schedule = "cosine"
     @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
 
@@ -83,6 +83,9 @@ struct ExperimentOptions: ParsableArguments {
         s.densityLearningRate = densityLr
         s.schedule = schedule
         s.densitySchedule = densitySchedule
+        try s.validate()
+        _ = try s.parseSchedule(s.schedule)
+        _ = try s.parseSchedule(s.densitySchedule)
         return (e, s)
     }
 }

@@ -4,7 +4,7 @@ import WeightedConvolution
 
 /// `--threads`: how many threads the convolution engines, the training stack and OpenBLAS use.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads to compute on (default: the processors online, divided among the MPI ranks on this machine).")
+    @Option(parsing: .unconditional, help: "Threads to compute on (default: the processors online, divided among the MPI ranks on this machine).")
     var threads: Int?
 
     /// Sets ``ComputeThreads/count`` (call before any computation): `--threads`, or, when an MPI

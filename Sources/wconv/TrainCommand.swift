@@ -14,10 +14,11 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var compute: ThreadOptions
     @Option(help: "standard or weighted.") var conv = "weighted"
-    @Option(help: "Seed of weights, data order, augmentation and noise.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed of weights, data order, augmentation and noise.") var seed: UInt64 = 1
     @Option(help: "Folder for history.csv, checkpoint.safetensors, model.safetensors, result.json.")
     var output = "runs/train"
     @Flag(help: "Continue from the checkpoint in --output.") var resume = false
+    @Flag(help: "With --resume: accept a checkpoint made with other settings or another model/data/convolution.") var force = false
 
     func run() throws {
         try compute.apply()
@@ -28,10 +29,13 @@ struct TrainCommand: ParsableCommand {
         let kind = try e.convolutionKind(named: conv)
         let (task, channels, size, classes) = try e.makeTask(seed: seed)
         let model = try e.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        // One writer per folder: the root rank holds the lock (the other ranks write nothing).
+        let lock = processes.isRoot ? try FolderLock(output) : nil
+        defer { lock?.release() }
         if processes.isRoot { try writeConfiguration(e, settings, kind: kind, ranks: processes.size) }
-        let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)", communicator: processes)
-            .run(model: model, task: task, resume: resume)
+        let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)", identity: e.identity(kind: kind),
+                                 communicator: processes)
+            .run(model: model, task: task, resume: resume, force: force)
         guard processes.isRoot else { return }
         print(String(format: "%@: final %@ %.3f (best %.3f), %.1f s/epoch, %d parameters, peak memory %.0f MiB%@",
                      result.label, task.metricName, result.finalMetric, result.bestMetric, result.secondsPerEpoch,
@@ -46,10 +50,7 @@ struct TrainCommand: ParsableCommand {
         struct Configuration: Encodable {
             let experiment: Experiment, settings: TrainingSettings, convolution: String, threads: Int, ranks: Int
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(Configuration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count,
-                                                                ranks: ranks))
-        try Files.atomicWrite([UInt8](data), to: output + "/config.json")
+        try JSONFiles.write(Configuration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count,
+                                          ranks: ranks), to: output + "/config.json")
     }
 }

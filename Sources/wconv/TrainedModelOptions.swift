@@ -9,13 +9,27 @@ struct TrainedModelOptions: ParsableArguments {
     @Option(help: "standard or weighted (must match the weights).") var conv = "weighted"
     @Option(help: "model.safetensors (or checkpoint.safetensors) written by train.") var weights: String
 
-    /// The experiment's model with these weights, in evaluation mode.
-    /// - Throws: for an unknown model or convolution kind, or weights that do not fit the model.
-    func load(_ e: Experiment, seed: UInt64, channels: Int, size: Int, classes: Int) throws -> any Module {
+    /// The weights file.
+    /// - Throws: ``DataError`` when it is missing or corrupt.
+    func file() throws -> SafeTensors { try SafeTensors.read(weights) }
+
+    /// The experiment's model with the weights of `file`, in evaluation mode.
+    /// - Throws: for an unknown model or convolution kind, or weights that do not fit the model
+    ///   (weighted weights with `--conv standard` included) or are not finite.
+    func load(_ e: Experiment, file: SafeTensors, seed: UInt64, channels: Int, size: Int, classes: Int) throws -> any Module {
         let model = try e.makeModel(kind: try e.convolutionKind(named: conv), seed: seed, channels: channels, size: size, classes: classes)
-        try Checkpoint.load(try SafeTensors.read(weights), into: model, path: weights)
+        try Checkpoint.load(file, into: model, path: weights)
         model.setTraining(false)
         return model
+    }
+
+    /// The input normalisation stored with classification weights (`nil` for older files).
+    static func normalisation(of file: SafeTensors) -> (mean: [Float], std: [Float])? {
+        func floats(_ key: String) -> [Float]? {
+            file.metadata[key].flatMap { FloatList.parse(String($0.dropFirst().dropLast())) }
+        }
+        guard let mean = floats("mean"), let std = floats("std") else { return nil }
+        return (mean, std)
     }
 }
 

@@ -75,7 +75,8 @@ extension MPITests {
 
         /// A checkpoint written on K ranks resumes on one process and the other way round, and both
         /// end where the same interrupted run ends on one process. (The first epoch runs with another
-        /// learning rate, so a resumption that started afresh would end elsewhere.)
+        /// learning rate, so a resumption that started afresh would end elsewhere; resuming with
+        /// other settings needs `force`.)
         @Test func resumesOnAnotherRankCount() throws {
             let world = try MPICommunicator.world()
             var settings = TrainingSettings()
@@ -88,7 +89,7 @@ extension MPITests {
             let make = Self.models[0].make
             let straight = make(), alone = NSTemporaryDirectory() + "wconv-alone-\(UUID().uuidString)"
             _ = try Trainer(settings: first, directory: alone, label: "first alone").run(model: make(), task: task())
-            _ = try Trainer(settings: settings, directory: alone, label: "then alone").run(model: straight, task: task(), resume: true)
+            _ = try Trainer(settings: settings, directory: alone, label: "then alone").run(model: straight, task: task(), resume: true, force: true)
             for (firstRanks, thenRanks) in [(world as any Communicator, SingleProcess() as any Communicator), (SingleProcess(), world)] {
                 let folder = try sharedFolder(world)
                 if firstRanks.size > 1 || world.isRoot {
@@ -103,7 +104,7 @@ extension MPITests {
                 }
                 let resumed = make()
                 _ = try Trainer(settings: settings, directory: directory, label: "then", communicator: thenRanks)
-                    .run(model: resumed, task: task(), resume: true)
+                    .run(model: resumed, task: task(), resume: true, force: true)
                 try world.barrier()
                 for ((name, a), (_, b)) in zip(straight.namedTensors(), resumed.namedTensors()) {
                     let difference = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0

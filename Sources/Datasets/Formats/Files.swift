@@ -1,5 +1,6 @@
 import CCodecs
 import Foundation
+import WeightedConvolution
 
 /// Reading and writing whole files, with gzip and atomic replacement.
 public enum Files {
@@ -36,34 +37,53 @@ public enum Files {
         return Array(UnsafeBufferPointer(start: out, count: count))
     }
 
+    /// The most bytes gzip data may inflate to: 4 GiB, or half the physical memory when that is
+    /// less. A few kilobytes of gzip can claim terabytes (a "gzip bomb"); past the limit,
+    /// inflation stops with an error.
+    public static let inflationLimit = min(1 << 32, SizeLimits.physicalMemory / 2)
+
     /// Inflates gzip data.
-    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data.
-    public static func gunzip(_ bytes: [UInt8], path: String) throws(DataError) -> [UInt8] {
-        try callCodec(path: path) { out, count, message in wc_gunzip(bytes, bytes.count, &out, &count, &message, message.count) }
+    /// - Parameter limit: the most bytes the data may inflate to.
+    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data, or data that inflates
+    ///   to more than `limit` bytes.
+    public static func gunzip(_ bytes: [UInt8], path: String, limit: Int = inflationLimit) throws(DataError) -> [UInt8] {
+        try callCodec(path: path) { out, count, message in
+            wc_gunzip(bytes, bytes.count, max(0, limit), &out, &count, &message, message.count)
+        }
     }
 
     /// Replaces `path` with `bytes` atomically: the bytes go to a temporary file in the same
     /// folder, are flushed to disk, and the file is renamed over `path`, so a crash leaves either
     /// the old or the new file, never a partial one. Missing folders are created.
-    /// - Throws: ``DataError`` when the folder or file cannot be written.
-    public static func atomicWrite(_ bytes: [UInt8], to path: String) throws(DataError) {
+    ///
+    /// Only regular files are replaced: a device, FIFO, socket or folder at `path` is refused. A
+    /// symbolic link is followed: the regular file it points to is replaced and the link kept (a
+    /// dangling link is refused). Temporary files that killed writers left beside `path` (their
+    /// process no longer runs) are removed.
+    /// - Throws: ``DataError`` when the folder or file cannot be written, or `path` is not a
+    ///   regular file.
+    public static func atomicWrite(_ bytes: [UInt8], to requested: String) throws(DataError) {
+        let path = try replaceableTarget(requested)
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
-            throw DataError(path, "cannot create folder \(folder): \(error.localizedDescription)")
+            throw DataError(requested, "cannot create folder \(folder): \(error.localizedDescription)")
         }
-        let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw DataError(path, "cannot write (\(String(cString: strerror(errno))))") }
+        let prefix = "." + url.lastPathComponent + ".tmp-"
+        removeStaleTemporaries(in: folder, prefix: prefix)
+        let temporary = folder + "/" + prefix + "\(getpid())"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard descriptor >= 0 else { throw DataError(requested, "cannot write (\(String(cString: strerror(errno))))") }
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, bytes.count - written) }
             guard n > 0 else {
                 close(descriptor)
                 unlink(temporary)
-                throw DataError(path, "write failed (\(String(cString: strerror(errno))))")
+                throw DataError(requested, "write failed (\(String(cString: strerror(errno))))")
             }
             written += n
         }
@@ -71,7 +91,34 @@ public enum Files {
         close(descriptor)
         guard synced, rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw DataError(path, "cannot replace the file (\(String(cString: strerror(errno))))")
+            throw DataError(requested, "cannot replace the file (\(String(cString: strerror(errno))))")
+        }
+    }
+
+    /// The file an atomic write to `path` replaces: `path` itself, or the target of a symbolic
+    /// link; it must be a regular file when it exists.
+    private static func replaceableTarget(_ path: String) throws(DataError) -> String {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return path }  // nothing there yet
+        var target = path
+        if status.st_mode & S_IFMT == S_IFLNK {
+            guard let resolved = realpath(path, nil) else { throw DataError(path, "is a symbolic link to nothing; not replaced") }
+            target = String(cString: resolved)
+            free(resolved)
+            guard stat(target, &status) == 0 else { throw DataError(path, "is a symbolic link to nothing; not replaced") }
+        }
+        guard status.st_mode & S_IFMT == S_IFREG else {
+            throw DataError(path, "is not a regular file (a device, FIFO, socket or folder); not replaced")
+        }
+        return target
+    }
+
+    /// Removes `folder/prefix<pid>` files whose process is gone (left by writers that were killed).
+    private static func removeStaleTemporaries(in folder: String, prefix: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(folder + "/" + name)
         }
     }
 }

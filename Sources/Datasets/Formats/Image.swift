@@ -21,8 +21,15 @@ public struct Image: Sendable, Equatable {
         self.pixels = pixels
     }
 
+    /// The largest image the decoders accept, in pixels (2²⁸ ≈ 268 megapixels, e.g. 16384×16384):
+    /// a larger header is refused before anything is allocated, since a few corrupt bytes can
+    /// claim dimensions that would need many gigabytes.
+    public static let maximumPixels = 1 << 28
+
     /// Reads a PNG (8/16-bit grey, grey+alpha, RGB, RGBA, palette) or a JPEG, by content.
-    /// - Throws: ``DataError`` naming the file when it is missing, of another kind, or corrupt.
+    /// - Throws: ``DataError`` naming the file when it is missing, of another kind, corrupt or
+    ///   truncated (JPEG data that libjpeg only warns about included), or larger than
+    ///   ``maximumPixels``.
     public static func read(_ path: String) throws(DataError) -> Image {
         let bytes = try Files.read(path)
         if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try decodePNG(bytes, path: path) }
@@ -31,11 +38,12 @@ public struct Image: Sendable, Equatable {
     }
 
     /// Decodes PNG bytes.
+    /// - Throws: ``DataError`` naming `path` for corrupt data or more than ``maximumPixels`` pixels.
     public static func decodePNG(_ bytes: [UInt8], path: String) throws(DataError) -> Image {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0, depth: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
-        guard wc_decode_png(bytes, bytes.count, &pixels, &width, &height, &channels, &depth, &message, message.count) == 0,
+        guard wc_decode_png(bytes, bytes.count, maximumPixels, &pixels, &width, &height, &channels, &depth, &message, message.count) == 0,
               let pixels else { throw DataError(path, "corrupt PNG: \(decoderMessage(message))") }
         defer { wc_free(pixels) }
         let (c, h, w) = (Int(channels), Int(height), Int(width))
@@ -47,11 +55,13 @@ public struct Image: Sendable, Equatable {
     }
 
     /// Decodes JPEG bytes (grey or RGB).
+    /// - Throws: ``DataError`` naming `path` for corrupt or truncated data or more than
+    ///   ``maximumPixels`` pixels.
     public static func decodeJPEG(_ bytes: [UInt8], path: String) throws(DataError) -> Image {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
-        guard wc_decode_jpeg(bytes, bytes.count, &pixels, &width, &height, &channels, &message, message.count) == 0,
+        guard wc_decode_jpeg(bytes, bytes.count, maximumPixels, &pixels, &width, &height, &channels, &message, message.count) == 0,
               let pixels else { throw DataError(path, "corrupt JPEG: \(decoderMessage(message))") }
         defer { wc_free(pixels) }
         let (c, h, w) = (Int(channels), Int(height), Int(width))

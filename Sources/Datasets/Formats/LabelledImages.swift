@@ -1,3 +1,5 @@
+import WeightedConvolution
+
 /// Labelled samples, as read from IDX, CIFAR or UCR files: images `[n, channels, height, width]`
 /// with samples in `[0, 1]`, or series `[n, channels, length]` (any rank ≥ 3), one label each.
 public struct LabelledImages: Sendable {
@@ -19,6 +21,14 @@ public struct LabelledImages: Sendable {
 
     /// The number of images.
     public var count: Int { shape[0] }
+
+    /// Checks that every label is a class index.
+    /// - Throws: ``DataError`` naming `source` and the first label outside `0..<classes`.
+    public func checkLabels(classes: Int, source: String) throws(DataError) {
+        if let (index, label) = labels.enumerated().first(where: { $0.element < 0 || $0.element >= classes }) {
+            throw DataError(source, "label \(label) of sample \(index) is outside the \(classes) classes 0…\(classes - 1)")
+        }
+    }
 
     /// The first `count` images (all when `count` is larger).
     public func prefix(_ count: Int) -> LabelledImages {
@@ -49,7 +59,10 @@ public enum IDX {
         guard bytes[2] == 0x08 else { throw DataError(path, "IDX element type 0x\(String(bytes[2], radix: 16)) is not unsigned byte") }
         guard Int(bytes[3]) == rank else { throw DataError(path, "IDX array of rank \(bytes[3]), expected \(rank)") }
         let dims = (0..<rank).map { a in (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * a + $1]) } }
-        let start = 4 + 4 * rank, count = dims.reduce(1, *)
+        let start = 4 + 4 * rank
+        guard let count = SizeLimits.product(dims) else {
+            throw DataError(path, "dimensions \(dims) have more elements than an array can hold (corrupt header?)")
+        }
         guard bytes.count - start == count else {
             throw DataError(path, "dimensions \(dims) need \(count) bytes, file has \(bytes.count - start) (truncated?)")
         }

@@ -26,7 +26,11 @@ public enum NIfTI {
         let rank = int16(40)
         guard rank >= 3 else { throw DataError(path, "a volume needs 3 dimensions, the file has \(rank)") }
         let (nx, ny, nz) = (int16(42), int16(44), int16(46))
-        let type = int16(70), offset = Int(float32(108))
+        let type = int16(70), rawOffset = float32(108)
+        guard rawOffset.isFinite, rawOffset >= 348, rawOffset <= Float(bytes.count) else {
+            throw DataError(path, "data offset \(rawOffset) is not inside the file of \(bytes.count) bytes")
+        }
+        let offset = Int(rawOffset)
         var slope = float32(112)
         let intercept = float32(116)
         if slope == 0 || !slope.isFinite { slope = 1 }
@@ -39,7 +43,7 @@ public enum NIfTI {
         default: throw DataError(path, "NIfTI data type \(type) is not supported (uint8, int16, int32, float32, float64)")
         }
         let count = nx * ny * nz
-        guard nx > 0, ny > 0, nz > 0, offset >= 348, bytes.count >= offset + count * width else {
+        guard nx > 0, ny > 0, nz > 0, bytes.count - offset >= count * width else {
             throw DataError(path, "\(nx)×\(ny)×\(nz) voxels of \(width) bytes do not fit the file (truncated?)")
         }
         var volume = Grid<3>(shape: [nx, ny, nz])

@@ -1,3 +1,5 @@
+import WeightedConvolution
+
 /// NumPy `.npy` arrays (format versions 1.0 to 3.0): little-endian `float32` (`<f4`) or
 /// `float64` (`<f8`, converted to `Float`), C order. Writing produces version 1.0 `<f4`.
 public enum Npy {
@@ -41,9 +43,12 @@ public enum Npy {
         guard shape.count == inner.count, shape.allSatisfy({ $0 >= 0 }) else {
             throw DataError(path, "malformed shape \(shapeText)")
         }
-        let count = shape.reduce(1, *), start = headerStart + headerLength
-        guard bytes.count - start == count * width else {
-            throw DataError(path, "shape \(shape) needs \(count * width) data bytes, file has \(bytes.count - start) (truncated or corrupt)")
+        let start = headerStart + headerLength
+        guard let count = SizeLimits.product(shape), let needed = SizeLimits.product([count, width]) else {
+            throw DataError(path, "shape \(shape) has more elements than an array can hold (corrupt header?)")
+        }
+        guard bytes.count - start == needed else {
+            throw DataError(path, "shape \(shape) needs \(needed) data bytes, file has \(bytes.count - start) (truncated or corrupt)")
         }
         let scalars: [Float] = bytes.withUnsafeBytes { raw in
             (0..<count).map { i in

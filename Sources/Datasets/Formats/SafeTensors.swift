@@ -1,4 +1,5 @@
 import Foundation
+import WeightedConvolution
 
 /// The safetensors format: an 8-byte little-endian header length, a JSON header mapping each
 /// tensor name to its dtype, shape and byte range, and the raw little-endian data. Used for
@@ -49,8 +50,11 @@ public struct SafeTensors: Sendable {
             case "F64": width = 8
             default: throw DataError(path, "tensor \(name) has dtype \(dtype); F32 or F64 expected")
             }
-            let count = shape.reduce(1, *)
-            guard range[0] >= 0, range[1] - range[0] == count * width, dataStart + range[1] <= bytes.count else {
+            guard let count = SizeLimits.product(shape), let size = SizeLimits.product([count, width]) else {
+                throw DataError(path, "tensor \(name) has shape \(shape): negative extents or more elements than an array can hold")
+            }
+            guard range[0] >= 0, range[1] >= range[0], range[1] - range[0] == size,
+                  range[1] <= bytes.count - dataStart else {
                 throw DataError(path, "tensor \(name) of shape \(shape) has byte range \(range) outside the data or of the wrong size")
             }
             let start = dataStart + range[0]

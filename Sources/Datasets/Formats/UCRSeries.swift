@@ -3,7 +3,7 @@ import Foundation
 /// The `.ts` text format of the UCR/UEA time-series archives (as shipped in the `aeon` package):
 /// `#` comments, `@` header lines (`@problemName`, `@univariate`, `@equalLength`,
 /// `@classLabel true 1 2 …`), then `@data` and one series per line, comma-separated values
-/// followed by `:label`. Univariate, equal-length series are supported.
+/// followed by `:label`. Univariate, equal-length series are supported; lines may end in LF or CRLF.
 public enum UCRSeries {
     /// Reads a `.ts` file into series `[n, 1, length]` and labels `0..<classes` (in the order of
     /// the `@classLabel` line).
@@ -15,7 +15,7 @@ public enum UCRSeries {
         var classes = classNames ?? []
         var rows: [[Float]] = [], labels: [Int] = []
         var inData = false
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters()
             if line.isEmpty || line.hasPrefix("#") { continue }
             if !inData {

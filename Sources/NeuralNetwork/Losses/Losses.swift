@@ -118,11 +118,15 @@ public enum Metric {
         return 10 * log10(Double(peak * peak) / max(mse, 1e-20))
     }
 
-    /// The number of rows of `[B, K]` logits whose top-`k` classes contain the label.
+    /// The number of rows of `[B, K]` logits whose top-`k` classes contain the label. A row
+    /// with a NaN or infinite logit (a diverged model) and a label outside `0..<K` never count
+    /// as correct.
     public static func correct(_ logits: Tensor, labels: [Int], topK k: Int = 1) -> Int {
         let classes = logits.shape[1]
         return labels.enumerated().filter { b, label in
+            guard label >= 0, label < classes, b < logits.shape[0] else { return false }
             let row = logits.scalars[(b * classes)..<((b + 1) * classes)]
+            guard row.allSatisfy(\.isFinite) else { return false }
             let score = row[row.startIndex + label]
             return row.filter { $0 > score }.count < k
         }.count

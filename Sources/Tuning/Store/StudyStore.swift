@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The durable record of a study: one SQLite file holding its settings, every finished
 /// evaluation (written in one transaction each) and the final test results.
@@ -128,18 +129,13 @@ public final class StudyStore {
     }
 
     static func encode<Value: Encodable>(_ value: Value) throws(TuningError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return String(decoding: try encoder.encode(value), as: UTF8.self) } catch {
+        do { return try JSONFiles.text(value, pretty: false) } catch {
             throw TuningError("cannot encode \(Value.self) as JSON: \(error)")
         }
     }
 
     private static func decode<Value: Decodable>(_ type: Value.Type, from text: String, what: String) throws(TuningError) -> Value {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try decoder.decode(type, from: Data(text.utf8)) } catch {
+        do { return try JSONFiles.decoder().decode(type, from: Data(text.utf8)) } catch {
             throw TuningError("the \(what) stored in the study do not decode: \(error)")
         }
     }

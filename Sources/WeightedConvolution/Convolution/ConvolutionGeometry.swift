@@ -36,7 +36,8 @@ public struct ConvolutionGeometry: Sendable, Hashable, CustomStringConvertible {
     ///   - kernelShape: `[outChannels, inChannels/groups, k…]`.
     ///   - options: stride, padding, dilation, groups, padding mode.
     /// - Throws: ``ConvolutionError`` when ranks or channel counts disagree, a per-axis list has
-    ///   the wrong length, a value is out of range, or the output would be empty.
+    ///   the wrong length, a value is out of range (above ``largestValue`` included), the output
+    ///   would be empty, or the input, kernel, output or padded input would not fit in memory.
     public init(inputShape: [Int], kernelShape: [Int], options: ConvolutionOptions) throws(ConvolutionError) {
         guard inputShape.count >= 3 else {
             throw .shapeMismatch("input needs [batch, channels, spatial…] (rank ≥ 3), got \(inputShape)")
@@ -50,6 +51,7 @@ public struct ConvolutionGeometry: Sendable, Hashable, CustomStringConvertible {
         let rank = inputShape.count - 2
         let groups = options.groups
         guard groups >= 1 else { throw .invalidArgument("groups must be ≥ 1, got \(groups)") }
+        try Self.checkBound(inputShape + kernelShape + [groups], name: "extents and groups")
         guard inputShape[1] % groups == 0, kernelShape[0] % groups == 0 else {
             throw .invalidArgument(
                 "in channels \(inputShape[1]) and out channels \(kernelShape[0]) must be divisible by groups \(groups)")
@@ -60,12 +62,14 @@ public struct ConvolutionGeometry: Sendable, Hashable, CustomStringConvertible {
         }
         let stride = try Self.perAxis(options.stride, rank: rank, name: "stride", minimum: 1)
         let dilation = try Self.perAxis(options.dilation, rank: rank, name: "dilation", minimum: 1)
+        try Self.checkBound(stride + dilation, name: "stride and dilation")
         let input = Array(inputShape[2...]), kernel = Array(kernelShape[2...])
         var low: [Int], high: [Int]
         switch options.padding {
         case .explicit(let l, let h):
             low = try Self.perAxis(l, rank: rank, name: "padding", minimum: 0)
             high = try Self.perAxis(h, rank: rank, name: "padding", minimum: 0)
+            try Self.checkBound(low + high, name: "padding")
         case .same:
             (low, high) = ([], [])
             for a in 0..<rank {
@@ -84,6 +88,14 @@ public struct ConvolutionGeometry: Sendable, Hashable, CustomStringConvertible {
             }
             output.append((span - 1) / stride[a] + 1)
         }
+        let padded = (0..<rank).map { input[$0] + low[$0] + high[$0] }
+        for (name, shape) in [("input", inputShape), ("kernel", kernelShape), ("output", [inputShape[0], kernelShape[0]] + output),
+                              ("padded input", Array(inputShape[..<2]) + padded)] {
+            guard let count = SizeLimits.product(shape), SizeLimits.fitsInMemory(count: count, width: MemoryLayout<Float>.size) else {
+                throw .invalidArgument("the \(name) \(shape) has more elements than this machine's memory "
+                    + "(\(SizeLimits.describe(bytes: Double(SizeLimits.physicalMemory)))) holds")
+            }
+        }
         self.batch = inputShape[0]
         self.inChannels = inputShape[1]
         self.outChannels = kernelShape[0]
@@ -96,6 +108,15 @@ public struct ConvolutionGeometry: Sendable, Hashable, CustomStringConvertible {
         self.padHigh = high
         self.paddingMode = options.paddingMode
         self.outputSize = output
+    }
+
+    /// The largest extent, stride, dilation or padding accepted (2³¹ − 1), so that the sizes of
+    /// one axis (e.g. `dilation·(k − 1)`) cannot overflow.
+    public static let largestValue = Int(Int32.max)
+
+    private static func checkBound(_ values: [Int], name: String) throws(ConvolutionError) {
+        guard let largest = values.max(), largest > largestValue else { return }
+        throw .invalidArgument("\(name) must be at most \(largestValue), got \(largest)")
     }
 
     private static func perAxis(_ values: [Int], rank: Int, name: String, minimum: Int) throws(ConvolutionError) -> [Int] {
@@ -124,7 +145,7 @@ public struct ConvolutionGeometry: Sendable, Hashable, CustomStringConvertible {
 
     /// Multiply-adds × 2 of one forward pass: `2·batch·out·(in/groups)·∏k·∏y`.
     public var forwardFlops: Double {
-        2 * Double(batch * outChannels * (inChannels / groups))
+        2 * Double(batch) * Double(outChannels) * Double(inChannels / groups)
             * Double(kernelSize.reduce(1, *)) * Double(outputSize.reduce(1, *))
     }
 

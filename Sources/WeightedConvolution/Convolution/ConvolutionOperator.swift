@@ -12,7 +12,8 @@ public struct ConvolutionOperator: Sendable {
     private let explicitPadding: Padding?
 
     /// Resolves the geometry and picks the engine.
-    /// - Throws: ``ConvolutionError`` when the shapes and options do not fit together.
+    /// - Throws: ``ConvolutionError`` when the shapes and options do not fit together, or the FFT
+    ///   path is asked for and its buffers would not fit in memory.
     public init(inputShape: [Int], kernelShape: [Int], options: ConvolutionOptions) throws(ConvolutionError) {
         let geometry = try ConvolutionGeometry(inputShape: inputShape, kernelShape: kernelShape, options: options)
         var engineGeometry = geometry
@@ -35,6 +36,9 @@ public struct ConvolutionOperator: Sendable {
         }
         self.geometry = geometry
         self.explicitPadding = explicitPadding
+        if options.method == .fft && !FFTPlans.fitInMemory(engineGeometry) {
+            throw .invalidArgument("the FFT path's spectra for \(engineGeometry) would not fit in memory (use method direct or auto)")
+        }
         self.method = ConvolutionPlanner.shared.method(for: engineGeometry, requested: options.method)
         self.engine = ConvolutionPlanner.shared.engine(for: engineGeometry, method: method)
     }

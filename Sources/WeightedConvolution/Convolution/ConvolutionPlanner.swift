@@ -65,7 +65,8 @@ public final class ConvolutionPlanner: Sendable {
         case .direct, .fft: return requested
         case .winograd: return WinogradConvolution.supports(geometry) ? .winograd : .direct
         case .auto:
-            let (direct, fft) = estimatedSeconds(geometry)
+            let (direct, estimatedFFT) = estimatedSeconds(geometry)
+            let fft = FFTPlans.fitInMemory(geometry) ? estimatedFFT : .infinity   // spectra that do not fit: never FFT
             if WinogradConvolution.supports(geometry), winogradSeconds(geometry) < Swift.min(direct, fft) { return .winograd }
             return fft < direct ? .fft : .direct
         case .measure:
@@ -77,12 +78,12 @@ public final class ConvolutionPlanner: Sendable {
     public func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double) {
         let rows = Double(g.outChannels / g.groups)
         let direct = g.forwardFlops / Swift.min(Self.directPeak, Self.directPerRow * rows)
-        let size = g.paddedSize.map(FFTPlans.fastSize)
-        let length = Double(size.reduce(1, *))
+        guard let size = FFTPlans.sizes(for: g) else { return (direct, .infinity) }
+        let length = size.reduce(1.0) { $0 * Double($1) }
         let frequencies = length / Double(size.last!) * Double(size.last! / 2 + 1)
         let inPerGroup = g.inChannels / g.groups
-        let transforms = Double(g.batch * g.inChannels + g.outChannels * inPerGroup + g.batch * g.outChannels)
-        let products = Double(g.batch * g.outChannels * inPerGroup)
+        let transforms = Double(g.batch) * Double(g.inChannels + g.outChannels) + Double(g.outChannels * inPerGroup)
+        let products = Double(g.batch) * Double(g.outChannels) * Double(inPerGroup)
         let fft = transforms * Self.fftCost * length * Swift.max(1, log2(length)) + products * Self.productCost * frequencies
         return (direct, fft)
     }
@@ -121,7 +122,9 @@ public final class ConvolutionPlanner: Sendable {
         let kernel = [Float](repeating: 0, count: geometry.kernelShape.reduce(1, *))
         var output = [Float](repeating: 0, count: geometry.outputShape.reduce(1, *))
         var best: (ConvolutionMethod, Duration) = (.direct, .seconds(Int64.max))
-        let candidates: [ConvolutionMethod] = WinogradConvolution.supports(geometry) ? [.direct, .fft, .winograd] : [.direct, .fft]
+        var candidates: [ConvolutionMethod] = [.direct]
+        if FFTPlans.fitInMemory(geometry) { candidates.append(.fft) }   // spectra that do not fit: never FFT
+        if WinogradConvolution.supports(geometry) { candidates.append(.winograd) }
         for method in candidates {
             let engine = engine(for: geometry, method: method)
             let clock = ContinuousClock()

@@ -96,7 +96,8 @@ public struct Density: Sendable {
     /// - Returns: `∏k` values.
     /// - Throws: ``ConvolutionError/invalidDensity(_:)`` when the density does not fit the kernel
     ///   (wrong `den` length, even size where a centre is needed, wrong number of axes,
-    ///   non-finite parameters).
+    ///   non-finite parameters, or a function of the offset that is not finite there, such as a
+    ///   Gaussian with `σ = 0`).
     /// - Complexity: O(∏k · D).
     public func values(kernelSize: [Int]) throws(ConvolutionError) -> [Float] {
         try validate(kernelSize: kernelSize)
@@ -104,7 +105,11 @@ public struct Density: Sendable {
         case .uniform:
             return [Float](repeating: 1, count: kernelSize.reduce(1, *))
         case .offsetFunction(let function):
-            return OffsetGrid(kernelSize: kernelSize).offsets.map { function.value($0, parameters) }
+            let values = OffsetGrid(kernelSize: kernelSize).offsets.map { function.value($0, parameters) }
+            guard values.allSatisfy(\.isFinite) else {
+                throw .invalidDensity("\(function.name) with parameters \(parameters) is not finite on a \(kernelSize) kernel (a Gaussian needs σ ≠ 0)")
+            }
+            return values
         default:
             let profiles = try axisProfiles(kernelSize: kernelSize)
             return OuterProduct(profiles: profiles.map(\.values)).values()

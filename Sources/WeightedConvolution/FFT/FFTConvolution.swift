@@ -23,7 +23,8 @@ struct FFTConvolution: ConvolutionEngine {
 
     init(geometry g: ConvolutionGeometry) {
         geometry = g
-        let size = g.paddedSize.map(FFTPlans.fastSize)
+        // The planner only builds this engine for geometries whose sizes fit (`FFTPlans.fitInMemory`).
+        let size = FFTPlans.sizes(for: g)!
         let ones = [Int](repeating: 1, count: g.spatialRank), zeros = [Int](repeating: 0, count: g.spatialRank)
         plans = FFTPlans.plans(for: size)
         overlapSave = OverlapSave(geometry: g)

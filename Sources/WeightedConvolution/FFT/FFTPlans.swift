@@ -73,14 +73,52 @@ final class FFTPlans: @unchecked Sendable {
         }
     }
 
-    /// The smallest `n ≥ minimum` of the form 2^a·3^b·5^c·7^d, which FFTW transforms fastest.
-    static func fastSize(_ minimum: Int) -> Int {
-        var n = Swift.max(1, minimum)
+    /// The smallest `n ≥ minimum` of the form 2^a·3^b·5^c·7^d, which FFTW transforms fastest,
+    /// or `nil` when it would overflow `Int`. Enumerates the powers of 3, 5 and 7 and completes
+    /// each with the smallest sufficient power of 2: O(log³ minimum), for any size.
+    static func fastSize(_ minimum: Int) -> Int? {
+        let target = Swift.max(1, minimum)
+        var best: Int? = nil
+        var p7 = 1
         while true {
-            var m = n
-            for p in [2, 3, 5, 7] { while m % p == 0 { m /= p } }
-            if m == 1 { return n }
-            n += 1
+            var p5 = p7
+            while true {
+                var p3 = p5
+                while true {
+                    var n = p3
+                    while n < target {
+                        let (doubled, overflow) = n.multipliedReportingOverflow(by: 2)
+                        if overflow { break }
+                        n = doubled
+                    }
+                    if n >= target { best = Swift.min(best ?? n, n) }
+                    guard p3 < target, case (let next, false) = p3.multipliedReportingOverflow(by: 3) else { break }
+                    p3 = next
+                }
+                guard p5 < target, case (let next, false) = p5.multipliedReportingOverflow(by: 5) else { break }
+                p5 = next
+            }
+            guard p7 < target, case (let next, false) = p7.multipliedReportingOverflow(by: 7) else { break }
+            p7 = next
         }
+        return best
+    }
+
+    /// The transform sizes of a geometry (``fastSize(_:)`` of each padded extent), or `nil` when
+    /// one overflows.
+    static func sizes(for geometry: ConvolutionGeometry) -> [Int]? {
+        let sizes = geometry.paddedSize.compactMap(fastSize)
+        return sizes.count == geometry.spatialRank ? sizes : nil
+    }
+
+    /// Whether the FFT path's buffers for `geometry` (the spectra of every signal of the largest
+    /// of its three sets, at the transform sizes) fit in memory.
+    static func fitInMemory(_ geometry: ConvolutionGeometry) -> Bool {
+        guard let size = sizes(for: geometry), let real = SizeLimits.product(size) else { return false }
+        let g = geometry, inPerGroup = g.inChannels / g.groups
+        let signals = [g.batch * g.inChannels, g.outChannels * inPerGroup, g.batch * g.outChannels].max()!
+        let complex = real / size[size.count - 1] * (size[size.count - 1] / 2 + 1)
+        guard let floats = SizeLimits.product([signals, 2, complex]) else { return false }
+        return SizeLimits.fitsInMemory(count: floats, width: MemoryLayout<Float>.size)
     }
 }
