@@ -12,6 +12,9 @@ struct IntegerList<Value: FixedWidthInteger & Sendable>: ExpressibleByArgument, 
         guard !values.isEmpty, values.count == parts.count else { return nil }
         self.values = values
     }
+
+    /// The list as typed, e.g. `1,2,3` (shown as the default in `--help`).
+    var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
 }
 
 /// Per-axis integers given as `2` (every axis) or `2,1,1` (one per spatial axis).
