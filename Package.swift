@@ -84,6 +84,7 @@ let package = Package(
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "WeightedConvolution", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Datasets", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "WeightedConvolution", "CSQLite", "TestSupport"]),

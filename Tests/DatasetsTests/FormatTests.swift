@@ -2,6 +2,7 @@ import CCodecs
 import Foundation
 import Testing
 import Datasets
+import TestSupport
 
 /// Every file format on small files written here, round trips and corrupt cases.
 @Suite struct FormatTests {
@@ -190,23 +191,8 @@ import Datasets
 
 /// The NIfTI-1 reader on a small volume written here (int16 with scaling, gzip-compressed).
 @Suite struct NIfTITests {
-    /// A NIfTI-1 header (little-endian, data at byte 352) for tests here and in other suites.
-    static func header(dims: [Int16], type: Int16, bitpix: Int16, slope: Float, intercept: Float) -> [UInt8] {
-        var h = [UInt8](repeating: 0, count: 352)
-        func put<T>(_ value: T, at offset: Int) { withUnsafeBytes(of: value) { for (i, b) in $0.enumerated() { h[offset + i] = b } } }
-        put(Int32(348), at: 0)
-        for (i, d) in ([Int16(3)] + dims + [1, 1, 1, 1]).enumerated() { put(d, at: 40 + 2 * i) }
-        put(type, at: 70)
-        put(bitpix, at: 72)
-        put(Float(352), at: 108)
-        put(slope, at: 112)
-        put(intercept, at: 116)
-        for (i, b) in Array("n+1\0".utf8).enumerated() { h[344 + i] = b }
-        return h
-    }
-
     @Test func readsScaledInt16Volumes() throws {
-        var bytes = Self.header(dims: [2, 3, 4], type: 4, bitpix: 16, slope: 0.5, intercept: 1)
+        var bytes = niftiHeader(dims: [2, 3, 4], type: 4, bitpix: 16, slope: 0.5, intercept: 1)
         for v in 0..<24 { withUnsafeBytes(of: Int16(v)) { bytes += $0 } }
         let path = NSTemporaryDirectory() + "wconv-\(UUID().uuidString).nii.gz"
         FileManager.default.createFile(atPath: path, contents: Data(try Files.gzip(bytes)))
@@ -217,7 +203,7 @@ import Datasets
         let cut = NSTemporaryDirectory() + "wconv-\(UUID().uuidString).nii"
         FileManager.default.createFile(atPath: cut, contents: Data(bytes.prefix(360)))
         #expect(throws: DataError.self) { try NIfTI.read(cut) }
-        let badType = Self.header(dims: [1, 1, 1], type: 128, bitpix: 24, slope: 1, intercept: 0) + [0, 0, 0]
+        let badType = niftiHeader(dims: [1, 1, 1], type: 128, bitpix: 24, slope: 1, intercept: 0) + [0, 0, 0]
         let rgb = NSTemporaryDirectory() + "wconv-\(UUID().uuidString).nii"
         FileManager.default.createFile(atPath: rgb, contents: Data(badType))
         #expect(throws: DataError.self) { try NIfTI.read(rgb) }

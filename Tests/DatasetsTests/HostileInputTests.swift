@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Datasets
+import TestSupport
 
 /// Regression tests for corrupt or hostile files: sizes that overflow, headers that claim more
 /// than the file or the machine holds, damaged compressed data. Each must be a ``DataError``
@@ -57,7 +58,7 @@ import Datasets
     }
 
     @Test func niftiWithANonFiniteDataOffsetIsAnError() throws {
-        var header = NIfTITests.header(dims: [2, 2, 2], type: 2, bitpix: 8, slope: 1, intercept: 0)
+        var header = niftiHeader(dims: [2, 2, 2], type: 2, bitpix: 8, slope: 1, intercept: 0)
         withUnsafeBytes(of: Float.nan) { header.replaceSubrange(108..<112, with: $0) }
         let path = NSTemporaryDirectory() + "wconv-nan-\(UUID().uuidString).nii"
         FileManager.default.createFile(atPath: path, contents: Data(header + [UInt8](repeating: 1, count: 8)))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Datasets
 import WeightedConvolution
+import TestSupport
 
 /// Mutation fuzzing of every reader and of `wconv conv`'s path (two `.npy` files and options
 /// into a convolution): small valid files are damaged at random — bytes flipped, set to extreme
@@ -102,7 +103,7 @@ import WeightedConvolution
     }
 
     @Test func nifti() throws {
-        let header = NIfTITests.header(dims: [2, 3, 2], type: 4, bitpix: 16, slope: 2, intercept: 0)
+        let header = niftiHeader(dims: [2, 3, 2], type: 4, bitpix: 16, slope: 2, intercept: 0)
         let volume = header + (0..<24).flatMap { (i: Int) -> [UInt8] in [UInt8(i), 0] }
         fuzz(volume, seed: 9) { _ = try NIfTI.read(write($0, "v.nii")) }
         fuzz(try Files.gzip(volume), seed: 10) { _ = try NIfTI.read(write($0, "v.nii.gz")) }
