@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tuning
 import WeightedConvolution
@@ -50,5 +51,9 @@ import WeightedConvolution
         #expect(throws: TuningError.self) { try DensityBox.suggested(kernelSize: 1) }
         #expect(throws: TuningError.self) { try DensityBox(lower: [[0.1], [0.1, 0.2]], upper: [[1], [1, 2]]) }
         #expect(throws: TuningError.self) { try DensityBox(lower: [[0.5]], upper: [[0.1]]) }
+        // A box read back from a (damaged) study file is checked like a new one.
+        let decoder = JSONDecoder()
+        #expect(try decoder.decode(DensityBox.self, from: JSONEncoder().encode(seven)) == seven)
+        #expect(throws: TuningError.self) { try decoder.decode(DensityBox.self, from: Data(#"{"lower":[[0.5]],"upper":[[0.1]]}"#.utf8)) }
     }
 }

@@ -9,6 +9,8 @@ public struct DensityBox: Codable, Sendable, Equatable {
     public let lower: [[Double]]
     /// The upper bounds, same layout as ``lower``.
     public let upper: [[Double]]
+    /// The flat box the optimiser searches (profiles concatenated).
+    public let searchBox: SearchBox
 
     /// A box; every profile has the same number of entries.
     /// - Throws: ``TuningError`` for no profile, profiles of different lengths, counts that do
@@ -20,9 +22,18 @@ public struct DensityBox: Codable, Sendable, Equatable {
         guard let size = lower.first?.count, size > 0, lower.allSatisfy({ $0.count == size }) else {
             throw TuningError("every profile of a density box needs the same (non-zero) number of entries, got \(lower.map(\.count))")
         }
-        _ = try SearchBox(lower: lower.flatMap { $0 }, upper: upper.flatMap { $0 })
+        searchBox = try SearchBox(lower: lower.flatMap { $0 }, upper: upper.flatMap { $0 })
         self.lower = lower
         self.upper = upper
+    }
+
+    private enum CodingKeys: String, CodingKey { case lower, upper }
+
+    /// Decodes a box and checks it like ``init(lower:upper:)`` (a damaged study file is an error).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(lower: container.decode([[Double]].self, forKey: .lower),
+                      upper: container.decode([[Double]].self, forKey: .upper))
     }
 
     /// The boxes suggested in the paper (outer → inner): 3×3 `[0.5, 1.5]`; 5×5 `[0.05, 1]`,
@@ -47,8 +58,6 @@ public struct DensityBox: Codable, Sendable, Equatable {
     public var entries: Int { lower[0].count }
     /// The kernel size the profiles fit, `2·entries + 1`.
     public var kernelSize: Int { 2 * entries + 1 }
-    /// The flat box the optimiser searches (profiles concatenated).
-    public var searchBox: SearchBox { try! SearchBox(lower: lower.flatMap { $0 }, upper: upper.flatMap { $0 }) }
     /// The point of standard convolution: every density value 1 (it may lie outside the box).
     public var standardPoint: [Double] { Array(repeating: 1, count: lower.count * entries) }
 
