@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"]),
         .target(name: "Models", dependencies: ["NeuralNetwork", "WeightedConvolution"]),
         .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models", "Communication"]),
-        .target(name: "Tuning", dependencies: ["Training", "Models", "Datasets", "WeightedConvolution", "CNLopt", "CSQLite"]),
+        .target(name: "Tuning", dependencies: ["Training", "Models", "Datasets", "WeightedConvolution", "Communication", "CNLopt", "CSQLite"]),
         .executableTarget(
             name: "wconv",
             dependencies: [
@@ -82,7 +82,7 @@ let package = Package(
             path: "Examples/Volume3D"),
         .target(name: "TestSupport", dependencies: ["WeightedConvolution", "Training", "Tuning"], path: "Tests/TestSupport"),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
-        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "WeightedConvolution", "TestSupport"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "WeightedConvolution", "Communication", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Datasets", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
