@@ -22,7 +22,7 @@ public struct ChildProcessJobs: Sendable {
     public let executable: String
     /// Its arguments before `--input` and `--output`.
     public let arguments: [String]
-    /// Seconds a child may run before it is stopped (SIGTERM, then SIGKILL after 5 s); `nil`: no limit.
+    /// Seconds a child may run before it is stopped (SIGKILL); `nil`: no limit.
     public let timeout: Double?
 
     /// Child processes of `executable arguments…`.
@@ -84,17 +84,14 @@ public struct ChildProcessJobs: Sendable {
         throw ChildProcessError(reply.error ?? "the run replied neither a result nor an error")
     }
 
-    /// Waits for the child; past ``timeout`` stops it (SIGTERM, SIGKILL 5 s later).
+    /// Waits for the child; past ``timeout`` stops it with SIGKILL.
     /// - Returns: whether it was stopped for the timeout.
     private func waitForExit(of process: Process) -> Bool {
         guard let timeout else { process.waitUntilExit(); return false }
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         while process.isRunning && ContinuousClock.now < deadline { usleep(10_000) }
         guard process.isRunning else { return false }
-        process.terminate()
-        let grace = ContinuousClock.now + .seconds(5)
-        while process.isRunning && ContinuousClock.now < grace { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        kill(process.processIdentifier, SIGKILL)   // a run writes no files but its reply, atomically: nothing to clean up
         process.waitUntilExit()
         return true
     }
