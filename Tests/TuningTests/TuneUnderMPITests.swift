@@ -18,7 +18,7 @@ import Tuning
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.mpirun!)
         process.arguments = ["-np", "2", "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [
-            Self.folder + "/wconv", "tune", "--task", "classification", "--kernel-size", "3", "--train-subset", "150",
+            Self.folder + "/wconv", "tune", "--task", "classification", "--kernel-size", "3", "--den", "0.6", "--train-subset", "150",
             "--test-subset", "50", "--batch-size", "50", "--epochs", "1", "--budget", "1", "--seeds", "1,2", "--skip-final",
             "--threads", "1", "--study", "killed", "--output", output]
         process.environment = ProcessInfo.processInfo.environment.merging(["WCONV_TEST_KILL_SEED": "2"]) { $1 }
