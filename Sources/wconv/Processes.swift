@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Communication
 import Tuning
-import WeightedConvolution
+import GridCore
 #if canImport(Cluster)
 import Cluster
 #endif

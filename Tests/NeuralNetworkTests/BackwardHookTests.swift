@@ -1,7 +1,6 @@
 import Communication
 import NeuralNetwork
 import Testing
-import WeightedConvolution
 
 /// ``Variable/backward(scale:whenFinal:)``: each parameter is reported once, when its gradient is
 /// complete, output side first; an op that cannot reach its replicas makes the pass throw.

@@ -1,6 +1,7 @@
 import Communication
 import Dispatch
 import Foundation
+import GridCore
 import Models
 import Training
 
