@@ -104,7 +104,8 @@ public struct ChildProcessJobs: Sendable {
     }
 
     /// The child's side: reads the job from `input`, runs `work` and writes its output or its
-    /// error to `output` (atomically).
+    /// error to `output` (atomically). The child ends itself (exit code 70) within a second of
+    /// its parent's death, so a rank that dies leaves no run behind.
     /// - Parameters:
     ///   - input: the job's JSON file.
     ///   - output: where the reply goes.
@@ -112,6 +113,11 @@ public struct ChildProcessJobs: Sendable {
     /// - Throws: when the job cannot be read or the reply cannot be written (the parent then
     ///   reports the exit code and this error's message).
     public static func serve<Job: Decodable, Output: Codable>(input: String, output: String, _ work: (Job) throws -> Output) throws {
+        let parent = getppid()
+        Thread.detachNewThread {
+            while getppid() == parent { sleep(1) }
+            _exit(70)
+        }
         let job = try JSONDecoder().decode(Job.self, from: Data(contentsOf: URL(fileURLWithPath: input)))
         var reply = Reply<Output>()
         do { reply.output = try work(job) } catch { reply.error = "\(error)" }
