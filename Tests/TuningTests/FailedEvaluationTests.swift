@@ -44,6 +44,16 @@ import Tuning
         #expect(resumed == records && replay.count == 0, "a failed evaluation is answered from the store like any other")
     }
 
+    /// In one process, the error of every seed's run becomes the evaluation's failure.
+    @Test func runsThatThrowMakeAnEvaluationFailure() throws {
+        var experiment = Experiment()
+        experiment.dataDirectory = "/nonexistent/wconv-data"
+        let request = EvaluationRequest(experiment: experiment, settings: TrainingSettings(), arm: .standard, seeds: [4, 5], validation: nil)
+        let failure = #expect(throws: EvaluationFailure.self) { try evaluate(request, jobs: 2, showsProgress: false) }
+        #expect(failure?.reasons.count == 2 && failure?.reasons[0].hasPrefix("seed 4: ") == true
+                && failure?.description.contains("/nonexistent/wconv-data") == true, "\(failure.map { "\($0)" } ?? "")")
+    }
+
     @Test func aFailingStandardConvolutionStopsTheStudy() throws {
         let settings = try DensityStudyTests.settings(budget: 3)
         let path = Self.path()
