@@ -4,9 +4,9 @@ import NeuralNetwork
 
 /// What the trainer does differently on K replicas (`mpirun -np K`): each rank trains its share of
 /// every global batch (the same global shuffle on every rank), batch norms normalise over the
-/// global batch, and the gradients are summed in buckets started while the backward pass runs, so K ranks
-/// with global batch B take the steps one process takes with batch B (to float-summation
-/// tolerance). On one rank every method here is the identity.
+/// global batch, and the gradients are summed in buckets started while the backward pass runs,
+/// so K ranks with global batch B take the steps one process takes with batch B (to
+/// float-summation tolerance). On one rank every method here is the identity.
 public struct DataParallel {
     /// The replicas.
     public let communicator: any Communicator
@@ -109,7 +109,7 @@ public struct DataParallel {
         var filling: [Parameter] = [], filled = 0, started = Set<ObjectIdentifier>()
         func startBucket(with extra: [Float] = []) throws {
             var values = [Float]()
-            values.reserveCapacity(filled + extra.count)
+            values.reserveCapacity(filling.reduce(extra.count) { $0 + $1.value.count })
             for p in filling { values += p.grad! }
             buckets.append((filling, try communicator.startAllreduce(values + extra)))
             (filling, filled) = ([], 0)
