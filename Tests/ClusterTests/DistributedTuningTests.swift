@@ -57,7 +57,12 @@ extension MPITests {
             let world = try MPICommunicator.world()
             let groups = try RankGroups(world: world, groups: 1)
             #expect(groups.group.size == world.size && groups.index == 0)
-            let work = { (request: EvaluationRequest, group: any Communicator) in try evaluate(request, showsProgress: false, replicas: group) }
+            var runs = 0
+            let work = { (request: EvaluationRequest, group: any Communicator) in
+                runs += 1
+                #expect(group.size == world.size)
+                return try evaluate(request, showsProgress: false, replicas: group)
+            }
             if world.isRoot {
                 defer { try? groups.endBatches() }
                 let alone = try Self.study(seeds: [1], objective: .loss).search()
@@ -70,6 +75,7 @@ extension MPITests {
                 }
             } else {
                 try groups.serveBatches(work)
+                #expect(runs >= 3, "rank \(world.rank) trained in its group")
             }
             try world.barrier()
         }
