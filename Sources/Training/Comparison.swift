@@ -114,7 +114,8 @@ public struct Comparison {
             for (index, arm) in arms.enumerated() {
                 let model = try experiment.makeModel(kind: arm.kind, seed: seed, channels: channels, size: size, classes: classes)
                 let trainer = Trainer(settings: seeded, directory: "\(directory)/\(arm.name)-seed\(seed)", label: "\(arm.name) s\(seed)",
-                                      identity: experiment.identity(kind: arm.kind), communicator: communicator)
+                                      identity: experiment.identity(kind: arm.kind), communicator: communicator,
+                                      convolutionMethod: experiment.convolutionMethod ?? .auto)
                 runs[index].runs.append(try trainer.run(model: model, task: task, resume: resume, force: force))
             }
         }
