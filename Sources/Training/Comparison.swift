@@ -161,6 +161,7 @@ extension Comparison.Outcome {
         let title = "\(experiment.task): \(experiment.model) \(experiment.kernelSize)×\(experiment.kernelSize) on \(experiment.dataset)"
             + (experiment.task == "denoising" ? String(format: " (σ = %.0f)", experiment.sigma) : "")
             + ", \(settings.epochs) epochs, seeds \(seeds)"
+            + (experiment.convolutionMethod.map { ", \($0.rawValue) convolutions" } ?? "")
         var rows = [["", "final \(metricName)", "best \(metricName)", "s/epoch", "img/s"]]
         for arm in arms {
             let name = arm.name == "weighted" || arm.name == "fixed" ? "\(arm.name) \(experiment.den)" : arm.name

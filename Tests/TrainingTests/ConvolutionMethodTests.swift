@@ -39,6 +39,17 @@ import WeightedConvolution
         #expect { try e.validate() } throws: { "\($0)".contains("--method must be auto, direct, fft or winograd") }
     }
 
+    @Test func theComparisonTableNamesAForcedMethod() {
+        var e = Experiment()
+        func title() -> Substring {
+            Comparison.Outcome(experiment: e, settings: TrainingSettings(), metricName: "accuracy (%)", baselineName: "chance",
+                               baselineValue: 10, arms: []).table.split(separator: "\n").first ?? ""
+        }
+        #expect(!title().contains("convolutions"))
+        e.convolutionMethod = .winograd
+        #expect(title().hasSuffix(", winograd convolutions"))
+    }
+
     @Test func winogradTrainingEndsWhereDirectTrainingDoes() throws {
         let trainer = TrainerTests()
         var results: [ConvolutionMethod: RunResult] = [:]
