@@ -3,6 +3,7 @@ import Foundation
 import GridCore
 import Models
 import NeuralNetwork
+import WeightedConvolution
 
 /// Everything that defines a training experiment except the convolution kind: model, data,
 /// kernel and density, batch and subset sizes. The same experiment built with `.standard` and

@@ -1,7 +1,7 @@
 import Foundation
 import Models
 import Training
-import WeightedConvolution
+import GridCore
 
 extension BenchTrainCommand {
     /// The convolution of the benchmark's `standard` and `weighted` models (density `[0.5]`,
