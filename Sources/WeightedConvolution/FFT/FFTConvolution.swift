@@ -10,16 +10,14 @@
 /// - kernel gradient: `GW̃ = X · conj(G)`, read at the dilated taps `q·d`.
 /// Spectra of one group are summed over channels; transforms run on ``ComputeThreads/count`` threads.
 /// The forward pass keeps the spectra of its last kernel (``KernelSpectra``) and skips the
-/// kernel's transforms while the kernel does not change; long 1-D signals with short kernels
-/// run it by blocks (``OverlapSave``).
+/// kernel's transforms while the kernel does not change. Long signals with short kernels are
+/// better served by blocks (``BlockedFFTConvolution``).
 struct FFTConvolution: ConvolutionEngine {
     let geometry: ConvolutionGeometry
     private let plans: FFTPlans
     private let input: StridedBlock, kernel: StridedBlock, output: StridedBlock
     /// The forward pass's kernel spectra, reused while the kernel does not change.
     private let kernelSpectra = KernelSpectra()
-    /// The forward pass of long 1-D signals with short kernels, by blocks.
-    private let overlapSave: OverlapSave?
 
     init(geometry g: ConvolutionGeometry) {
         geometry = g
@@ -27,7 +25,6 @@ struct FFTConvolution: ConvolutionEngine {
         let size = FFTPlans.sizes(for: g)!
         let ones = [Int](repeating: 1, count: g.spatialRank), zeros = [Int](repeating: 0, count: g.spatialRank)
         plans = FFTPlans.plans(for: size)
-        overlapSave = OverlapSave(geometry: g)
         input = StridedBlock(shape: g.inputSize, size: size, offset: g.padLow, step: ones)
         kernel = StridedBlock(shape: g.kernelSize, size: size, offset: zeros, step: g.dilation)
         output = StridedBlock(shape: g.outputSize, size: size, offset: zeros, step: g.stride)
@@ -41,7 +38,6 @@ struct FFTConvolution: ConvolutionEngine {
 
     func forward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
                  output y: UnsafeMutableBufferPointer<Float>) {
-        if let overlapSave { return overlapSave.forward(input: x.baseAddress!, kernel: k, output: y.baseAddress!) }
         let g = geometry
         withSpectra(g.batch * g.inChannels, of: x.baseAddress!, block: input) { xs in
             let kernels = g.outChannels * inPerGroup, width = 2 * plans.complexCount

@@ -1,0 +1,102 @@
+/// Estimated forward times of the two FFT paths — whole-signal transforms (``FFTConvolution``)
+/// and blocks (``BlockedFFTConvolution``) — and the block sizes of the second: the FFT half of
+/// ``ConvolutionPlanner``'s choice, in the spirit of scipy's `choose_conv_method`.
+///
+/// A pass costs `transforms · fftCost · L·log₂L · cache(L) + products · productCost · F` (`L`
+/// real values, `F` complex frequencies per transform) divided by the share of the compute
+/// threads its work items can occupy: a single signal's whole-signal transforms run on one
+/// thread, a single signal's blocks on all of them. `cache(L)` is 1 for transforms whose
+/// buffers fit in the second-level cache and ``outOfCacheFactor`` beyond.
+enum FFTCostModel {
+    /// Seconds per `L·log₂L` of one real transform, two threads: fitted with ``productCost`` to
+    /// the FFT timings of [8,32,64,64]·7×7 (16 ms) and [16,64,64,64]·3×3 (95 ms); it predicts
+    /// [64,128,16,16]·3×3 within 1 % and [64,64,32,32]·3×3 within 30 %.
+    static let fftCost = 0.09e-9
+    /// Seconds per complex multiply-add of a spectral product (fitted as above).
+    static let productCost = 0.35e-9
+    /// The cost of a transform of more than ``cachedValues`` real values per `L·log₂L`,
+    /// relative to one that stays in cache.
+    static let outOfCacheFactor = 1.5
+    /// Real values of the largest transform taken to stay in cache (8 bytes each with its spectrum).
+    static let cachedValues = 1 << 16
+
+    /// The estimated forward time of the whole-signal FFT path, or `nil` when a transform size overflows.
+    static func wholeSeconds(_ g: ConvolutionGeometry) -> Double? {
+        guard let size = FFTPlans.sizes(for: g) else { return nil }
+        let inPerGroup = g.inChannels / g.groups
+        let transforms = Double(g.batch) * Double(g.inChannels + g.outChannels) + Double(g.outChannels * inPerGroup)
+        let products = Double(g.batch) * Double(g.outChannels) * Double(inPerGroup)
+        return seconds(transforms: transforms, products: products, size: size, parallelItems: g.batch * g.inChannels)
+    }
+
+    /// The cheapest transform size per axis for the blocked path and its estimated forward
+    /// time, or `nil` when the path does not apply (``BlockedFFTConvolution/supports(_:)``) or
+    /// its buffers would not fit in memory. Per axis the candidates are `2ᵃ`, `3·2ᵃ` and `5·2ᵃ`
+    /// above the reach, up to the whole padded extent.
+    static func blocked(_ g: ConvolutionGeometry) -> (blockSize: [Int], seconds: Double)? {
+        guard BlockedFFTConvolution.supports(g) else { return nil }
+        let reach = (0..<g.spatialRank).map { g.dilation[$0] * (g.kernelSize[$0] - 1) }
+        var candidates: [[Int]] = []
+        for a in 0..<g.spatialRank {
+            guard let whole = FFTPlans.fastSize(g.outputSize[a] + reach[a]) else { return nil }
+            var sizes = Set([whole])
+            for base in [2, 3, 5] {
+                var n = base
+                while n < whole {
+                    if n > reach[a] + 1 { sizes.insert(n) }
+                    n *= 2
+                }
+            }
+            candidates.append(sizes.sorted())
+        }
+        let inPerGroup = g.inChannels / g.groups, kernels = Double(g.outChannels * inPerGroup)
+        var best: (blockSize: [Int], seconds: Double)? = nil
+        var index = [Int](repeating: 0, count: g.spatialRank)
+        while true {
+            let size = (0..<g.spatialRank).map { candidates[$0][index[$0]] }
+            let blocks = BlockGrid(extent: g.outputSize, step: (0..<g.spatialRank).map { size[$0] - reach[$0] }).count
+            let items = g.batch * blocks
+            let transforms = Double(items) * Double(g.inChannels + g.outChannels) + kernels
+            let products = Double(items) * Double(g.outChannels * inPerGroup)
+            let estimate = seconds(transforms: transforms, products: products, size: size, parallelItems: items)
+            if estimate < best?.seconds ?? .infinity, fitsInMemory(g, blockSize: size) { best = (size, estimate) }
+            var a = g.spatialRank - 1
+            while a >= 0 {
+                index[a] += 1
+                if index[a] < candidates[a].count { break }
+                index[a] = 0
+                a -= 1
+            }
+            if a < 0 { return best }
+        }
+    }
+
+    /// The estimated time of `transforms` real transforms of `size` and `products` spectral
+    /// products, with work items that occupy `min(threads, parallelItems)` threads.
+    static func seconds(transforms: Double, products: Double, size: [Int], parallelItems: Int) -> Double {
+        let length = size.reduce(1.0) { $0 * Double($1) }
+        let frequencies = length / Double(size.last!) * Double(size.last! / 2 + 1)
+        let cache = length > Double(cachedValues) ? outOfCacheFactor : 1
+        let threads = Double(ComputeThreads.count)
+        let occupancy = Swift.min(threads, Double(Swift.max(1, parallelItems))) / threads
+        let work = transforms * fftCost * cache * length * Swift.max(1, log2(length)) + products * productCost * frequencies
+        return work / occupancy
+    }
+
+    /// Whether the blocked path's largest buffer fits in memory: the kernel gradient's sums of
+    /// spectra, one set of `Cout·Cin/G` per worker.
+    static func fitsInMemory(_ g: ConvolutionGeometry, blockSize: [Int]) -> Bool {
+        guard let real = SizeLimits.product(blockSize) else { return false }
+        let complex = real / blockSize[blockSize.count - 1] * (blockSize[blockSize.count - 1] / 2 + 1)
+        let kernels = g.outChannels * (g.inChannels / g.groups)
+        guard let floats = SizeLimits.product([ComputeThreads.count, kernels, 2, complex]) else { return false }
+        return SizeLimits.fitsInMemory(count: floats, width: MemoryLayout<Float>.size)
+    }
+
+    /// `log₂ x`, piecewise linear between powers of two (enough for a cost model).
+    static func log2(_ x: Double) -> Double {
+        var value = x, result = 0.0
+        while value >= 2 { value /= 2; result += 1 }
+        return result + (value - 1)
+    }
+}
