@@ -4,8 +4,8 @@
 ///
 /// A pass costs `transforms · fftCost · L·log₂L · cache(L) + products · productCost · F` (`L`
 /// real values, `F` complex frequencies per transform) divided by the share of the compute
-/// threads its work items can occupy: a single signal's whole-signal transforms run on one
-/// thread, a single signal's blocks on all of them. `cache(L)` is 1 for transforms whose
+/// threads its work items can occupy: a single 1-D signal's whole-signal transforms run on one
+/// thread; multi-dimensional ones and a single signal's blocks on all of them. `cache(L)` is 1 for transforms whose
 /// buffers fit in the second-level cache and ``outOfCacheFactor`` beyond.
 enum FFTCostModel {
     /// Seconds per `L·log₂L` of one real transform, two threads: fitted with ``productCost`` to
@@ -15,8 +15,16 @@ enum FFTCostModel {
     /// Seconds per complex multiply-add of a spectral product (fitted as above).
     static let productCost = 0.35e-9
     /// The cost of a transform of more than ``cachedValues`` real values per `L·log₂L`,
-    /// relative to one that stays in cache.
-    static let outOfCacheFactor = 1.5
+    /// relative to one that stays in cache: fitted to single-thread CPU times of the forward
+    /// pass on 512² ⊛ 31² and 64³ ⊛ 15³ (2026-12-03, shared machine, best of 3 × 3): 0.63 ns
+    /// per `L·log₂L` for the whole 560² and 80³ transforms, 0.54–0.57 for blocks of 128²–256²
+    /// and 32³–48³ (forward and inverse together).
+    static let outOfCacheFactor = 1.15
+    /// The blocked path's cost relative to its transforms and products: the window loads, zeroing
+    /// and copies of every block. It keeps near-ties on the whole-signal path: 64³ ⊛ 15³ in blocks
+    /// of 48×80×80 (4 % cheaper by the model) took the same CPU time as the whole 80³ transform and
+    /// 1.1–1.5× its wall time at two threads (same measurements as ``outOfCacheFactor``).
+    static let blockOverhead = 1.1
     /// Real values of the largest transform taken to stay in cache (8 bytes each with its spectrum).
     static let cachedValues = 1 << 16
 
@@ -26,7 +34,9 @@ enum FFTCostModel {
         let inPerGroup = g.inChannels / g.groups
         let transforms = Double(g.batch) * Double(g.inChannels + g.outChannels) + Double(g.outChannels * inPerGroup)
         let products = Double(g.batch) * Double(g.outChannels) * Double(inPerGroup)
-        return seconds(transforms: transforms, products: products, size: size, parallelItems: g.batch * g.inChannels)
+        // Multi-dimensional transforms of fewer signals than threads are split over FFTW's threads.
+        let items = g.spatialRank > 1 ? ComputeThreads.count : g.batch * g.inChannels
+        return seconds(transforms: transforms, products: products, size: size, parallelItems: items)
     }
 
     /// The cheapest transform size per axis for the blocked path and its estimated forward
@@ -58,7 +68,7 @@ enum FFTCostModel {
             let items = g.batch * blocks
             let transforms = Double(items) * Double(g.inChannels + g.outChannels) + kernels
             let products = Double(items) * Double(g.outChannels * inPerGroup)
-            let estimate = seconds(transforms: transforms, products: products, size: size, parallelItems: items)
+            let estimate = blockOverhead * seconds(transforms: transforms, products: products, size: size, parallelItems: items)
             if estimate < best?.seconds ?? .infinity, fitsInMemory(g, blockSize: size) { best = (size, estimate) }
             var a = g.spatialRank - 1
             while a >= 0 {

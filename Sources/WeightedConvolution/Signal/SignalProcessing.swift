@@ -39,10 +39,35 @@ public func convolve<let N: Int>(
     try signalCorrelation(a, b, mode: mode, method: method, flip: true)
 }
 
-/// Both signal operations through the rank-erased operator: `a` becomes a `[1, 1, n…]` input and
-/// `b` (reversed for a convolution) a `[1, 1, k…]` kernel, padded so that the operator computes
-/// exactly the positions `mode` keeps: `full` pads by `k − 1` on each side, `same` by
-/// `k − 1 − ⌊(k − 1)/2⌋` before and `⌊(k − 1)/2⌋` after (scipy's centring), `valid` not at all.
+/// The operator `correlate`/`convolve` run for signals of extents `signal` and `kernel` in
+/// `mode`: a `[1, 1, n…]` input and a `[1, 1, k…]` kernel, padded so that it computes exactly the
+/// positions `mode` keeps — `full` pads by `k − 1` on each side, `same` by `k − 1 − ⌊(k − 1)/2⌋`
+/// before and `⌊(k − 1)/2⌋` after (scipy's centring), `valid` not at all. Its
+/// ``ConvolutionOperator/method`` is the path that runs (`.direct`, `.fft` for whole-signal
+/// transforms, `.overlap` for blocks).
+/// - Parameters:
+///   - signal: the first signal's extents (`valid` mode: it must contain the kernel).
+///   - kernel: the second signal's extents, one per axis of `signal`.
+///   - mode: `.full`, `.same` or `.valid`.
+///   - method: the method asked for.
+/// - Returns: the prepared operator; its output extents are `geometry.outputSize`.
+/// - Throws: ``ConvolutionError`` when the extents do not describe a correlation in `mode`.
+public func signalOperator(
+    signal n: [Int], kernel k: [Int], mode: SignalMode, method: ConvolutionMethod = .auto
+) throws(ConvolutionError) -> ConvolutionOperator {
+    guard n.count == k.count else { throw .shapeMismatch("signals of one rank expected, got \(n) and \(k)") }
+    let low: [Int], high: [Int]
+    switch mode {
+    case .full: (low, high) = (k.map { $0 - 1 }, k.map { $0 - 1 })
+    case .same: (low, high) = (k.map { $0 - 1 - ($0 - 1) / 2 }, k.map { ($0 - 1) / 2 })
+    case .valid: (low, high) = (k.map { _ in 0 }, k.map { _ in 0 })
+    }
+    let options = ConvolutionOptions(padding: .explicit(low: low, high: high), method: method)
+    return try ConvolutionOperator(inputShape: [1, 1] + n, kernelShape: [1, 1] + k, options: options)
+}
+
+/// Both signal operations through the rank-erased operator (``signalOperator``): `a` becomes a
+/// `[1, 1, n…]` input and `b` (reversed for a convolution) a `[1, 1, k…]` kernel.
 /// When `b` is larger than `a` on every axis in `valid` mode, the roles are swapped (correlation
 /// is then reversed, as in scipy).
 private func signalCorrelation<let N: Int>(
@@ -62,15 +87,7 @@ private func signalCorrelation<let N: Int>(
         }
     }
     let kernel = flip ? reversed(b) : b
-    let low: [Int], high: [Int]
-    switch mode {
-    case .full: (low, high) = (k.map { $0 - 1 }, k.map { $0 - 1 })
-    case .same: (low, high) = (k.map { $0 - 1 - ($0 - 1) / 2 }, k.map { ($0 - 1) / 2 })
-    case .valid: (low, high) = (k.map { _ in 0 }, k.map { _ in 0 })
-    }
-    let options = ConvolutionOptions(padding: .explicit(low: low, high: high), method: method)
-    let op = try ConvolutionOperator(inputShape: [1, 1] + n, kernelShape: [1, 1] + k, options: options)
-    let size = n.indices.map { n[$0] + low[$0] + high[$0] - k[$0] + 1 }
+    let op = try signalOperator(signal: n, kernel: k, mode: mode, method: method), size = op.geometry.outputSize
     var output = [Float](repeating: 0, count: size.reduce(1, *))
     a.withUnsafeBufferPointer { x in
         kernel.withUnsafeBufferPointer { w in
