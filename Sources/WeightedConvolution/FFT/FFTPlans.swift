@@ -120,10 +120,18 @@ final class FFTPlans: @unchecked Sendable {
         return best
     }
 
-    /// The transform sizes of a geometry (``fastSize(_:)`` of each padded extent), or `nil` when
-    /// one overflows.
+    /// The transform sizes of a geometry, or `nil` when one overflows: per axis ``fastSize(_:)``
+    /// of the shortest length whose circular correlation still gives every output — the input
+    /// (placed after its low padding) must fit, `n + low`; the padded positions beyond it may wrap
+    /// around onto the low padding but not onto the input, `n + high`; the outputs read and the
+    /// dilated kernel must fit, `P − reach` and `reach + 1`. Shorter than the padded extent `P`
+    /// when both sides are padded (`full` mode: `n + k − 1` instead of `n + 2(k − 1)`).
     static func sizes(for geometry: ConvolutionGeometry) -> [Int]? {
-        let sizes = geometry.paddedSize.compactMap(fastSize)
+        let g = geometry
+        let sizes = (0..<g.spatialRank).compactMap { a -> Int? in
+            let n = g.inputSize[a], reach = g.dilation[a] * (g.kernelSize[a] - 1)
+            return fastSize(Swift.max(n + Swift.max(g.padLow[a], g.padHigh[a]), g.paddedSize[a] - reach, reach + 1))
+        }
         return sizes.count == geometry.spatialRank ? sizes : nil
     }
 
