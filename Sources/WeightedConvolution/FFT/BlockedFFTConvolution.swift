@@ -1,3 +1,5 @@
+import GridCore
+
 /// Convolution by FFTs of blocks (overlap-save), for signals much longer than their kernels, of
 /// any rank: the positions to compute are cut into boxes of `N − reach` per axis (`N` the
 /// transform size per axis, `reach = d·(k − 1)` the dilated kernel's extent), each box's window

@@ -1,3 +1,5 @@
+import GridCore
+
 /// Copies of axis-aligned boxes between row-major arrays: how the blocked FFT path cuts windows
 /// out of signals and writes the valid part of each inverse transform back.
 enum BoxCopy {

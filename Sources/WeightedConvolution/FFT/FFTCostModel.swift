@@ -1,3 +1,5 @@
+import GridCore
+
 /// Estimated forward times of the two FFT paths — whole-signal transforms (``FFTConvolution``)
 /// and blocks (``BlockedFFTConvolution``) — and the block sizes of the second: the FFT half of
 /// ``ConvolutionPlanner``'s choice, in the spirit of scipy's `choose_conv_method`.

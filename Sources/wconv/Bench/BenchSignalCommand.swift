@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridCore
 import WeightedConvolution
 
 /// `wconv bench signal`: the signal API (`convolve`) on the large-kernel shapes, per mode and
