@@ -41,14 +41,31 @@ enum FFTCostModel {
         return seconds(transforms: transforms, products: products, size: size, parallelItems: items)
     }
 
+    /// The blocked path's choice for one geometry.
+    struct BlockChoice: Sendable {
+        let blockSize: [Int]
+        let seconds: Double
+    }
+
+    /// The choices of ``blocked(_:)``, one small entry per geometry (at most 4096 of them):
+    /// every `.auto` convolution asks, and a 3-D geometry tries a few thousand block sizes.
+    private static let choices = LeastRecentlyUsedCache<ConvolutionGeometry, BlockChoice?>(
+        capacityInBytes: 4096 * LeastRecentlyUsedCache<ConvolutionGeometry, BlockChoice?>.minimumEntryBytes)
+
     /// The cheapest transform size per axis for the blocked path and its estimated forward
     /// time, or `nil` when the path does not apply (``BlockedFFTConvolution/supports(_:)``) or
-    /// its buffers would not fit in memory. Per axis the candidates are `2ᵃ`, `3·2ᵃ` and `5·2ᵃ`
-    /// above the reach, up to the whole padded extent.
-    static func blocked(_ g: ConvolutionGeometry) -> (blockSize: [Int], seconds: Double)? {
+    /// its buffers would not fit in memory (cached per geometry).
+    static func blocked(_ g: ConvolutionGeometry) -> BlockChoice? {
+        choices.value(for: g) { (cheapestBlocks(g), 0) }
+    }
+
+    /// ``blocked(_:)`` computed: per axis the candidates are `2ᵃ`, `3·2ᵃ` and `5·2ᵃ` above the
+    /// reach, up to the whole padded extent, and every combination is estimated.
+    private static func cheapestBlocks(_ g: ConvolutionGeometry) -> BlockChoice? {
         guard BlockedFFTConvolution.supports(g) else { return nil }
         let reach = (0..<g.spatialRank).map { g.dilation[$0] * (g.kernelSize[$0] - 1) }
-        var candidates: [[Int]] = []
+        // Per axis: (transform size, blocks along the axis) for every candidate size.
+        var candidates: [[(size: Int, blocks: Int)]] = []
         for a in 0..<g.spatialRank {
             guard let whole = FFTPlans.fastSize(g.outputSize[a] + reach[a]) else { return nil }
             var sizes = Set([whole])
@@ -59,19 +76,22 @@ enum FFTCostModel {
                     n *= 2
                 }
             }
-            candidates.append(sizes.sorted())
+            let step = { (n: Int) in n - reach[a] }
+            candidates.append(sizes.sorted().map { ($0, (g.outputSize[a] + step($0) - 1) / step($0)) })
         }
         let inPerGroup = g.inChannels / g.groups, kernels = Double(g.outChannels * inPerGroup)
-        var best: (blockSize: [Int], seconds: Double)? = nil
+        var best: BlockChoice? = nil
         var index = [Int](repeating: 0, count: g.spatialRank)
         while true {
-            let size = (0..<g.spatialRank).map { candidates[$0][index[$0]] }
-            let blocks = BlockGrid(extent: g.outputSize, step: (0..<g.spatialRank).map { size[$0] - reach[$0] }).count
-            let items = g.batch * blocks
+            let choice = (0..<g.spatialRank).map { candidates[$0][index[$0]] }
+            let items = g.batch * choice.reduce(1) { $0 * $1.blocks }
             let transforms = Double(items) * Double(g.inChannels + g.outChannels) + kernels
             let products = Double(items) * Double(g.outChannels * inPerGroup)
+            let size = choice.map(\.size)
             let estimate = blockOverhead * seconds(transforms: transforms, products: products, size: size, parallelItems: items)
-            if estimate < best?.seconds ?? .infinity, fitsInMemory(g, blockSize: size) { best = (size, estimate) }
+            if estimate < best?.seconds ?? .infinity, fitsInMemory(g, blockSize: size) {
+                best = BlockChoice(blockSize: size, seconds: estimate)
+            }
             var a = g.spatialRank - 1
             while a >= 0 {
                 index[a] += 1
