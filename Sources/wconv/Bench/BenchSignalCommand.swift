@@ -97,6 +97,7 @@ struct BenchSignalCommand: ParsableCommand {
         }
         print("\nconvolve(mode:), \(BenchClock.name), medians of \(rounds) rounds (best of \(repeats) each); \"runs\": the path the method takes; ratio > 1: ours faster")
         BenchConvCommand.printTable(table)
+        if anchor != nil && clock.cpuTime { print("(scipy is timed by the wall clock: with --cpu-time the ratio mixes clocks; use --threads 1)") }
     }
 
     /// The path `method` takes for `shape` in `mode`, with the block sizes of the blocked FFT path.
