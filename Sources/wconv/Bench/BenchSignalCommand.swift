@@ -15,14 +15,7 @@ struct BenchSignalCommand: ParsableCommand {
     @Option(help: "Timed runs per figure (the best is reported).")
     var repeats = 5
 
-    @Option(help: "Also run scripts/scipy-bench.py, alternating with our timings (value: scipy).")
-    var against: Anchor?
-
-    @Option(help: "Rounds (alternating with --against).")
-    var rounds = 3
-
-    @Option(help: "The Python that has scipy (default: .bench-venv/bin/python, else python3).")
-    var python: String?
+    @OptionGroup var comparison: AnchorOptions<SciPyFramework>
 
     @Option(name: .customLong("mode"), help: "Modes to time: full, same, valid (repeatable).")
     var modes: [SignalMode] = [.same]
@@ -30,25 +23,14 @@ struct BenchSignalCommand: ParsableCommand {
     @Option(name: .customLong("method"), help: "Methods to time: auto, direct, fft, overlap, measure (repeatable).")
     var methods: [ConvolutionMethod] = [.auto, .direct, .fft, .overlap]
 
-    /// The libraries `--against` compares with.
-    enum Anchor: String, ExpressibleByArgument {
-        case scipy
-    }
-
     /// Signal and kernel extents of the timed shapes (scipy-bench.py times the same).
     static let shapes: [(signal: [Int], kernel: [Int])] = [([65536], [255]), ([512, 512], [31, 31]), ([64, 64, 64], [15, 15, 15])]
 
     func run() throws {
         try compute.apply()
         clock.apply()
-        guard rounds >= 1, repeats >= 1 else { throw ValidationError("--rounds and --repeats must be at least 1") }
-        var anchor: PythonAnchor?
-        if against == .scipy {
-            switch PythonAnchor.find(python: python, script: "scripts/scipy-bench.py", module: "scipy") {
-            case .success(let found): anchor = found
-            case .failure(let unavailable): print("scipy comparison skipped: \(unavailable)\n")
-            }
-        }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        let anchor = comparison.anchor(), rounds = comparison.rounds
         // Keys: "signal|mode" for scipy's best (ms) and its name, "signal|mode|method" for ours.
         var ours: [String: [Double]] = [:], theirs: [String: [Double]] = [:], theirBest: [String: String] = [:]
         for round in 1...rounds {
