@@ -58,10 +58,12 @@ extension MPITests {
             let groups = try RankGroups(world: world, groups: 1)
             #expect(groups.group.size == world.size && groups.index == 0)
             var runs = 0
+            let counted = SumCountingCommunicator(groups.group)
             let work = { (request: EvaluationRequest, group: any Communicator) in
                 runs += 1
                 #expect(group.size == world.size)
-                return try evaluate(request, showsProgress: false, replicas: group)
+                counted.base = group
+                return try evaluate(request, showsProgress: false, replicas: counted)
             }
             if world.isRoot {
                 defer { try? groups.endBatches() }
@@ -77,7 +79,40 @@ extension MPITests {
                 try groups.serveBatches(work)
                 #expect(runs >= 3, "rank \(world.rank) trained in its group")
             }
+            #expect(counted.sums > 0, "rank \(world.rank) summed gradients with its group")
             try world.barrier()
         }
+    }
+}
+
+/// Forwards to another communicator and counts the gradient sums that pass through it: a run that
+/// ignored its group would train alone, equal on tiny data, and sum nothing.
+final class SumCountingCommunicator: Communicator {
+    /// The communicator every call goes to.
+    var base: any Communicator
+    /// Sums started or taken so far.
+    private(set) var sums = 0
+
+    init(_ base: any Communicator) { self.base = base }
+
+    var rank: Int { base.rank }
+    var size: Int { base.size }
+    func barrier() throws(CommunicatorError) { try base.barrier() }
+    func broadcast(_ values: inout [Float], root: Int) throws(CommunicatorError) { try base.broadcast(&values, root: root) }
+    func allreduce(_ values: inout [Float], _ reduction: Reduction) throws(CommunicatorError) {
+        sums += 1
+        try base.allreduce(&values, reduction)
+    }
+    func allreduce(_ values: inout [Double], _ reduction: Reduction) throws(CommunicatorError) {
+        sums += 1
+        try base.allreduce(&values, reduction)
+    }
+    func startAllreduce(_ values: [Float]) throws(CommunicatorError) -> any PendingSum {
+        sums += 1
+        return try base.startAllreduce(values)
+    }
+    func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws(CommunicatorError) { try base.send(bytes, to: destination, tag: tag) }
+    func receive(from source: Int?, tag: Int?, timeout: Double) throws(CommunicatorError) -> Message? {
+        try base.receive(from: source, tag: tag, timeout: timeout)
     }
 }
