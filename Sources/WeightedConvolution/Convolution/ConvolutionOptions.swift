@@ -18,13 +18,13 @@ public enum ConvolutionPadding: Sendable, Equatable, Hashable {
 
 /// Which algorithm computes a convolution.
 public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
-    /// Chosen by the cost model of ``ConvolutionPlanner`` (fast, deterministic).
+    /// Chosen by the planner's cost model (fast, deterministic; see <doc:ChoosingAMethod>).
     case auto
-    /// Matrix products over the im2col/vol2col column matrix (``DirectConvolution``).
+    /// Matrix products over the im2col/vol2col column matrix (the direct engine).
     case direct
     /// FFTW transforms of the padded signals and spectral products.
     case fft
-    /// Winograd minimal filtering (``WinogradConvolution``) for 3 × 3, unit-stride, undilated,
+    /// Winograd minimal filtering, F(4×4, 3×3) or F(2×2, 3×3), for 3 × 3, unit-stride, undilated,
     /// ungrouped 2-D layers; other layers run the direct path.
     case winograd
     /// Time both paths once per geometry and keep the faster (cached per process).
