@@ -22,12 +22,15 @@ public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
     case auto
     /// Matrix products over the im2col/vol2col column matrix (the direct engine).
     case direct
-    /// FFTW transforms of the padded signals and spectral products.
+    /// FFTW transforms of the whole padded signals and spectral products.
     case fft
+    /// FFTW transforms of blocks of the signal (overlap-save), for signals much longer than their
+    /// kernels; unit-stride layers only, others run what `.auto` picks.
+    case overlap
     /// Winograd minimal filtering, F(4×4, 3×3) or F(2×2, 3×3), for 3 × 3, unit-stride, undilated,
     /// ungrouped 2-D layers; other layers run the direct path.
     case winograd
-    /// Time both paths once per geometry and keep the faster (cached per process).
+    /// Time every applicable path once per geometry and keep the fastest (cached per process).
     case measure
 }
 
