@@ -90,27 +90,21 @@ struct ConvCommand: ParsableCommand {
         for (name, array) in [("input", x), ("weight", w)] + (b.map { [("bias", $0)] } ?? []) {
             guard array.scalars.allSatisfy(\.isFinite) else { throw CommandFailure("\(name) holds NaN or infinity") }
         }
-        let y = try x.scalars.withUnsafeBufferPointer { xs in
-            try w.scalars.withUnsafeBufferPointer { ws in
-                try (b?.scalars ?? []).withUnsafeBufferPointer { bs in
-                    try conv.forward(input: xs, inputShape: x.shape, weight: ws, weightShape: w.shape, bias: b == nil ? nil : bs)
-                }
-            }
+        let plan = try PreparedConvolution(
+            conv, inputShape: x.shape, weight: w.scalars, weightShape: w.shape, biasCount: b?.scalars.count)
+        let y = x.scalars.withUnsafeBufferPointer { xs in
+            guard let b else { return plan.forward(input: xs, bias: nil) }
+            return b.scalars.withUnsafeBufferPointer { plan.forward(input: xs, bias: $0) }
         }
-        try Npy.write(y.output, shape: y.shape, to: output)
+        try Npy.write(y, shape: plan.outputShape, to: output)
         guard let gradOutput else { return }
         let gy = try Npy.read(gradOutput)
-        guard gy.shape == y.shape else {
-            throw CommandFailure("--grad-output has shape \(gy.shape), the output has \(y.shape)")
+        guard gy.shape == plan.outputShape else {
+            throw CommandFailure("--grad-output has shape \(gy.shape), the output has \(plan.outputShape)")
         }
         guard gy.scalars.allSatisfy(\.isFinite) else { throw CommandFailure("output gradient holds NaN or infinity") }
-        let g = try x.scalars.withUnsafeBufferPointer { xs in
-            try w.scalars.withUnsafeBufferPointer { ws in
-                try gy.scalars.withUnsafeBufferPointer { gys in
-                    try conv.backward(input: xs, inputShape: x.shape, weight: ws, weightShape: w.shape,
-                                      gradOutput: gys, computeInputGradient: gradInput != nil)
-                }
-            }
+        let g = x.scalars.withUnsafeBufferPointer { xs in
+            gy.scalars.withUnsafeBufferPointer { plan.backward(input: xs, gradOutput: $0, computeInputGradient: gradInput != nil) }
         }
         if let gradInput, let values = g.input { try Npy.write(values, shape: x.shape, to: gradInput) }
         if let gradWeight { try Npy.write(g.weight, shape: w.shape, to: gradWeight) }

@@ -138,17 +138,10 @@ import TestSupport
                 let (xs, ws) = (try Npy.decode(x, path: "x.npy"), try Npy.decode(w, path: "w.npy"))
                 guard xs.scalars.allSatisfy(\.isFinite), ws.scalars.allSatisfy(\.isFinite) else { continue }
                 let conv = WeightedConvolution(density: density, options: options)
-                let y = try xs.scalars.withUnsafeBufferPointer { xb in
-                    try ws.scalars.withUnsafeBufferPointer { wb in
-                        try conv.forward(input: xb, inputShape: xs.shape, weight: wb, weightShape: ws.shape, bias: nil)
-                    }
-                }
-                _ = try xs.scalars.withUnsafeBufferPointer { xb in
-                    try ws.scalars.withUnsafeBufferPointer { wb in
-                        try y.output.withUnsafeBufferPointer { gy in
-                            try conv.backward(input: xb, inputShape: xs.shape, weight: wb, weightShape: ws.shape, gradOutput: gy)
-                        }
-                    }
+                let plan = try PreparedConvolution(conv, inputShape: xs.shape, weight: ws.scalars, weightShape: ws.shape)
+                _ = xs.scalars.withUnsafeBufferPointer { xb in
+                    let y = plan.forward(input: xb, bias: nil)
+                    return y.withUnsafeBufferPointer { plan.backward(input: xb, gradOutput: $0) }
                 }
             } catch {
                 continue

@@ -43,14 +43,11 @@ import TestSupport
         let conv = WeightedConvolution(density: .symmetric([0.4]), options: .init(padding: .same, method: method))
         let run = { (threads: Int) in
             try withThreads(threads) {
-                try x.withUnsafeBufferPointer { x in
-                    try w.withUnsafeBufferPointer { w in
-                        let y = try conv.forward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, bias: nil)
-                        let g = try y.output.withUnsafeBufferPointer {
-                            try conv.backward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, gradOutput: $0)
-                        }
-                        return (y.output, g.weight, g.input!)
-                    }
+                let plan = try PreparedConvolution(conv, inputShape: inputShape, weight: w, weightShape: weightShape)
+                return x.withUnsafeBufferPointer { x in
+                    let y = plan.forward(input: x, bias: nil)
+                    let g = y.withUnsafeBufferPointer { plan.backward(input: x, gradOutput: $0) }
+                    return (y, g.weight, g.input!)
                 }
             }
         }

@@ -54,29 +54,31 @@ import TestSupport
         #expect(Self.kind(of: { _ = try ConvolutionOperator(inputShape: c.input, kernelShape: c.kernel, options: c.options) }) == c.kind)
         guard c.input.count == 3, c.kernel.count == 3, let count = SizeLimits.product(c.input), count < 10_000 else { return }
         let x = try Grid<3>(dims: c.input), k = try Grid<3>(dims: c.kernel)
-        #expect(Self.kind(of: { _ = try x.convolved(with: k, options: c.options) }) == c.kind)
-        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: x, options: c.options) }) == c.kind)
+        let conv = WeightedConvolution(options: c.options)
+        #expect(Self.kind(of: { _ = try conv(x, weight: k) }) == c.kind)
+        #expect(Self.kind(of: { _ = try conv.gradients(input: x, weight: k, gradOutput: x) }) == c.kind)
     }
 
-    @Test func gridConvolutionRejectsBadArguments() throws {
+    @Test func convolutionOnGridsRejectsBadArguments() throws {
         let x = Grid<4>.uniform(shape: [2, 3, 6, 6], seed: 1), k = Grid<4>.uniform(shape: [4, 3, 3, 3], seed: 2)
         let options = ConvolutionOptions(padding: .same, method: .direct)
         let gy = Grid<4>.uniform(shape: [2, 4, 6, 6], seed: 3)
-        #expect(Self.kind(of: { _ = try x.convolved(with: k, bias: [1, 2, 3], options: options) }) == .shape)
-        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: x, options: options) }) == .shape)
-        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: gy, options: .init(method: .direct)) }) == .shape)
+        let conv = WeightedConvolution(options: options)
+        #expect(Self.kind(of: { _ = try conv(x, weight: k, bias: [1, 2, 3]) }) == .shape)
+        #expect(Self.kind(of: { _ = try conv.gradients(input: x, weight: k, gradOutput: x) }) == .shape)
+        #expect(Self.kind(of: { _ = try WeightedConvolution(options: .init(method: .direct)).gradients(input: x, weight: k, gradOutput: gy) }) == .shape)
         var bad = x
         bad[[1, 2, 3, 4]] = .nan
-        #expect(Self.kind(of: { _ = try bad.convolved(with: k, options: options) }) == .nonFinite)
-        #expect(Self.kind(of: { _ = try bad.convolutionGradients(kernel: k, gradOutput: gy, options: options) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try conv(bad, weight: k) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try conv.gradients(input: bad, weight: k, gradOutput: gy) }) == .nonFinite)
         var badKernel = k
         badKernel[[0, 0, 0, 0]] = .infinity
-        #expect(Self.kind(of: { _ = try x.convolved(with: badKernel, options: options) }) == .nonFinite)
-        #expect(Self.kind(of: { _ = try x.convolved(with: k, bias: [0, .nan, 0, 0], options: options) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try conv(x, weight: badKernel) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try conv(x, weight: k, bias: [0, .nan, 0, 0]) }) == .nonFinite)
         var badGradient = gy
         badGradient[[0, 3, 5, 5]] = -.infinity
-        #expect(Self.kind(of: { _ = try x.convolutionGradients(kernel: k, gradOutput: badGradient, options: options) }) == .nonFinite)
-        #expect(Self.kind(of: { _ = try x.convolved(with: k, bias: [1, 2, 3, 4], options: options) }) == nil)
+        #expect(Self.kind(of: { _ = try conv.gradients(input: x, weight: k, gradOutput: badGradient) }) == .nonFinite)
+        #expect(Self.kind(of: { _ = try conv(x, weight: k, bias: [1, 2, 3, 4]) }) == nil)
     }
 
     /// The kind of ``ConvolutionError`` `body` throws, or `nil` when it returns.

@@ -1,3 +1,4 @@
+import GridCore
 import Testing
 import WeightedConvolution
 import TestSupport
@@ -39,14 +40,11 @@ import TestSupport
         let w = random.values(weightShape.reduce(1, *)), x = random.values(inputShape.reduce(1, *))
         let gy = random.values(c.channels.out)
         let conv = WeightedConvolution(density: c.density, options: .init(method: .direct))
-        let gradients = try x.withUnsafeBufferPointer { x in
-            try w.withUnsafeBufferPointer { w in
-                try gy.withUnsafeBufferPointer { gy in
-                    try conv.backward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, gradOutput: gy,
-                                      computeInputGradient: false)
-                }
-            }
+        let plan = try PreparedConvolution(conv, inputShape: inputShape, weight: w, weightShape: weightShape)
+        let gradients = x.withUnsafeBufferPointer { x in
+            gy.withUnsafeBufferPointer { plan.backward(input: x, gradOutput: $0, computeInputGradient: false) }
         }
+        #expect(gradients.input == nil)
         let patch = x.count, taps = phi.count
         let gradKernel = w.indices.map { Double(gy[$0 / patch]) * Double(x[$0 % patch]) }
         var gradPhi = [Double](repeating: 0, count: taps)
@@ -57,7 +55,7 @@ import TestSupport
     }
 
     /// A prepared plan (what a layer keeps from forward to backward) gives the same forward and
-    /// backward as the one-off calls, folds the same kernel, and rejects weights or a bias that
+    /// backward as the calls on grids, folds the same kernel, and rejects weights or a bias that
     /// do not fit with a thrown error.
     @Test func preparedPlanMatchesOneOffCallsAndChecksItsInputs() throws {
         let inputShape = [2, 3, 7, 6], weightShape = [4, 3, 3, 3]
@@ -67,18 +65,15 @@ import TestSupport
         let plan = try PreparedConvolution(conv, inputShape: inputShape, weight: w, weightShape: weightShape)
         let k = try w.withUnsafeBufferPointer { try conv.kernel(weight: $0, weightShape: weightShape) }
         #expect(plan.effectiveKernel == k)
-        let (planned, oneOff) = try x.withUnsafeBufferPointer { x in
-            try w.withUnsafeBufferPointer { w in
-                let y = plan.forward(input: x, bias: nil)
-                let g = y.withUnsafeBufferPointer { plan.backward(input: x, gradOutput: $0) }
-                let y1 = try conv.forward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, bias: nil)
-                let g1 = try y1.output.withUnsafeBufferPointer {
-                    try conv.backward(input: x, inputShape: inputShape, weight: w, weightShape: weightShape, gradOutput: $0)
-                }
-                return (y + g.weight + g.input! + g.density, y1.output + g1.weight + g1.input! + g1.density)
-            }
+        let planned = x.withUnsafeBufferPointer { x in
+            let y = plan.forward(input: x, bias: nil)
+            let g = y.withUnsafeBufferPointer { plan.backward(input: x, gradOutput: $0) }
+            return y + g.weight + g.input! + g.density
         }
-        #expect(planned == oneOff)
+        let xGrid = try Grid<4>(dims: inputShape, scalars: x), wGrid = try Grid<4>(dims: weightShape, scalars: w)
+        let y1 = try conv(xGrid, weight: wGrid)
+        let g1 = try conv.gradients(input: xGrid, weight: wGrid, gradOutput: y1)
+        #expect(planned == y1.scalars + g1.weight + g1.input! + g1.density)
         #expect(throws: ConvolutionError.self) {
             try PreparedConvolution(conv, inputShape: inputShape, weight: Array(w.dropLast()), weightShape: weightShape)
         }

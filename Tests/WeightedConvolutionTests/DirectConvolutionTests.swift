@@ -249,14 +249,13 @@ import TestSupport
     /// Repeated calls reuse scratch buffers: results stay identical (no stale accumulation).
     @Test func repeatedCallsAreIdentical() throws {
         let x = Grid<4>.uniform(shape: [4, 3, 9, 9], seed: 5), k = Grid<4>.uniform(shape: [2, 3, 3, 3], seed: 6)
-        let options = ConvolutionOptions(padding: .same, method: .direct)
-        let first = try x.convolved(with: k, options: options)
+        let conv = WeightedConvolution(options: ConvolutionOptions(padding: .same, method: .direct))
+        let first = try conv(x, weight: k)
         let gy = Grid<4>.uniform(shape: first.shape, seed: 7)
-        let firstGrad = try x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
+        let firstGrad = try conv.gradients(input: x, weight: k, gradOutput: gy)
         for _ in 0..<3 {
-            #expect(try x.convolved(with: k, options: options) == first)
-            let again = try x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
-            #expect(again.input == firstGrad.input && again.kernel == firstGrad.kernel && again.bias == firstGrad.bias)
+            #expect(try conv(x, weight: k) == first)
+            #expect(try conv.gradients(input: x, weight: k, gradOutput: gy) == firstGrad)
         }
     }
 
@@ -264,33 +263,32 @@ import TestSupport
     /// give the same results as calls one at a time.
     @Test func concurrentCallsAgree() throws {
         let x = Grid<4>.uniform(shape: [4, 6, 12, 12], seed: 9), k = Grid<4>.uniform(shape: [6, 3, 3, 3], seed: 10)
-        let options = ConvolutionOptions(padding: .same, groups: 2, method: .direct)
-        let y = try x.convolved(with: k, options: options)
+        let conv = WeightedConvolution(options: ConvolutionOptions(padding: .same, groups: 2, method: .direct))
+        let y = try conv(x, weight: k)
         let gy = Grid<4>.uniform(shape: y.shape, seed: 11)
-        let g = try x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
+        let g = try conv.gradients(input: x, weight: k, gradOutput: gy)
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
-            #expect((try? x.convolved(with: k, options: options)) == y)
-            let again = try? x.convolutionGradients(kernel: k, gradOutput: gy, options: options)
-            #expect(again?.input == g.input && again?.kernel == g.kernel && again?.bias == g.bias)
+            #expect((try? conv(x, weight: k)) == y)
+            #expect((try? conv.gradients(input: x, weight: k, gradOutput: gy)) == g)
         }
     }
 
     /// An empty batch gives an empty output and zero kernel and bias gradients.
     @Test func emptyBatch() throws {
         let x = try Grid<3>(dims: [0, 2, 7]), k = Grid<3>.uniform(shape: [3, 2, 3], seed: 8)
-        let options = ConvolutionOptions(padding: .same, method: .direct)
-        let y = try x.convolved(with: k, bias: [1, 2, 3], options: options)
+        let conv = WeightedConvolution(options: ConvolutionOptions(padding: .same, method: .direct))
+        let y = try conv(x, weight: k, bias: [1, 2, 3])
         #expect(y.dims == [0, 3, 7])
-        let g = try x.convolutionGradients(kernel: k, gradOutput: y, options: options)
-        #expect(g.input.dims == [0, 2, 7] && g.kernel.scalars.allSatisfy { $0 == 0 } && g.bias == [0, 0, 0])
+        let g = try conv.gradients(input: x, weight: k, gradOutput: y)
+        #expect(g.input == [] && g.weight.count == k.count && g.weight.allSatisfy { $0 == 0 } && g.bias == [0, 0, 0])
     }
 
     // MARK: - Through the grid API, for the case's rank
 
     private func forward(_ c: ConvolutionCase, _ x: [Float], _ k: [Float], _ bias: [Float]) throws -> (dims: [Int], scalars: [Float]) {
         func run<let N: Int>(_: Grid<N>.Type) throws -> (dims: [Int], scalars: [Float]) {
-            let y = try Grid<N>(dims: c.input, scalars: x).convolved(
-                with: try Grid<N>(dims: c.kernel, scalars: k), bias: bias, options: c.options)
+            let y = try WeightedConvolution(options: c.options)(
+                try Grid<N>(dims: c.input, scalars: x), weight: try Grid<N>(dims: c.kernel, scalars: k), bias: bias)
             return (y.dims, y.scalars)
         }
         return try byRank(c.rank, run(Grid<3>.self), run(Grid<4>.self), run(Grid<5>.self), run(Grid<6>.self))
@@ -301,11 +299,11 @@ import TestSupport
     {
         func run<let N: Int>(_: Grid<N>.Type) throws -> (input: [Float], kernel: [Float], bias: [Float]) {
             let geometry = try c.geometry()
-            let g = try Grid<N>(dims: c.input, scalars: x).convolutionGradients(
-                kernel: try Grid<N>(dims: c.kernel, scalars: k),
-                gradOutput: try Grid<N>(dims: geometry.outputShape, scalars: gy), options: c.options)
-            #expect(g.input.dims == c.input && g.kernel.dims == c.kernel)
-            return (g.input.scalars, g.kernel.scalars, g.bias)
+            let g = try WeightedConvolution(options: c.options).gradients(
+                input: try Grid<N>(dims: c.input, scalars: x), weight: try Grid<N>(dims: c.kernel, scalars: k),
+                gradOutput: try Grid<N>(dims: geometry.outputShape, scalars: gy))
+            #expect(g.input?.count == x.count && g.weight.count == k.count)
+            return (g.input ?? [], g.weight, g.bias)
         }
         return try byRank(c.rank, run(Grid<3>.self), run(Grid<4>.self), run(Grid<5>.self), run(Grid<6>.self))
     }

@@ -31,19 +31,14 @@ import TestSupport
         let x = random.values(c.input.reduce(1, *)), w = random.values(c.weight.reduce(1, *))
         let bias = random.values(c.weight[0])
         let conv = WeightedConvolution(density: c.density, options: c.options)
-        let y = try x.withUnsafeBufferPointer { x in
-            try w.withUnsafeBufferPointer { w in
-                try bias.withUnsafeBufferPointer { b in
-                    try conv.forward(input: x, inputShape: c.input, weight: w, weightShape: c.weight, bias: b)
-                }
-            }
-        }
+        let plan = try PreparedConvolution(conv, inputShape: c.input, weight: w, weightShape: c.weight, biasCount: bias.count)
+        let y = x.withUnsafeBufferPointer { x in bias.withUnsafeBufferPointer { plan.forward(input: x, bias: $0) } }
         let phi = try c.density.values(kernelSize: Array(c.weight.dropFirst(2)))
         let kernel = w.enumerated().map { Double($0.element * phi[$0.offset % phi.count]) }
         let reference = try ReferenceConvolution(geometry: .init(inputShape: c.input, kernelShape: c.weight, options: c.options))
         let expected = reference.forward(input: x.map(Double.init), kernel: kernel, bias: bias.map(Double.init))
-        #expect(y.shape == reference.geometry.outputShape)
-        #expect(relativeError(y.output, expected) < 1e-4)
+        #expect(plan.outputShape == reference.geometry.outputShape)
+        #expect(relativeError(y, expected) < 1e-4)
     }
 
     @Test(arguments: cases)
@@ -53,13 +48,8 @@ import TestSupport
         let conv = WeightedConvolution(density: c.density, options: c.options)
         let geometry = try ConvolutionGeometry(inputShape: c.input, kernelShape: c.weight, options: c.options)
         let r = random.values(geometry.outputShape.reduce(1, *)).map(Double.init)
-        let g = try x.withUnsafeBufferPointer { x in
-            try w.withUnsafeBufferPointer { w in
-                try r.map(Float.init).withUnsafeBufferPointer { r in
-                    try conv.backward(input: x, inputShape: c.input, weight: w, weightShape: c.weight, gradOutput: r)
-                }
-            }
-        }
+        let plan = try PreparedConvolution(conv, inputShape: c.input, weight: w, weightShape: c.weight)
+        let g = x.withUnsafeBufferPointer { x in r.map(Float.init).withUnsafeBufferPointer { plan.backward(input: x, gradOutput: $0) } }
         let reference = ReferenceConvolution(geometry: geometry)
         /// L = Σ r ⊙ conv(x, W ⊙ Φ(θ)) in Double.
         func loss(_ x: [Double], _ w: [Double], _ density: Density) throws -> Double {

@@ -16,21 +16,16 @@ extension Grid {
         }
         var result = Grid(shape: size)
         let source = strides
-        let target = result.strides
         result.withUnsafeMutableBufferPointer { out in
             withUnsafeBufferPointer { input in
                 guard out.count > 0 else { return }
-                let rows = out.count / size[N - 1]
-                for row in 0..<rows {
-                    var remainder = row * size[N - 1]
-                    var base = 0
-                    for axis in 0..<N {
-                        let index = remainder / target[axis]
-                        remainder %= target[axis]
-                        base += (index + start[axis]) * source[axis]
-                    }
-                    let dst = row * size[N - 1]
-                    for i in 0..<size[N - 1] { out[dst + i] = input[base + i] }
+                let width = size[N - 1]
+                var dst = 0
+                RowMajor.forEachIndex(Array(Self.array(size).dropLast())) { row in
+                    var base = start[N - 1]
+                    for axis in row.indices { base += (row[axis] + start[axis]) * source[axis] }
+                    for i in 0..<width { out[dst + i] = input[base + i] }
+                    dst += width
                 }
             }
         }

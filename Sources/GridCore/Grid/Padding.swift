@@ -84,22 +84,15 @@ public struct Padding: Sendable {
     /// Calls `body(outputOffset, inputOffset or -1)` for every output element, in order.
     private func visit(_ body: (Int, Int) -> Void) {
         let rank = inputShape.count
-        guard rank > 0, !outputShape.contains(0) else {
-            if rank == 0 { body(0, 0) }
-            return
-        }
-        var inputStrides = [Int](repeating: 1, count: rank)
-        for axis in stride(from: rank - 2, through: 0, by: -1) {
-            inputStrides[axis] = inputStrides[axis + 1] * inputShape[axis + 1]
-        }
+        guard rank > 0 else { return body(0, 0) }
+        let inputStrides = RowMajor.strides(inputShape)
         let last = sources[rank - 1]
-        var index = [Int](repeating: 0, count: rank - 1)
         var out = 0
-        while true {
+        RowMajor.forEachIndex(Array(outputShape.dropLast())) { row in
             var base = 0
             var isZero = false
-            for axis in 0..<(rank - 1) {
-                let s = sources[axis][index[axis]]
+            for axis in row.indices {
+                let s = sources[axis][row[axis]]
                 if s < 0 { isZero = true }
                 base += s * inputStrides[axis]
             }
@@ -107,14 +100,6 @@ public struct Padding: Sendable {
                 body(out, isZero || s < 0 ? -1 : base + s)
                 out += 1
             }
-            var axis = rank - 2
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outputShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
-            if axis < 0 { return }
         }
     }
 }

@@ -55,15 +55,15 @@ package enum BLASThreads {
 /// the speed of the direct path: on the machine of the measurements in `Docs/Convolution.md`
 /// (AVX-512), SGEMM 2048³ on two cores ran at 244 GFLOP/s with `OPENBLAS_CORETYPE=Haswell`
 /// (AVX2) and at 446 GFLOP/s with the set OpenBLAS detects (Cooperlake).
-public enum BLASKernels {
+package enum BLASKernels {
     /// The name of the kernel set in use (`"Haswell"`, `"SkylakeX"`, `"Cooperlake"`, …).
-    public static var name: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+    package static var name: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
     /// The value of `OPENBLAS_CORETYPE` when set (the user chose the kernel set).
-    public static var forcedName: String? { getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } }
+    package static var forcedName: String? { getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } }
 
     /// One line for benchmark reports, e.g. `OpenBLAS kernels: Haswell (forced by OPENBLAS_CORETYPE)`.
-    public static var description: String {
+    package static var description: String {
         "OpenBLAS kernels: \(name)" + (forcedName == nil ? " (detected)" : " (forced by OPENBLAS_CORETYPE)")
     }
 }

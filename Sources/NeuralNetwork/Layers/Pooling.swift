@@ -35,9 +35,9 @@ public final class Pooling: Module {
             throw NetworkError.shapeMismatch("pooling window \(window) does not fit \(x.shape)")
         }
         let outSize = (0..<rank).map { (size[$0] - window[$0]) / stride[$0] + 1 }
-        let strides = rowMajorStrides(size)
-        let taps = rowMajorOffsets(window, steps: strides)
-        let origins = rowMajorOffsets(outSize, steps: zip(stride, strides).map(*))
+        let strides = RowMajor.strides(size)
+        let taps = RowMajor.offsets(window, steps: strides)
+        let origins = RowMajor.offsets(outSize, steps: zip(stride, strides).map(*))
         let planes = x.shape[0] * x.shape[1], inPlane = size.reduce(1, *), outPlane = origins.count
         let input = x.value.scalars, scale = 1 / Float(taps.count), kind = self.kind
         var argmax = [Int32]()

@@ -5,7 +5,7 @@
 /// the bias. Buffers are row-major with the shapes of the geometry:
 /// input `[B, Cin, x…]`, kernel `[Cout, Cin/g, k…]`, output `[B, Cout, y…]`.
 /// Engines are cross-correlations, as in deep learning: `y[b,o,p] = Σ x[b,i,p·s + q·d − low] k[o,i,q]`.
-public protocol ConvolutionEngine: Sendable {
+package protocol ConvolutionEngine: Sendable {
     /// The geometry this engine was prepared for (its `paddingMode` is ignored).
     var geometry: ConvolutionGeometry { get }
 

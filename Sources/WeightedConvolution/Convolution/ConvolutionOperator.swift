@@ -5,18 +5,18 @@ import GridCore
 ///
 /// Non-zero padding modes are applied explicitly before the engine runs (and folded back in the
 /// backward pass), so engines only ever see zero padding.
-public struct ConvolutionOperator: Sendable {
+package struct ConvolutionOperator: Sendable {
     /// The sizes of this convolution as the user described it.
-    public let geometry: ConvolutionGeometry
+    package let geometry: ConvolutionGeometry
     /// The algorithm that runs (`.direct`, `.fft` or `.winograd`, never `.auto`/`.measure`).
-    public let method: ConvolutionMethod
+    package let method: ConvolutionMethod
     private let engine: any ConvolutionEngine
     private let explicitPadding: Padding?
 
     /// Resolves the geometry and picks the engine.
     /// - Throws: ``ConvolutionError`` when the shapes and options do not fit together, or the FFT
     ///   path is asked for and its buffers would not fit in memory.
-    public init(inputShape: [Int], kernelShape: [Int], options: ConvolutionOptions) throws(ConvolutionError) {
+    package init(inputShape: [Int], kernelShape: [Int], options: ConvolutionOptions) throws(ConvolutionError) {
         let geometry = try ConvolutionGeometry(inputShape: inputShape, kernelShape: kernelShape, options: options)
         var engineGeometry = geometry
         var explicitPadding: Padding? = nil
@@ -47,7 +47,7 @@ public struct ConvolutionOperator: Sendable {
 
     /// Computes `output = conv(input, kernel) + bias`.
     /// - Precondition: buffer sizes match the geometry (a programmer error otherwise).
-    public func forward(
+    package func forward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, bias: UnsafeBufferPointer<Float>?,
         output: UnsafeMutableBufferPointer<Float>
     ) {
@@ -65,7 +65,7 @@ public struct ConvolutionOperator: Sendable {
 
     /// Computes the gradients of a loss with respect to input, kernel and bias from the
     /// gradient with respect to the output. Destinations are overwritten; `nil` ones are skipped.
-    public func backward(
+    package func backward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, gradOutput: UnsafeBufferPointer<Float>,
         gradInput: UnsafeMutableBufferPointer<Float>?, gradKernel: UnsafeMutableBufferPointer<Float>?,
         gradBias: UnsafeMutableBufferPointer<Float>?

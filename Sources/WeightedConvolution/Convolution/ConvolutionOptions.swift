@@ -18,16 +18,16 @@ public enum ConvolutionPadding: Sendable, Equatable, Hashable {
 
 /// Which algorithm computes a convolution.
 public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
-    /// Chosen by the cost model of ``ConvolutionPlanner`` (fast, deterministic).
+    /// Chosen by the planner's cost model (fast, deterministic; see <doc:ChoosingAMethod>).
     case auto
-    /// Matrix products over the im2col/vol2col column matrix (``DirectConvolution``).
+    /// Matrix products over the im2col/vol2col column matrix (the direct engine).
     case direct
-    /// FFTW transforms of the whole padded signals and spectral products (``FFTConvolution``).
+    /// FFTW transforms of the whole padded signals and spectral products.
     case fft
-    /// FFTW transforms of blocks of the signal (overlap-save, ``BlockedFFTConvolution``), for
-    /// signals much longer than their kernels; unit-stride layers only, others run what `.auto` picks.
+    /// FFTW transforms of blocks of the signal (overlap-save), for signals much longer than their
+    /// kernels; unit-stride layers only, others run what `.auto` picks.
     case overlap
-    /// Winograd minimal filtering (``WinogradConvolution``) for 3 × 3, unit-stride, undilated,
+    /// Winograd minimal filtering, F(4×4, 3×3) or F(2×2, 3×3), for 3 × 3, unit-stride, undilated,
     /// ungrouped 2-D layers; other layers run the direct path.
     case winograd
     /// Time every applicable path once per geometry and keep the fastest (cached per process).

@@ -18,9 +18,9 @@ import Synchronization
 ///   share of the direct speed plus a cost per transformed tile value.
 /// `wconv bench conv --method auto` prints which one `.auto` picked next to both timings.
 /// `.measure` times one forward pass of each once per geometry and keeps the faster.
-public final class ConvolutionPlanner: Sendable {
+package final class ConvolutionPlanner: Sendable {
     /// The process-wide planner.
-    public static let shared = ConvolutionPlanner()
+    package static let shared = ConvolutionPlanner()
 
     /// Sustained direct speed, FLOP/s. With the own AVX-512 matrix product reading the column
     /// matrix in place: 368–447 GFLOP/s forward on the 2-D benchmark layers ([8,32,64,64]·7×7 the
@@ -56,7 +56,7 @@ public final class ConvolutionPlanner: Sendable {
     }
 
     /// The method that runs for `geometry` when `requested` is asked for (never `.auto`/`.measure`).
-    public func method(for geometry: ConvolutionGeometry, requested: ConvolutionMethod) -> ConvolutionMethod {
+    package func method(for geometry: ConvolutionGeometry, requested: ConvolutionMethod) -> ConvolutionMethod {
         switch requested {
         case .direct, .fft: return requested
         case .winograd: return WinogradConvolution.supports(geometry) ? .winograd : .direct
@@ -74,7 +74,7 @@ public final class ConvolutionPlanner: Sendable {
 
     /// The estimated forward times of the direct, whole-signal FFT and blocked FFT paths, in
     /// seconds (infinite for a path that does not apply).
-    public func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double, overlap: Double) {
+    package func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double, overlap: Double) {
         let rows = Double(g.outChannels / g.groups)
         let direct = g.forwardFlops / Swift.min(Self.directPeak, Self.directPerRow * rows)
         return (direct, FFTCostModel.wholeSeconds(g) ?? .infinity, FFTCostModel.blocked(g)?.seconds ?? .infinity)
@@ -84,7 +84,7 @@ public final class ConvolutionPlanner: Sendable {
     /// seconds: its `α²` matrix products at `directPeak` (less the share of packing their narrow
     /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value, and
     /// the kernel transforms, `winogradKernelCost` per transformed kernel value.
-    public func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
+    package func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
         let m = WinogradConvolution.defaultTile(for: g).rawValue, alpha = Double(m + 2)
         let tiles = Double(g.batch * ((g.outputSize[0] + m - 1) / m) * ((g.outputSize[1] + m - 1) / m))
         let cin = Double(g.inChannels), cout = Double(g.outChannels)
@@ -97,7 +97,7 @@ public final class ConvolutionPlanner: Sendable {
 
     /// A prepared engine for `geometry` and a concrete method, cached per geometry (least
     /// recently used engines dropped beyond ``ConvolutionMemory/engineCacheLimit``).
-    public func engine(for geometry: ConvolutionGeometry, method: ConvolutionMethod) -> any ConvolutionEngine {
+    package func engine(for geometry: ConvolutionGeometry, method: ConvolutionMethod) -> any ConvolutionEngine {
         engines.value(for: EngineKey(geometry: geometry, method: method)) {
             let engine: any ConvolutionEngine = switch method {
             case .fft: FFTConvolution(geometry: geometry)

@@ -27,9 +27,9 @@ import GridCore
 /// - Complexity: `2·B·Cout·(Cin/g)·∏k·∏y` flops per forward, twice that for the backward pass;
 ///   scratch memory per worker: the padded images of a chunk, `O(Cout_g·nP)` for chunks, and
 ///   for col2im or outputs beyond a million positions one tile of columns or offsets.
-public struct DirectConvolution: ConvolutionEngine {
+package struct DirectConvolution: ConvolutionEngine {
     /// How the work of one call is spread over processors.
-    public enum Threading: Sendable, Hashable, CaseIterable {
+    package enum Threading: Sendable, Hashable, CaseIterable {
         /// Image workers when there are at least two work items, threaded products otherwise.
         case automatic
         /// One worker thread per processor, each taking whole work items (packing and products),
@@ -40,17 +40,17 @@ public struct DirectConvolution: ConvolutionEngine {
     }
 
     /// The geometry this engine computes (zero padding; its padding mode is ignored).
-    public let geometry: ConvolutionGeometry
+    package let geometry: ConvolutionGeometry
     /// How work is spread over processors.
-    public let threading: Threading
+    package let threading: Threading
     /// The kernel that runs the matrix products.
-    public let matrixProducts: MatrixProductKernel
+    package let matrixProducts: MatrixProductKernel
     /// Images side by side in one column matrix (one product per chunk and group; always 1 for
     /// line products).
-    public let imagesPerChunk: Int
+    package let imagesPerChunk: Int
     /// Output positions per tile of the products of single images (and of their col2im when
     /// there is no adjoint).
-    public let columnsPerTile: Int
+    package let columnsPerTile: Int
     private let layout: ColumnLayout
     private let columns: GatheredColumns
     /// One output channel per group: line products instead of matrix products.
@@ -85,7 +85,7 @@ public struct DirectConvolution: ConvolutionEngine {
     ///   - columnsPerTile: output positions per tile of the products of single images (and of
     ///     their col2im), or `nil` to choose from the cache budget.
     /// - Precondition: `matrixProducts` ``MatrixProductKernel/isAvailable``.
-    public init(
+    package init(
         geometry: ConvolutionGeometry, threading: Threading = .automatic, matrixProducts: MatrixProductKernel = .preferred,
         imagesPerChunk: Int? = nil, columnsPerTile: Int? = nil
     ) {
@@ -137,7 +137,7 @@ public struct DirectConvolution: ConvolutionEngine {
     /// and pads by at most the dilated kernel's reach `r = dilation·(k − 1)` on each side: input
     /// `∂y` padded by `r − low` and `r − high`, kernel `K'[c, o, q] = K[o, c, flipped q]` (per
     /// group), output the shape of `x`. `nil` otherwise.
-    public static func adjointGeometry(of g: ConvolutionGeometry) -> ConvolutionGeometry? {
+    package static func adjointGeometry(of g: ConvolutionGeometry) -> ConvolutionGeometry? {
         let reach = (0..<g.spatialRank).map { g.dilation[$0] * (g.kernelSize[$0] - 1) }
         guard g.stride.allSatisfy({ $0 == 1 }),
               (0..<g.spatialRank).allSatisfy({ g.padLow[$0] <= reach[$0] && g.padHigh[$0] <= reach[$0] })
@@ -169,7 +169,7 @@ public struct DirectConvolution: ConvolutionEngine {
     }
 
     /// The bytes of the offset tables, this engine's and its adjoint's.
-    public var retainedBytes: Int { columns.retainedBytes + (adjoint?.engine.retainedBytes ?? 0) }
+    package var retainedBytes: Int { columns.retainedBytes + (adjoint?.engine.retainedBytes ?? 0) }
 
     private var inGroup: Int { geometry.inChannels / geometry.groups }
     private var outGroup: Int { geometry.outChannels / geometry.groups }
@@ -186,7 +186,7 @@ public struct DirectConvolution: ConvolutionEngine {
     }
 
     /// Writes `conv(input, kernel)` into `output`.
-    public func forward(
+    package func forward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>
     ) {
         guard let x = input.baseAddress, let k = kernel.baseAddress, let y = output.baseAddress else { return }
@@ -225,7 +225,7 @@ public struct DirectConvolution: ConvolutionEngine {
     }
 
     /// Writes the gradients with respect to the input and the kernel (`nil` ones are skipped).
-    public func backward(
+    package func backward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, gradOutput: UnsafeBufferPointer<Float>,
         gradInput: UnsafeMutableBufferPointer<Float>?, gradKernel: UnsafeMutableBufferPointer<Float>?
     ) {

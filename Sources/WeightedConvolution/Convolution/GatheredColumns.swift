@@ -44,16 +44,16 @@ struct GatheredColumns: Sendable {
         let extents = isPadded ? g.paddedSize : g.inputSize
         paddedPlane = extents.reduce(1, *)
         imageStride = isPadded ? channels * paddedPlane : g.inChannels * inputPlane
-        let axisStrides = rowMajorStrides(extents)
-        let tapOffsets = rowMajorOffsets(g.kernelSize, steps: (0..<rank).map { g.dilation[$0] * axisStrides[$0] })
+        let axisStrides = RowMajor.strides(extents)
+        let tapOffsets = RowMajor.offsets(g.kernelSize, steps: (0..<rank).map { g.dilation[$0] * axisStrides[$0] })
         let channelStride = isPadded ? paddedPlane : inputPlane
         rowOffsets = (0..<channels).flatMap { c in tapOffsets.map { c * channelStride + $0 } }
-        outputLineOffsets = rowMajorOffsets(
+        outputLineOffsets = RowMajor.offsets(
             Array(g.outputSize.dropLast()), steps: (0..<(rank - 1)).map { g.stride[$0] * axisStrides[$0] })
         outputLine = (g.outputSize[rank - 1], g.stride[rank - 1])
         lineLength = g.inputSize[rank - 1]
         let corner = (0..<rank).reduce(0) { $0 + g.padLow[$1] * axisStrides[$1] }
-        lineOffsets = rowMajorOffsets(Array(g.inputSize.dropLast()), steps: Array(axisStrides.dropLast())).map { corner + $0 }
+        lineOffsets = RowMajor.offsets(Array(g.inputSize.dropLast()), steps: Array(axisStrides.dropLast()), base: corner)
         let positions = g.outputSize.reduce(1, *)
         let (lines, line, stride) = (outputLineOffsets, outputLine, imageStride)
         columnTable = images * positions > Self.tableLimit ? [] : (0..<images).flatMap { i in

@@ -1,3 +1,5 @@
+import GridCore
+
 /// A traversal of the im2col (vol2col, for any spatial rank) column matrix of one image's channel
 /// group, bounds resolved: the col2im of the direct engine's input gradient when there is no
 /// adjoint convolution (strides above 1, or padding beyond the kernel's reach).
@@ -69,8 +71,8 @@ struct ColumnLayout: Sendable {
         var offsets: [Int] = []
         offsets.reserveCapacity(leadingTaps * lines)
         let rowLength = g.inputSize[d - 1]
-        for tap in Self.multiIndices(Array(g.kernelSize.dropLast())) {
-            for position in Self.multiIndices(Array(g.outputSize.dropLast())) {
+        RowMajor.forEachIndex(Array(g.kernelSize.dropLast())) { tap in
+            RowMajor.forEachIndex(Array(g.outputSize.dropLast())) { position in
                 var offset = 0
                 for a in 0..<(d - 1) {
                     let x = position[a] * g.stride[a] + tap[a] * g.dilation[a] - g.padLow[a]
@@ -152,13 +154,4 @@ struct ColumnLayout: Sendable {
     }
 
     private static func ceilDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? (a + b - 1) / b : -((-a) / b) }
-
-    /// Every multi-index of `shape` in row-major order (one empty index for an empty shape).
-    private static func multiIndices(_ shape: [Int]) -> [[Int]] {
-        var result: [[Int]] = [[]]
-        for extent in shape {
-            result = result.flatMap { prefix in (0..<extent).map { prefix + [$0] } }
-        }
-        return result
-    }
 }

@@ -3,7 +3,7 @@ import CMatrixProduct
 import GridCore
 
 /// The matrix-product kernels the direct engine can run.
-public enum MatrixProductKernel: String, Sendable, CaseIterable {
+package enum MatrixProductKernel: String, Sendable, CaseIterable {
     /// The package's own blocked AVX-512 product (`CMatrixProduct`), on processors that have
     /// AVX-512F: it does not depend on the kernel set OpenBLAS was told to use.
     case packedAVX512 = "own AVX-512"
@@ -11,13 +11,13 @@ public enum MatrixProductKernel: String, Sendable, CaseIterable {
     case openBLAS = "OpenBLAS"
 
     /// The kernel this processor runs: the own product where available, else OpenBLAS.
-    public static let preferred: MatrixProductKernel = wc_sgemm_available() != 0 ? .packedAVX512 : .openBLAS
+    package static let preferred: MatrixProductKernel = wc_sgemm_available() != 0 ? .packedAVX512 : .openBLAS
 
     /// Whether this processor can run the kernel.
-    public var isAvailable: Bool { self == .openBLAS || wc_sgemm_available() != 0 }
+    package var isAvailable: Bool { self == .openBLAS || wc_sgemm_available() != 0 }
 
     /// One line for benchmark reports, e.g. `matrix products: own AVX-512 (OpenBLAS kernels: Haswell …)`.
-    public static var description: String { "matrix products: \(preferred.rawValue) (\(BLASKernels.description))" }
+    package static var description: String { "matrix products: \(preferred.rawValue) (\(BLASKernels.description))" }
 }
 
 extension MatrixProductKernel {
@@ -30,7 +30,7 @@ extension MatrixProductKernel {
     ///   leading dimensions address.
     /// - Complexity: `2·m·n·k` flops; the own kernel packs blocks of the operands into
     ///   `O(k·(m + n))` floats of scratch, at most about 2.3 MiB per thread.
-    public func multiply(
+    package func multiply(
         transposingA transA: Bool, transposingB transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1
@@ -56,7 +56,7 @@ extension MatrixProductKernel {
     /// ``multiply(transposingA:transposingB:m:n:k:a:lda:b:ldb:beta:c:ldc:threads:)``.
     /// - Precondition: the kernel ``isAvailable``; `b` has `k` depth and `n` column offsets, and
     ///   every `b.base[depth + column]` is readable.
-    public func multiply(
+    package func multiply(
         transposingA transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, gathering b: GatheredMatrix,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = 1
     ) {
@@ -121,16 +121,16 @@ extension MatrixProductKernel {
 /// `base[depthOffsets[p] + columnOffsets[j]]`. The column matrix of a convolution is one: `p`
 /// runs over (input channel, kernel tap), `j` over output positions, and the offsets address the
 /// zero-padded input, so the matrix is never written out.
-public struct GatheredMatrix {
+package struct GatheredMatrix {
     /// The storage every element is read from.
-    public let base: UnsafePointer<Float>
+    package let base: UnsafePointer<Float>
     /// Offset of each row (depth index `p`).
-    public let depthOffsets: UnsafePointer<Int>
+    package let depthOffsets: UnsafePointer<Int>
     /// Offset of each column `j`.
-    public let columnOffsets: UnsafePointer<Int>
+    package let columnOffsets: UnsafePointer<Int>
 
     /// The matrix `base[depthOffsets[p] + columnOffsets[j]]`.
-    public init(base: UnsafePointer<Float>, depthOffsets: UnsafePointer<Int>, columnOffsets: UnsafePointer<Int>) {
+    package init(base: UnsafePointer<Float>, depthOffsets: UnsafePointer<Int>, columnOffsets: UnsafePointer<Int>) {
         self.base = base
         self.depthOffsets = depthOffsets
         self.columnOffsets = columnOffsets

@@ -86,7 +86,7 @@ public struct PreparedConvolution: Sendable {
     /// - Precondition: the buffers have the prepared lengths.
     public func backward(
         input: UnsafeBufferPointer<Float>, gradOutput: UnsafeBufferPointer<Float>, computeInputGradient: Bool = true
-    ) -> WeightedConvolutionGradients {
+    ) -> ConvolutionGradients {
         var gradInput: [Float]? = computeInputGradient ? [Float](repeating: 0, count: input.count) : nil
         var gradWeight = [Float](repeating: 0, count: weight.count)
         var gradBias = [Float](repeating: 0, count: operation.geometry.outChannels)
@@ -104,7 +104,7 @@ public struct PreparedConvolution: Sendable {
             }
         }
         guard !density.isUniform else {
-            return WeightedConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: [])
+            return ConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: [])
         }
         // ∂K → ∂W in place, and ∂Φ; the density was validated for this kernel size.
         let gradPhi = weight.withUnsafeBufferPointer { w in
@@ -116,6 +116,6 @@ public struct PreparedConvolution: Sendable {
         } catch {
             preconditionFailure("the density validated by the plan no longer fits: \(error)")
         }
-        return WeightedConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: gradDensity)
+        return ConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: gradDensity)
     }
 }

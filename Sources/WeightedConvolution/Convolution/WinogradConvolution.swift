@@ -23,26 +23,26 @@ import GridCore
 /// Accuracy: the transforms' coefficients grow with the tile (up to 8 and 1/24 for F(4×4, 3×3)),
 /// so rounding errors are larger than the direct path's; the worst cases measured against the
 /// `Double` reference are listed in `Docs/Convolution.md`.
-public struct WinogradConvolution: ConvolutionEngine {
+package struct WinogradConvolution: ConvolutionEngine {
     /// The output tile computed per transform.
-    public enum Tile: Int, Sendable, CaseIterable {
+    package enum Tile: Int, Sendable, CaseIterable {
         /// F(2×2, 3×3): 4 × 4 input tiles, 2.25× fewer multiplications than direct.
         case f2x2 = 2
         /// F(4×4, 3×3): 6 × 6 input tiles, 4× fewer multiplications than direct.
         case f4x4 = 4
 
         /// The side of an input tile, `m + 2`.
-        public var alpha: Int { rawValue + 2 }
+        package var alpha: Int { rawValue + 2 }
     }
 
     /// The geometry this engine computes (zero padding; its padding mode is ignored).
-    public let geometry: ConvolutionGeometry
+    package let geometry: ConvolutionGeometry
     /// The output tile size.
-    public let tile: Tile
+    package let tile: Tile
     /// Tiles per block (a multiple of 16): the columns of each block's products.
-    public let tilesPerBlock: Int
+    package let tilesPerBlock: Int
     /// The kernel that runs the matrix products.
-    public let matrixProducts: MatrixProductKernel
+    package let matrixProducts: MatrixProductKernel
     private let tileRows: Int, tileColumns: Int
     private let inputGradient: InputGradient
 
@@ -62,7 +62,7 @@ public struct WinogradConvolution: ConvolutionEngine {
 
     /// The bytes this engine keeps between calls: those of its input-gradient engine (its own
     /// tables are a few sizes; transformed tiles live in scratch buffers).
-    public var retainedBytes: Int {
+    package var retainedBytes: Int {
         switch inputGradient {
         case .adjoint(let box): box.engine.retainedBytes
         case .direct(let engine): engine.retainedBytes
@@ -76,14 +76,14 @@ public struct WinogradConvolution: ConvolutionEngine {
 
     /// Whether the Winograd engine computes `geometry`: two spatial axes, a 3 × 3 kernel, unit
     /// strides and dilations, one group.
-    public static func supports(_ geometry: ConvolutionGeometry) -> Bool {
+    package static func supports(_ geometry: ConvolutionGeometry) -> Bool {
         geometry.spatialRank == 2 && geometry.kernelSize == [3, 3] && geometry.stride == [1, 1]
             && geometry.dilation == [1, 1] && geometry.groups == 1
     }
 
     /// The tile ``ConvolutionPlanner`` uses: F(4×4, 3×3), or F(2×2, 3×3) for outputs narrower
     /// than 4 on an axis (most of a 4 × 4 tile would be wasted).
-    public static func defaultTile(for geometry: ConvolutionGeometry) -> Tile {
+    package static func defaultTile(for geometry: ConvolutionGeometry) -> Tile {
         geometry.outputSize.allSatisfy { $0 >= 4 } ? .f4x4 : .f2x2
     }
 
@@ -95,7 +95,7 @@ public struct WinogradConvolution: ConvolutionEngine {
     ///     channel counts and the number of threads.
     ///   - matrixProducts: the kernel that runs the matrix products.
     /// - Precondition: ``supports(_:)`` holds; `matrixProducts` ``MatrixProductKernel/isAvailable``.
-    public init(
+    package init(
         geometry: ConvolutionGeometry, tile: Tile? = nil, tilesPerBlock: Int? = nil,
         matrixProducts: MatrixProductKernel = .preferred
     ) {
@@ -141,7 +141,7 @@ public struct WinogradConvolution: ConvolutionEngine {
     private var outputPlane: Int { geometry.outputSize[0] * geometry.outputSize[1] }
 
     /// Writes `conv(input, kernel)` into `output`.
-    public func forward(
+    package func forward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>
     ) {
         guard let x = input.baseAddress, let k = kernel.baseAddress, let y = output.baseAddress else { return }
@@ -168,7 +168,7 @@ public struct WinogradConvolution: ConvolutionEngine {
     }
 
     /// Writes the gradients with respect to the input and the kernel (`nil` ones are skipped).
-    public func backward(
+    package func backward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, gradOutput: UnsafeBufferPointer<Float>,
         gradInput: UnsafeMutableBufferPointer<Float>?, gradKernel: UnsafeMutableBufferPointer<Float>?
     ) {

@@ -1,3 +1,5 @@
+import GridCore
+
 #if canImport(Glibc)
 import Glibc
 #else
@@ -45,11 +47,9 @@ struct OffsetGrid {
     let offsets: [[Float]]
 
     init(kernelSize: [Int]) {
-        var offsets: [[Float]] = [[]]
-        for k in kernelSize {
-            let centre = Float(k - 1) / 2
-            offsets = offsets.flatMap { prefix in (0..<k).map { prefix + [Float($0) - centre] } }
-        }
+        let centres = kernelSize.map { Float($0 - 1) / 2 }
+        var offsets: [[Float]] = []
+        RowMajor.forEachIndex(kernelSize) { tap in offsets.append(tap.indices.map { Float(tap[$0]) - centres[$0] }) }
         self.offsets = offsets
     }
 }

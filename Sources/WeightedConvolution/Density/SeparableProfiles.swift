@@ -1,3 +1,5 @@
+import GridCore
+
 /// One axis of a separable density: the profile values and where each comes from.
 struct AxisProfile {
     /// `α_a`, one value per tap.
@@ -65,9 +67,11 @@ struct OuterProduct {
 
     /// `Φ[o] = ∏_a α_a[o_a]`, row-major.
     func values() -> [Float] {
-        var result: [Float] = [1]
-        for profile in profiles {
-            result = result.flatMap { prefix in profile.map { prefix * $0 } }
+        var result: [Float] = []
+        RowMajor.forEachIndex(profiles.map(\.count)) { tap in
+            var value: Float = 1
+            for axis in tap.indices { value *= profiles[axis][tap[axis]] }
+            result.append(value)
         }
         return result
     }
@@ -76,19 +80,14 @@ struct OuterProduct {
     func profileGradients(_ gradPhi: [Float]) -> [[Double]] {
         let sizes = profiles.map(\.count)
         var gradients = sizes.map { [Double](repeating: 0, count: $0) }
-        var index = [Int](repeating: 0, count: sizes.count)
-        for g in gradPhi {
+        var position = 0
+        RowMajor.forEachIndex(sizes) { tap in
+            let g = Double(gradPhi[position])
+            position += 1
             for axis in sizes.indices {
                 var others: Double = 1
-                for b in sizes.indices where b != axis { others *= Double(profiles[b][index[b]]) }
-                gradients[axis][index[axis]] += Double(g) * others
-            }
-            var axis = sizes.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < sizes[axis] { break }
-                index[axis] = 0
-                axis -= 1
+                for b in sizes.indices where b != axis { others *= Double(profiles[b][tap[b]]) }
+                gradients[axis][tap[axis]] += g * others
             }
         }
         return gradients

@@ -18,18 +18,18 @@ import GridCore
 ///   per kernel, read at the dilated taps.
 /// Work items are (image, block), split over the compute threads; the forward pass keeps its
 /// kernel's spectra while the kernel does not change (``KernelSpectra``).
-public struct BlockedFFTConvolution: ConvolutionEngine {
-    public let geometry: ConvolutionGeometry
+package struct BlockedFFTConvolution: ConvolutionEngine {
+    package let geometry: ConvolutionGeometry
     /// The transform size per axis, `N`.
-    public let blockSize: [Int]
+    package let blockSize: [Int]
     /// The dilated kernel's extent beyond its first tap, per axis.
-    public let reach: [Int]
+    package let reach: [Int]
     private let plans: FFTPlans
     private let kernel: StridedBlock
     private let kernelSpectra = KernelSpectra()
 
     /// Whether the blocked path computes `geometry`: unit stride on every axis.
-    public static func supports(_ geometry: ConvolutionGeometry) -> Bool { geometry.stride.allSatisfy { $0 == 1 } }
+    package static func supports(_ geometry: ConvolutionGeometry) -> Bool { geometry.stride.allSatisfy { $0 == 1 } }
 
     /// Prepares the blocked path for `geometry` with windows of `blockSize` values per axis
     /// (FFTW transforms any size; 2ᵃ3ᵇ5ᶜ7ᵈ fastest). ``FFTCostModel`` picks the sizes `.auto` uses.
@@ -38,7 +38,7 @@ public struct BlockedFFTConvolution: ConvolutionEngine {
     ///   - blockSize: the transform size per axis, larger than the dilated kernel's reach
     ///     `d·(k − 1)`; each block yields `blockSize − reach` positions per axis.
     /// - Precondition: both (a programmer error otherwise).
-    public init(geometry g: ConvolutionGeometry, blockSize: [Int]) {
+    package init(geometry g: ConvolutionGeometry, blockSize: [Int]) {
         let reach = (0..<g.spatialRank).map { g.dilation[$0] * (g.kernelSize[$0] - 1) }
         precondition(Self.supports(g) && blockSize.count == g.spatialRank && zip(blockSize, reach).allSatisfy { $0 > $1 })
         geometry = g
@@ -49,7 +49,7 @@ public struct BlockedFFTConvolution: ConvolutionEngine {
     }
 
     /// The bytes of the kernel's placement and the sizes (the shared plans are counted by their own cache).
-    public var retainedBytes: Int { kernel.retainedBytes + 2 * blockSize.count * MemoryLayout<Int>.stride }
+    package var retainedBytes: Int { kernel.retainedBytes + 2 * blockSize.count * MemoryLayout<Int>.stride }
 
     private var inPerGroup: Int { geometry.inChannels / geometry.groups }
     private var outPerGroup: Int { geometry.outChannels / geometry.groups }
@@ -58,7 +58,7 @@ public struct BlockedFFTConvolution: ConvolutionEngine {
     private var width: Int { 2 * plans.complexCount }
 
     /// Writes the convolution of `input` with `kernel` into `output`, block by block.
-    public func forward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
+    package func forward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
                  output y: UnsafeMutableBufferPointer<Float>) {
         let g = geometry, kernels = g.outChannels * inPerGroup
         kernelSpectra.withSpectra(of: k, spectraCount: kernels * width, transform: transformKernels) { ks in
@@ -76,7 +76,7 @@ public struct BlockedFFTConvolution: ConvolutionEngine {
 
     /// Writes the input gradient (blocks of the output gradient) and the kernel gradient
     /// (spectra summed over blocks) as asked; `nil` destinations are skipped.
-    public func backward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
+    package func backward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
                   gradOutput gy: UnsafeBufferPointer<Float>,
                   gradInput: UnsafeMutableBufferPointer<Float>?, gradKernel: UnsafeMutableBufferPointer<Float>?) {
         let g = geometry

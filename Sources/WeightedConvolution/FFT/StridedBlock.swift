@@ -1,3 +1,5 @@
+import GridCore
+
 /// A small row-major block placed inside a larger row-major array at an offset, with a step
 /// between neighbouring elements on each axis: how signals, dilated kernels and strided outputs
 /// sit inside an FFT buffer.
@@ -18,12 +20,10 @@ struct StridedBlock {
     /// large-array step along the last axis.
     private func rows() -> (starts: [Int], stride: Int) {
         let rank = size.count
-        var strides = [Int](repeating: 1, count: rank)
-        for a in stride(from: rank - 2, through: 0, by: -1) { strides[a] = strides[a + 1] * size[a + 1] }
-        var starts = [offset.indices.reduce(0) { $0 + offset[$1] * strides[$1] }]
-        for a in 0..<(rank - 1) {
-            starts = starts.flatMap { base in (0..<shape[a]).map { base + $0 * step[a] * strides[a] } }
-        }
+        let strides = RowMajor.strides(size)
+        let corner = offset.indices.reduce(0) { $0 + offset[$1] * strides[$1] }
+        let starts = RowMajor.offsets(
+            Array(shape.dropLast()), steps: (0..<(rank - 1)).map { step[$0] * strides[$0] }, base: corner)
         return (starts, step[rank - 1])
     }
 

@@ -54,7 +54,7 @@ public func convolve<let N: Int>(
 ///   - method: the method asked for.
 /// - Returns: the prepared operator; its output extents are `geometry.outputSize`.
 /// - Throws: ``ConvolutionError`` when the extents do not describe a correlation in `mode`.
-public func signalOperator(
+package func signalOperator(
     signal n: [Int], kernel k: [Int], mode: SignalMode, method: ConvolutionMethod = .auto
 ) throws(ConvolutionError) -> ConvolutionOperator {
     guard n.count == k.count else { throw .shapeMismatch("signals of one rank expected, got \(n) and \(k)") }

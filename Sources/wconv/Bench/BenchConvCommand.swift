@@ -229,18 +229,22 @@ struct BenchMethod {
         return run
     } }
 
-    /// The weighted-convolution layer API (allocating its output, folding `Φ` into the kernel,
-    /// computing `∂den` in the backward pass) with a uniform (standard) or symmetric density.
+    /// The weighted-convolution layer API (a `PreparedConvolution` made per pass: shapes checked,
+    /// `Φ` folded into the kernel, the output allocated, `∂den` computed in the backward pass) with
+    /// a uniform (standard) or symmetric density.
     static func layer(weighted: Bool) -> BenchMethod {
         BenchMethod(name: weighted ? "weighted layer" : "standard layer") { shape in
             let size = shape.kernel[2]
             let density: Density = weighted ? .symmetric([Float](repeating: 0.5, count: size / 2)) : .uniform
             let conv = WeightedConvolution(density: density, options: shape.options)
             let geometry = try ConvolutionGeometry(inputShape: shape.input, kernelShape: shape.kernel, options: shape.options)
+            let plan = { (k: UnsafeBufferPointer<Float>) in
+                try? PreparedConvolution(conv, inputShape: shape.input, weight: Array(k), weightShape: shape.kernel)
+            }
             return run(geometry: geometry) { x, k, _ in
-                _ = try? conv.forward(input: x, inputShape: shape.input, weight: k, weightShape: shape.kernel, bias: nil)
+                _ = plan(k)?.forward(input: x, bias: nil)
             } backward: { x, k, gy, _, _ in
-                _ = try? conv.backward(input: x, inputShape: shape.input, weight: k, weightShape: shape.kernel, gradOutput: gy)
+                _ = plan(k)?.backward(input: x, gradOutput: gy)
             }
         }
     }
