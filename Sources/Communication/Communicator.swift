@@ -59,7 +59,7 @@ public protocol Communicator: AnyObject {
     func receive(from source: Int?, tag: Int?, timeout: Double) throws(CommunicatorError) -> Message?
 }
 
-/// How ``Communicator/allreduce(_:_:)-(inout [Float],_)`` combines the ranks' values.
+/// How ``Communicator/allreduce(_:_:)-([Float],_)`` combines the ranks' values.
 public enum Reduction: Sendable {
     /// The element-wise sum.
     case sum

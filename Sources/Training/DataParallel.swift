@@ -21,7 +21,7 @@ public struct DataParallel {
     /// initial weights or its restored checkpoint) are broadcast to every rank, and the model's
     /// batch norms are synchronised over the replicas.
     /// - Parameter model: this rank's replica.
-    /// - Throws: ``CommunicatorError`` when the transport fails.
+    /// - Throws: `CommunicatorError` when the transport fails.
     public func prepare(_ model: any Module) throws {
         guard isDistributed else { return }
         model.synchroniseBatchNorm(over: communicator)
@@ -77,7 +77,7 @@ public struct DataParallel {
     ///   - parameters: the replica's parameters; those with a gradient are summed (the same on every rank).
     ///   - statistics: this rank's values to add up (sent as `Float`).
     /// - Returns: the statistics summed over the replicas.
-    /// - Throws: ``CommunicatorError`` when the transport fails.
+    /// - Throws: `CommunicatorError` when the transport fails.
     public func synchronise(_ parameters: [Parameter], statistics: [Double]) throws -> [Double] {
         guard isDistributed else { return statistics }
         let trained = parameters.filter { $0.grad != nil }
@@ -105,7 +105,7 @@ public struct DataParallel {
     /// Sums per-rank totals (loss, metric, samples) over the replicas, in double precision.
     /// - Parameter values: this rank's totals.
     /// - Returns: the totals over every rank.
-    /// - Throws: ``CommunicatorError`` when the transport fails.
+    /// - Throws: `CommunicatorError` when the transport fails.
     public func total(_ values: [Double]) throws -> [Double] {
         guard isDistributed else { return values }
         var values = values

@@ -7,7 +7,7 @@ import WeightedConvolution
 /// running statistics in evaluation.
 ///
 /// Every loop is a vectorised sweep over one contiguous `[b, c]` plane, channels split over
-/// ``ComputeThreads/count`` threads: statistics in two passes (mean, then squared deviations, so
+/// `ComputeThreads.count` threads: statistics in two passes (mean, then squared deviations, so
 /// large means do not cancel), the output as `x·scale + shift`; the backward pass recomputes
 /// `x − μ` instead of storing `x̂`.
 ///
