@@ -3,8 +3,11 @@ import Foundation
 import PackageDescription
 
 /// Layers, bottom to top (nothing points up):
-/// CFFTW, CBLAS, CNLopt, CSQLite (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product) → WeightedConvolution (Grid, densities, convolution)
-/// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches)
+/// CFFTW, CBLAS, CNLopt, CSQLite (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product)
+/// → GridCore (Grid storage, padding, seeded generator, compute threads and OpenBLAS's thread count,
+///   bounded workspaces, vector kernels, row-major offsets, checked sizes; uses CBLAS)
+/// → WeightedConvolution (densities, convolution engines and planner, the signal API)
+/// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches; GridCore only)
 /// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
 /// → Tuning (density search with NLopt, SQLite study store; uses CNLopt, CSQLite) → wconv (command line) and the examples.
 /// Beside them: Communication (the `Communicator` protocol and its single-process implementation, no
@@ -12,7 +15,8 @@ import PackageDescription
 /// CMPI (Open MPI, system library) → Cluster (`MPICommunicator`, job dispatch) → wconv. Only wconv and
 /// ClusterTests link MPI, and only when `pkg-config` finds `ompi-c` (Debian libopenmpi-dev);
 /// without it the package builds without CMPI and Cluster (`WCONV_MPI=0` leaves them out too).
-/// Every module a target imports is listed in its dependencies (none is reached transitively).
+/// Every module a target imports is listed in its dependencies (none is reached transitively, and
+/// no module re-exports another: a file that uses `Grid` imports GridCore).
 /// No target has unsafe build flags, so other packages can depend on this one by version
 /// (scripts/test-consumer checks it); speed comes from the code (unchecked buffer access in hot
 /// loops, C kernels with target attributes), not from -Ounchecked.
@@ -36,6 +40,7 @@ let mpiTargets: [Target] = mpiAvailable ? [
 let package = Package(
     name: "WeightedConv",
     products: [
+        .library(name: "GridCore", targets: ["GridCore"]),
         .library(name: "WeightedConvolution", targets: ["WeightedConvolution"]),
         .library(name: "NeuralNetwork", targets: ["NeuralNetwork"]),
         .library(name: "Datasets", targets: ["Datasets"]),
@@ -57,36 +62,38 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCodecs", linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]),
         .target(name: "CMatrixProduct"),
-        .target(name: "WeightedConvolution", dependencies: ["CFFTW", "CBLAS", "CMatrixProduct"]),
+        .target(name: "GridCore", dependencies: ["CBLAS"]),
+        .target(name: "WeightedConvolution", dependencies: ["GridCore", "CFFTW", "CBLAS", "CMatrixProduct"]),
         .target(name: "Communication"),
-        .target(name: "NeuralNetwork", dependencies: ["WeightedConvolution", "Communication"]),
-        .target(name: "Datasets", dependencies: ["WeightedConvolution", "CCodecs"]),
+        .target(name: "NeuralNetwork", dependencies: ["GridCore", "WeightedConvolution", "Communication"]),
+        .target(name: "Datasets", dependencies: ["GridCore", "CCodecs"]),
         .target(name: "Models", dependencies: ["NeuralNetwork", "WeightedConvolution"]),
-        .target(name: "Training", dependencies: ["NeuralNetwork", "Datasets", "Models", "Communication"]),
-        .target(name: "Tuning", dependencies: ["Training", "Models", "Datasets", "WeightedConvolution", "CNLopt", "CSQLite"]),
+        .target(name: "Training", dependencies: ["GridCore", "NeuralNetwork", "Datasets", "Models", "Communication"]),
+        .target(name: "Tuning", dependencies: ["GridCore", "Training", "Models", "Datasets", "CNLopt", "CSQLite"]),
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Communication", "Tuning",
+                "GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Communication", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (mpiAvailable ? ["Cluster"] : [])),
-        .executableTarget(name: "quickstart", dependencies: ["WeightedConvolution"], path: "Examples/QuickStart"),
+        .executableTarget(name: "quickstart", dependencies: ["GridCore", "WeightedConvolution"], path: "Examples/QuickStart"),
         .executableTarget(
             name: "timeseries1d",
             dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/TimeSeries1D"),
         .executableTarget(
             name: "volume3d",
-            dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", "WeightedConvolution",
+            dependencies: ["Datasets", "GridCore", "Models", "NeuralNetwork", "Training",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Volume3D"),
-        .target(name: "TestSupport", dependencies: ["WeightedConvolution", "Training", "Tuning"], path: "Tests/TestSupport"),
-        .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "TestSupport"]),
-        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "WeightedConvolution", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "WeightedConvolution", "TestSupport"]),
-        .testTarget(name: "FuzzTests", dependencies: ["Datasets", "WeightedConvolution", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["GridCore", "WeightedConvolution", "Training", "Tuning"], path: "Tests/TestSupport"),
+        .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),
+        .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "GridCore", "TestSupport"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "GridCore", "WeightedConvolution", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Datasets", "GridCore", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "WeightedConvolution", "TestSupport"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "WeightedConvolution", "CSQLite", "TestSupport"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "GridCore", "WeightedConvolution", "CSQLite", "TestSupport"]),
     ] + mpiTargets
 )

@@ -1,5 +1,6 @@
 // The README's library example, compiled with the package so that it stays true.
 // Run: swift run -c release quickstart
+import GridCore
 import WeightedConvolution
 
 // 2-D, 7×7 kernels, the reference symmetric density (outermost first, centre 1)

@@ -6,10 +6,10 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import GridCore
 import Models
 import NeuralNetwork
 import Training
-import WeightedConvolution
 
 /// The command line of the example.
 struct Options: ParsableCommand {

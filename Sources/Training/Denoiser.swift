@@ -1,6 +1,6 @@
 import Datasets
+import GridCore
 import NeuralNetwork
-import WeightedConvolution
 
 /// Applies a trained denoising model to whole images (fully convolutional), in evaluation mode.
 ///

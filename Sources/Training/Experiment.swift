@@ -1,8 +1,8 @@
 import Datasets
 import Foundation
+import GridCore
 import Models
 import NeuralNetwork
-import WeightedConvolution
 
 /// Everything that defines a training experiment except the convolution kind: model, data,
 /// kernel and density, batch and subset sizes. The same experiment built with `.standard` and

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GridCore
 import WeightedConvolution
 
 /// Comma-separated integers (at least one), e.g. `2,1,1`.

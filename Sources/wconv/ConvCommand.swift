@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import GridCore
 import WeightedConvolution
 
 /// `wconv conv`: weighted convolution of `.npy` files, forward and optionally backward.

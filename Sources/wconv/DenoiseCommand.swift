@@ -1,8 +1,8 @@
 import ArgumentParser
 import Datasets
+import GridCore
 import NeuralNetwork
 import Training
-import WeightedConvolution
 
 /// `wconv denoise`: applies a trained denoiser to an image file.
 struct DenoiseCommand: ParsableCommand {

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import GridCore
 import Models
 import NeuralNetwork
 import Training
-import WeightedConvolution
 
 /// `wconv eval`: a trained model on the evaluation data — accuracy and top-5 for classification;
 /// PSNR and SSIM against the noisy input's, and denoised PNGs, for denoising.

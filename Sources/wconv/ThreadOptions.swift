@@ -1,6 +1,6 @@
 import ArgumentParser
 import Communication
-import WeightedConvolution
+import GridCore
 
 /// `--threads`: how many threads the convolution engines, the training stack and OpenBLAS use.
 struct ThreadOptions: ParsableArguments {

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Datasets
+import GridCore
 import Models
 import Training
-import WeightedConvolution
 
 /// `wconv train`: one training run (standard or weighted), with progress, CSV, JSON,
 /// checkpoints and `--resume`.

@@ -1,4 +1,5 @@
 import Foundation
+import GridCore
 import Testing
 import Datasets
 import WeightedConvolution

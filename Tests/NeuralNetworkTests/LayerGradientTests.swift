@@ -1,6 +1,5 @@
 import Testing
 import NeuralNetwork
-import WeightedConvolution
 
 /// Every layer's backward pass against finite differences (see `checkGradients`).
 @Suite struct LayerGradientTests {

@@ -1,6 +1,6 @@
+import GridCore
 import Testing
 import NeuralNetwork
-import WeightedConvolution
 
 /// Names, counts, freezing, saving and loading, the graph's lifetime, and a tiny network that
 /// learns.

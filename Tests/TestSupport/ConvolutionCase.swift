@@ -1,3 +1,4 @@
+import GridCore
 import WeightedConvolution
 
 /// One convolution to test: shapes and options, described compactly in test reports.

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Seeded random values for tests.
 public struct TestRandom {

@@ -1,3 +1,4 @@
+import GridCore
 import WeightedConvolution
 
 /// The slow, obviously correct convolution every engine is checked against: nested loops in

@@ -1,3 +1,4 @@
+import GridCore
 import Synchronization
 import Testing
 import WeightedConvolution

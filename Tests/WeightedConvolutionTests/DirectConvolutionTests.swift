@@ -1,4 +1,5 @@
 import Dispatch
+import GridCore
 import Testing
 import WeightedConvolution
 import TestSupport

@@ -1,6 +1,6 @@
 import CCodecs
 import Foundation
-import WeightedConvolution
+import GridCore
 
 /// Reading and writing whole files, with gzip and atomic replacement.
 public enum Files {

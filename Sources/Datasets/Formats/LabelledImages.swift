@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Labelled samples, as read from IDX, CIFAR or UCR files: images `[n, channels, height, width]`
 /// with samples in `[0, 1]`, or series `[n, channels, length]` (any rank ≥ 3), one label each.

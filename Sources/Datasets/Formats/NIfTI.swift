@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// NIfTI-1 volumes (`.nii`, or `.nii.gz`): the 348-byte header (little- or big-endian), the
 /// data types uint8, int16, int32, float32 and float64, and the `scl_slope`/`scl_inter` scaling.

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// NumPy `.npy` arrays (format versions 1.0 to 3.0): little-endian `float32` (`<f4`) or
 /// `float64` (`<f8`, converted to `Float`), C order. Writing produces version 1.0 `<f4`.

@@ -1,5 +1,5 @@
 import Foundation
-import WeightedConvolution
+import GridCore
 
 /// The safetensors format: an 8-byte little-endian header length, a JSON header mapping each
 /// tensor name to its dtype, shape and byte range, and the raw little-endian data. Used for

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// A mini-batch: inputs `[b, C, H, W]`, and class labels or regression targets of the same shape.
 public struct Batch: Sendable {

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Labelled images ready for training: per-channel normalisation, seeded shuffling and
 /// batching, and optional augmentation (random crop with zero padding, horizontal flip).

@@ -1,5 +1,5 @@
 import Foundation
-import WeightedConvolution
+import GridCore
 
 /// Clean images turned into noisy/clean patch pairs for denoising with additive white Gaussian
 /// noise of standard deviation `σ/255`: random patches with random flips and 90° rotations for

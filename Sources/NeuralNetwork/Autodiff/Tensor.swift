@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// A dense row-major `Float` tensor of any rank: the activations of a network.
 ///

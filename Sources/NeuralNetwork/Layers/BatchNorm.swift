@@ -1,5 +1,5 @@
 import Communication
-import WeightedConvolution
+import GridCore
 
 /// Batch normalisation over `[B, C, spatial…]` (any rank, or `[B, C]`), as
 /// `torch.nn.BatchNorm{1,2,3}d`: `y = γ·(x − μ)/√(σ² + ε) + β` per channel, with batch

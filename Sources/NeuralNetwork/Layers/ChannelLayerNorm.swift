@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Layer normalisation over the channels at every position of `[B, C, spatial…]`, with a
 /// per-channel scale and shift (NAFNet's `LayerNorm2d`, any spatial rank):

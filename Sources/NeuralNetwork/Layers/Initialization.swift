@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Seeded weight initialisers, as in the PyTorch/torchvision references.
 public enum Initialization {

@@ -1,3 +1,4 @@
+import GridCore
 import WeightedConvolution
 
 /// A fully connected layer `y = x·Wᵀ + b` on `[B, in]`, as `torch.nn.Linear`.

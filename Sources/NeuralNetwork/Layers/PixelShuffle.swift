@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Pixel shuffle (`[B, C·r², H, W]` → `[B, C, H·r, W·r]`) or its inverse, pixel unshuffle,
 /// as `torch.nn.PixelShuffle` / `PixelUnshuffle`: channel `c·r² + i·r + j` at `(y, x)` moves to

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Max or average pooling over the spatial axes of `[B, C, spatial…]` (any rank) with a window
 /// and stride per axis and no padding, as `torch.nn.MaxPool{1,2,3}d` / `AvgPool…d`:

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// A module without parameters that applies a function (activations, flatten, gates).
 public final class Function: Module {

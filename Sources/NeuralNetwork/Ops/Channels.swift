@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Channels `[start, start + count)` of a `[B, C, …]` tensor.
 /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the range leaves the channel axis.

@@ -1,4 +1,4 @@
-import WeightedConvolution
+import GridCore
 
 #if canImport(Glibc)
 import Glibc

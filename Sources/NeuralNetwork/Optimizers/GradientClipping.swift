@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 /// Scales the gradients of `parameters` so that their global L2 norm is at most `maxNorm`, as
 /// `torch.nn.utils.clip_grad_norm_`: with `n = ‖(g₁, g₂, …)‖₂`, every gradient is multiplied

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 #if canImport(Glibc)
 import Glibc
 #endif

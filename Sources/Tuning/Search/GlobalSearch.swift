@@ -1,5 +1,5 @@
 import CNLopt
-import WeightedConvolution
+import GridCore
 
 /// A derivative-free global minimiser: the algorithms come from NLopt, the random baseline is
 /// seeded here.

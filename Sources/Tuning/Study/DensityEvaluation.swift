@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GridCore
 import Models
 import Training
 

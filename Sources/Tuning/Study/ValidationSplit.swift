@@ -1,6 +1,6 @@
 import Datasets
+import GridCore
 import Training
-import WeightedConvolution
 
 /// A validation set carved from the training data, so densities are chosen without looking at
 /// the test set: a seeded shuffle of the training images (classification) or photographs

@@ -1,3 +1,5 @@
+import GridCore
+
 /// Every size of one convolution, resolved from the input and kernel shapes and the options.
 ///
 /// Layout: input `[batch, inChannels, x₁ … x_D]`, kernel `[outChannels, inChannels/groups,

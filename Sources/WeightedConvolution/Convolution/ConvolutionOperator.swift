@@ -1,5 +1,7 @@
+import GridCore
+
 /// A convolution ready to run: resolved geometry, padding-mode handling, bias, and the engine
-/// (direct, FFT or Winograd) chosen for it. Rank-erased; ``Grid`` and the network layers call it.
+/// (direct, FFT or Winograd) chosen for it. Rank-erased; `Grid` and the network layers call it.
 ///
 /// Non-zero padding modes are applied explicitly before the engine runs (and folded back in the
 /// backward pass), so engines only ever see zero padding.

@@ -1,3 +1,5 @@
+import GridCore
+
 /// How the padding of a convolution is chosen.
 public enum ConvolutionPadding: Sendable, Equatable, Hashable {
     /// Explicit padding before (`low`) and after (`high`) each spatial axis. One value applies to

@@ -1,3 +1,4 @@
+import GridCore
 import Synchronization
 
 /// Chooses the algorithm for a geometry and caches prepared engines.

@@ -1,3 +1,5 @@
+import GridCore
+
 /// Folding a density into a kernel, `K = W ⊙ Φ` with Φ repeated over every (output, input)
 /// channel pair, and the adjoint of that fold, side by side.
 ///

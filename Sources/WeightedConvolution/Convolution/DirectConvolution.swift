@@ -1,4 +1,5 @@
 import CMatrixProduct
+import GridCore
 
 /// The direct convolution engine: single-precision matrix products (``MatrixProductKernel``: the
 /// package's AVX-512 kernel or OpenBLAS) over the im2col/vol2col column matrix, for any
@@ -21,7 +22,7 @@ import CMatrixProduct
 ///
 /// Work items are spread over worker threads, each running single-threaded products on scratch
 /// buffers reused across calls (see ``Threading``). Results are deterministic: the split depends
-/// only on the geometry and ``ComputeThreads/count``.
+/// only on the geometry and `ComputeThreads.count`.
 ///
 /// - Complexity: `2·B·Cout·(Cin/g)·∏k·∏y` flops per forward, twice that for the backward pass;
 ///   scratch memory per worker: the padded images of a chunk, `O(Cout_g·nP)` for chunks, and

@@ -1,3 +1,5 @@
+import GridCore
+
 /// The column matrix of one channel group of a chunk of images, described by offsets into the
 /// zero-padded input (a ``GatheredMatrix``) instead of written out: row `r = c·∏k + q` reads input
 /// channel `c` of the group at kernel tap `q`, column `j = i·P + p` reads image `i` of the chunk

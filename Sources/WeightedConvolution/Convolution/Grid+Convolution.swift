@@ -1,3 +1,5 @@
+import GridCore
+
 extension Grid {
     /// The convolution (deep-learning cross-correlation) of this grid with `kernel`, plus `bias`.
     ///

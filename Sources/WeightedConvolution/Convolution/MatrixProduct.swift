@@ -1,5 +1,6 @@
 import CBLAS
 import CMatrixProduct
+import GridCore
 
 /// The matrix-product kernels the direct engine can run.
 public enum MatrixProductKernel: String, Sendable, CaseIterable {

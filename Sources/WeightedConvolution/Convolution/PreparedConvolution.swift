@@ -1,3 +1,5 @@
+import GridCore
+
 /// A weighted convolution prepared for one input shape and one weight: shapes and density
 /// validated once, `Φ` sampled once and folded into the kernel once, the engine chosen once.
 ///

@@ -1,3 +1,5 @@
+import GridCore
+
 extension WeightedConvolution {
     /// `conv(x, W ⊙ Φ) + b` on grids: `x` is `[B, Cin, x…]`, `W` is `[Cout, Cin/groups, k…]`
     /// (both rank `N = D + 2`), `b` has `Cout` values.

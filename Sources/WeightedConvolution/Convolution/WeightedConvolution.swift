@@ -1,3 +1,5 @@
+import GridCore
+
 /// The weighted convolution `y = conv(x, W ⊙ Φ) + b`: an ordinary convolution whose kernel is
 /// the weight multiplied element-wise by a density `Φ` over kernel offsets.
 ///

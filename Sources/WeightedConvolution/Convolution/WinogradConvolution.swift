@@ -1,4 +1,5 @@
 import CMatrixProduct
+import GridCore
 
 /// Winograd convolution of 3 × 3 layers with unit stride and dilation, one group, any padding,
 /// channel counts and batch (Lavin and Gray, 2016): every `m × m` output tile is
@@ -17,7 +18,7 @@ import CMatrixProduct
 /// Tiles are numbered across the batch (image, tile row, tile column) and cut into blocks of
 /// ``tilesPerBlock``; worker threads take whole blocks (transforms and single-threaded products)
 /// on scratch buffers reused across calls, so results depend only on the geometry and
-/// ``ComputeThreads/count``. The transforms are C (`winograd.c`), vectorised over 16 tiles.
+/// `ComputeThreads.count`. The transforms are C (`winograd.c`), vectorised over 16 tiles.
 ///
 /// Accuracy: the transforms' coefficients grow with the tile (up to 8 and 1/24 for F(4×4, 3×3)),
 /// so rounding errors are larger than the direct path's; the worst cases measured against the

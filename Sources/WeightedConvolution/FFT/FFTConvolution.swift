@@ -1,3 +1,5 @@
+import GridCore
+
 /// Convolution through FFTW: transforms of the zero-padded signals and kernels, products of
 /// spectra summed over input channels, and inverse transforms. Its cost hardly depends on the
 /// kernel size, so it wins over the direct path for large kernels.
@@ -8,7 +10,7 @@
 /// - input gradient: `GX = G · W̃`, where `G` is the output gradient scattered at `t·s`, then
 ///   cropped back to the unpadded input;
 /// - kernel gradient: `GW̃ = X · conj(G)`, read at the dilated taps `q·d`.
-/// Spectra of one group are summed over channels; transforms run on ``ComputeThreads/count`` threads.
+/// Spectra of one group are summed over channels; transforms run on `ComputeThreads.count` threads.
 /// The forward pass keeps the spectra of its last kernel (``KernelSpectra``) and skips the
 /// kernel's transforms while the kernel does not change; long 1-D signals with short kernels
 /// run it by blocks (``OverlapSave``).

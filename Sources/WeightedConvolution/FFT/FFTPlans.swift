@@ -1,4 +1,5 @@
 import CFFTW
+import GridCore
 import Synchronization
 
 /// FFTW plans for real transforms of one size, created once and shared.

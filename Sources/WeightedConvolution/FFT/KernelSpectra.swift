@@ -1,3 +1,4 @@
+import GridCore
 import Synchronization
 
 /// The spectra of the last kernel an FFT engine's forward pass transformed, kept so that calls

@@ -1,3 +1,5 @@
+import GridCore
+
 /// The forward pass of a long 1-D convolution with a short kernel by overlap-save: the padded
 /// signal is cut into blocks of `N` samples (a power of two, at least eight times the dilated
 /// kernel), each block's spectrum is multiplied by the kernel's (`conj`, a correlation), and the

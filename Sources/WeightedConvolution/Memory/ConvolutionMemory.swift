@@ -1,3 +1,5 @@
+import GridCore
+
 /// The memory the package keeps between convolutions, and its limits.
 ///
 /// Two caches make repeated convolutions cheap, and both are bounded in bytes, dropping the
@@ -16,7 +18,7 @@ public enum ConvolutionMemory {
     /// The default of ``engineCacheLimit``: 64 MiB.
     public static let defaultEngineCacheLimit = 64 << 20
     /// The default of ``workspaceLimit``: 256 MiB.
-    public static let defaultWorkspaceLimit = 256 << 20
+    public static let defaultWorkspaceLimit = WorkspaceCache.defaultCapacityInBytes
 
     /// The most bytes of prepared engines kept (least recently used dropped first). Setting it
     /// takes effect at once; an engine still referenced by a running convolution stays alive

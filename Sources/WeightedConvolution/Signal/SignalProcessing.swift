@@ -1,3 +1,5 @@
+import GridCore
+
 /// How much of a full correlation or convolution of two signals is kept (scipy.signal's modes).
 public enum SignalMode: String, Sendable, CaseIterable {
     /// Every position where the signals overlap: extent `n + k − 1` per axis.

@@ -1,4 +1,5 @@
-import WeightedConvolution
+import GridCore
+
 
 extension BenchConvCommand {
     /// Runs PyTorch's conv table and ours alternately, `rounds` times, and prints per shape and

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridCore
 import WeightedConvolution
 
 /// `wconv bench conv`: time of the convolution paths on typical network shapes, in ms and

@@ -2,9 +2,9 @@ import ArgumentParser
 import Communication
 import Datasets
 import Foundation
+import GridCore
 import NeuralNetwork
 import Training
-import WeightedConvolution
 
 /// `wconv bench scaling`: data-parallel training steps on K = 1, 2, … ranks of this machine
 /// (`mpirun --oversubscribe`, threads per rank = processors / K): step time, images/s, the time of

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridCore
 import WeightedConvolution
 
 /// `wconv bench signal`: the signal API (`convolve`, mode `same`) on the large-kernel shapes,

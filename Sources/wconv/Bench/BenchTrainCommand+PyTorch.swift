@@ -1,5 +1,5 @@
 import Foundation
-import WeightedConvolution
+import GridCore
 
 extension BenchTrainCommand {
     /// Runs each model's training steps in PyTorch (`scripts/pytorch-bench.py train`) and here

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GridCore
 import Models
 import NeuralNetwork
 import Training

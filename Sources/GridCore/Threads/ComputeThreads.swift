@@ -60,7 +60,7 @@ public enum ComputeThreads {
 ///
 /// The calls may run concurrently, so `body` must only write memory that is disjoint per index
 /// (it may capture raw pointers, which the compiler cannot check: that is the caller's duty).
-func concurrentPerform(_ count: Int, _ body: (Int) -> Void) {
+package func concurrentPerform(_ count: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(value: body)
         DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }

@@ -1,5 +1,5 @@
+import GridCore
 import Testing
-import WeightedConvolution
 import TestSupport
 
 /// Grid construction, access, arithmetic, reductions, cropping and seeded initialisers.

@@ -1,5 +1,5 @@
+import GridCore
 import Testing
-import WeightedConvolution
 
 /// The bounded caches: least recently used entries go first, and no cache keeps more than its limit.
 @Suite struct MemoryCacheTests {

@@ -1,5 +1,5 @@
+import GridCore
 import Testing
-import WeightedConvolution
 import TestSupport
 
 /// ``Padding`` and ``Grid/padded(low:high:mode:)`` against naive per-index padding, and the

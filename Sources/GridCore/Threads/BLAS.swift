@@ -5,12 +5,12 @@ import Synchronization
 import Glibc
 #endif
 
-/// The thin layer over OpenBLAS the direct engine uses: its thread count and `sgemm`.
+/// The thin layer over OpenBLAS's thread count that ``ComputeThreads`` and the engines use.
 ///
 /// OpenBLAS's thread count is process-wide state. Engines that run their own workers need every
 /// matrix product single-threaded while they run; this keeps a count of such regions and sets
 /// the library to one thread while any is open, restoring the previous count when the last closes.
-enum BLASThreads {
+package enum BLASThreads {
     private struct State {
         var openRegions = 0
         var savedThreads: Int32 = 1
@@ -19,7 +19,7 @@ enum BLASThreads {
     private static let state = Mutex(State())
 
     /// Sets OpenBLAS's thread count now, or when the last open single-threaded region closes.
-    static func setThreads(_ count: Int) {
+    package static func setThreads(_ count: Int) {
         state.withLock { state in
             if state.openRegions == 0 {
                 openblas_set_num_threads(Int32(count))
@@ -30,7 +30,7 @@ enum BLASThreads {
     }
 
     /// Runs `body` with OpenBLAS limited to one thread (calls from several threads at once are fine).
-    static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
+    package static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
         state.withLock { state in
             if state.openRegions == 0 {
                 state.savedThreads = openblas_get_num_threads()

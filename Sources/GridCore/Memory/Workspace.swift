@@ -8,10 +8,13 @@ import Synchronization
 /// request takes the smallest idle buffer that holds it and wastes at most a quarter of it, so
 /// inputs of slightly different sizes share buffers. At most ``capacityInBytes`` of idle
 /// buffers are kept: when a returned buffer would exceed it, the least recently returned idle
-/// buffers are freed first (``ConvolutionMemory/workspaceLimit`` sets it for the shared pool).
+/// buffers are freed first (`ConvolutionMemory.workspaceLimit` sets it for the shared pool).
 package final class WorkspaceCache: Sendable {
+    /// The capacity of the shared pool until it is changed: 256 MiB.
+    package static let defaultCapacityInBytes = 256 << 20
+
     /// The pool the convolution engines share.
-    package static let shared = WorkspaceCache(capacityInBytes: ConvolutionMemory.defaultWorkspaceLimit)
+    package static let shared = WorkspaceCache(capacityInBytes: defaultCapacityInBytes)
 
     /// An owned block of memory; only the pool and its current borrower touch it.
     private struct Block: @unchecked Sendable {
