@@ -68,7 +68,7 @@ let package = Package(
         .target(name: "NeuralNetwork", dependencies: ["GridCore", "WeightedConvolution", "Communication"]),
         .target(name: "Datasets", dependencies: ["GridCore", "CCodecs"]),
         .target(name: "Models", dependencies: ["NeuralNetwork", "WeightedConvolution"]),
-        .target(name: "Training", dependencies: ["GridCore", "NeuralNetwork", "Datasets", "Models", "Communication"]),
+        .target(name: "Training", dependencies: ["GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Communication"]),
         .target(name: "Tuning", dependencies: ["GridCore", "Training", "Models", "Datasets", "CNLopt", "CSQLite"]),
         .executableTarget(
             name: "wconv",

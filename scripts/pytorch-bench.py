@@ -4,6 +4,7 @@ Needs torch (the CPU wheel from PyPI); not a dependency of the package.
 
     python3 scripts/pytorch-bench.py train [--threads 2] [--steps 10] [--model vgg16 ...]
     python3 scripts/pytorch-bench.py conv [--threads 2]
+    python3 scripts/pytorch-bench.py memory --model dncnn --conv weighted [--threads 2]
 
 train: builds each model of Sources/Models with standard and with weighted convolution (the
 kernel multiplied by a trainable density Φ = α ⊗ α, α = [d, 1, d], every step, as the papers'
@@ -12,8 +13,12 @@ the median and best step time over the timed steps after two warm-ups.
 
 conv: GFLOP/s of torch.nn.functional.conv2d/conv1d/conv3d, forward and forward+backward, on
 the shapes of `wconv bench conv` (best of 5 after 2 warm-ups).
+
+memory: the peak resident memory (ru_maxrss) of this process over three training steps of one
+model and kind, and its resident memory before the model was built (torch imported), in MiB;
+`wconv bench train --against pytorch` runs it once per model and kind, each in its own process.
 """
-import argparse, statistics, time
+import argparse, resource, statistics, time
 from bench_timing import best_seconds
 import torch
 import torch.nn as nn
@@ -213,16 +218,34 @@ def train_table(args):
                   f'{shape[0] / median:8.1f} {ratio:>20}', flush=True)
 
 
+def resident_mib():
+    """The resident memory of this process now (VmRSS), MiB."""
+    with open('/proc/self/status') as status:
+        line = next(line for line in status if line.startswith('VmRSS:'))
+    return int(line.split()[1]) / 1024
+
+
+def memory_table(args):
+    if not args.model or len(args.model) != 1:
+        raise SystemExit('memory needs exactly one --model')
+    name, build, shape, classification = CASES[args.model[0]]
+    start = resident_mib()
+    step_times(build, shape, classification, args.conv == 'weighted', steps=1)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'peak {peak:.1f} start {start:.1f}', flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('table', choices=['train', 'conv'])
+    parser.add_argument('table', choices=['train', 'conv', 'memory'])
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--model', action='append', choices=sorted(CASES))
+    parser.add_argument('--conv', choices=['standard', 'weighted'], default='standard')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
-    (train_table if args.table == 'train' else conv_table)(args)
+    {'train': train_table, 'conv': conv_table, 'memory': memory_table}[args.table](args)
 
 
 if __name__ == '__main__':

@@ -29,11 +29,19 @@ public enum ConvolutionKind: Sendable, Equatable {
 public final class ConvolutionFactory {
     /// Standard or weighted.
     public let kind: ConvolutionKind
+    /// The algorithm of every convolution made (`.winograd` runs the layers it does not support
+    /// on the direct path).
+    public let method: ConvolutionMethod
     private var nextSeed: UInt64
 
     /// A factory whose `n`-th convolution is initialised from a seed derived from `seed` and `n`.
-    public init(kind: ConvolutionKind, seed: UInt64) {
+    /// - Parameters:
+    ///   - kind: standard or weighted convolution.
+    ///   - seed: the seed the layers' seeds are derived from.
+    ///   - method: the algorithm of every convolution (default: chosen per layer by the planner).
+    public init(kind: ConvolutionKind, seed: UInt64, method: ConvolutionMethod = .auto) {
         self.kind = kind
+        self.method = method
         self.nextSeed = seed &* 1_000_003
     }
 
@@ -49,7 +57,7 @@ public final class ConvolutionFactory {
         groups: Int = 1, bias: Bool = true
     ) -> Convolution {
         let options = ConvolutionOptions(
-            stride: [stride], padding: .symmetric([padding ?? size / 2]), groups: groups)
+            stride: [stride], padding: .symmetric([padding ?? size / 2]), groups: groups, method: method)
         var density: Density? = nil
         var trainable = false
         switch kind {

@@ -114,7 +114,8 @@ public struct Comparison {
             for (index, arm) in arms.enumerated() {
                 let model = try experiment.makeModel(kind: arm.kind, seed: seed, channels: channels, size: size, classes: classes)
                 let trainer = Trainer(settings: seeded, directory: "\(directory)/\(arm.name)-seed\(seed)", label: "\(arm.name) s\(seed)",
-                                      identity: experiment.identity(kind: arm.kind), communicator: communicator)
+                                      identity: experiment.identity(kind: arm.kind), communicator: communicator,
+                                      convolutionMethod: experiment.convolutionMethod ?? .auto)
                 runs[index].runs.append(try trainer.run(model: model, task: task, resume: resume, force: force))
             }
         }
@@ -160,6 +161,7 @@ extension Comparison.Outcome {
         let title = "\(experiment.task): \(experiment.model) \(experiment.kernelSize)×\(experiment.kernelSize) on \(experiment.dataset)"
             + (experiment.task == "denoising" ? String(format: " (σ = %.0f)", experiment.sigma) : "")
             + ", \(settings.epochs) epochs, seeds \(seeds)"
+            + (experiment.convolutionMethod.map { ", \($0.rawValue) convolutions" } ?? "")
         var rows = [["", "final \(metricName)", "best \(metricName)", "s/epoch", "img/s"]]
         for arm in arms {
             let name = arm.name == "weighted" || arm.name == "fixed" ? "\(arm.name) \(experiment.den)" : arm.name

@@ -3,6 +3,7 @@ import Foundation
 import GridCore
 import Models
 import NeuralNetwork
+import WeightedConvolution
 
 /// Everything that defines a training experiment except the convolution kind: model, data,
 /// kernel and density, batch and subset sizes. The same experiment built with `.standard` and
@@ -55,6 +56,9 @@ public struct Experiment: Codable, Sendable, Equatable {
     public var zeroLastLayer = false
     /// NAFNet base width and blocks per level.
     public var nafWidth = 16, nafBlocks = 1
+    /// The algorithm of every convolution: `nil` (not written, so older files and identities
+    /// stay valid) for `.auto`; `.winograd` runs the layers it does not support on the direct path.
+    public var convolutionMethod: ConvolutionMethod?
 
     /// An experiment with the defaults above.
     public init() {}
@@ -92,6 +96,9 @@ public struct Experiment: Codable, Sendable, Equatable {
             throw TrainingError("NAFNet halves the patch twice: --patch-size must be a multiple of 4, got \(patchSize)")
         }
         guard sigma.isFinite, sigma > 0, sigma <= 255 else { throw TrainingError("--sigma must be in (0, 255], got \(sigma)") }
+        guard convolutionMethod != .measure else {
+            throw TrainingError("--method must be auto, direct, fft or winograd (measure times each layer and is not reproducible), got measure")
+        }
         guard labelSmoothing >= 0, labelSmoothing < 1 else {
             throw TrainingError("--label-smoothing must be in [0, 1), got \(labelSmoothing)")
         }
@@ -101,7 +108,7 @@ public struct Experiment: Codable, Sendable, Equatable {
     /// `classes` classes, built with standard or weighted convolutions from `seed`.
     /// - Throws: ``TrainingError`` for an unknown model or one that does not fit the task.
     public func makeModel(kind: ConvolutionKind, seed: UInt64, channels: Int, size: Int, classes: Int) throws(TrainingError) -> any Module {
-        let factory = ConvolutionFactory(kind: kind, seed: seed)
+        let factory = ConvolutionFactory(kind: kind, seed: seed, method: convolutionMethod ?? .auto)
         switch (task, model) {
         case ("classification", "vgg-small"):
             return VGG(VGG.small, inputChannels: channels, inputSize: size, classes: classes, kernelSize: kernelSize, factory: factory)

@@ -2,6 +2,7 @@ import Communication
 import Datasets
 import Foundation
 import NeuralNetwork
+import WeightedConvolution
 
 /// One epoch's results.
 public struct EpochRecord: Codable, Sendable, Equatable {
@@ -51,14 +52,18 @@ public struct RunResult: Codable, Sendable {
     public var peakMemoryMiB: Double
     /// Trainable parameters.
     public var parameterCount: Int
+    /// The convolution algorithm the model was built with (`nil` in results written before it was recorded).
+    public var convolutionMethod: ConvolutionMethod?
 
     /// The outcome of a run.
-    public init(label: String, history: [EpochRecord], diverged: Bool, peakMemoryMiB: Double, parameterCount: Int) {
+    public init(label: String, history: [EpochRecord], diverged: Bool, peakMemoryMiB: Double, parameterCount: Int,
+                convolutionMethod: ConvolutionMethod? = nil) {
         self.label = label
         self.history = history
         self.diverged = diverged
         self.peakMemoryMiB = peakMemoryMiB
         self.parameterCount = parameterCount
+        self.convolutionMethod = convolutionMethod
     }
 
     /// The last epoch's evaluation metric (NaN when no epoch finished).
@@ -90,6 +95,8 @@ public struct Trainer {
     public let communicator: any Communicator
     /// Whether rank 0 shows the progress line (off for runs that a tuning worker rank makes).
     public let showsProgress: Bool
+    /// The convolution algorithm the model was built with, recorded in the result.
+    public let convolutionMethod: ConvolutionMethod
 
     /// A trainer.
     /// - Parameters:
@@ -100,14 +107,17 @@ public struct Trainer {
     ///   - communicator: the replicas of a data-parallel run; a checkpoint to resume from must be
     ///     readable by every rank (a shared file system, as on a cluster).
     ///   - showsProgress: whether rank 0 shows the progress line.
+    ///   - convolutionMethod: the convolution algorithm the model was built with (recorded in the result).
     public init(settings: TrainingSettings, directory: String?, label: String, identity: String = "",
-                communicator: any Communicator = SingleProcess(), showsProgress: Bool = true) {
+                communicator: any Communicator = SingleProcess(), showsProgress: Bool = true,
+                convolutionMethod: ConvolutionMethod = .auto) {
         self.settings = settings
         self.directory = directory
         self.label = label
         self.identity = identity
         self.communicator = communicator
         self.showsProgress = showsProgress
+        self.convolutionMethod = convolutionMethod
     }
 
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
@@ -208,7 +218,7 @@ public struct Trainer {
             if diverged { break }
         }
         let result = RunResult(label: label, history: history, diverged: diverged, peakMemoryMiB: peakMemoryMiB(),
-                               parameterCount: model.parameterCount)
+                               parameterCount: model.parameterCount, convolutionMethod: convolutionMethod)
         if let directory, communicator.isRoot {
             var metadata = task.modelMetadata
             metadata["identity"] = identity
@@ -277,9 +287,15 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 }
 
 /// The process's peak resident memory (VmHWM), MiB; 0 where `/proc` is unavailable.
-public func peakMemoryMiB() -> Double {
+public func peakMemoryMiB() -> Double { processMemoryMiB("VmHWM") }
+
+/// The process's resident memory now (VmRSS), MiB; 0 where `/proc` is unavailable.
+public func residentMemoryMiB() -> Double { processMemoryMiB("VmRSS") }
+
+/// The value of `field` (in KiB) of `/proc/self/status`, in MiB; 0 where it cannot be read.
+private func processMemoryMiB(_ field: String) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
           let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
     return kib / 1024
 }

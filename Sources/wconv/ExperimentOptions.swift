@@ -1,5 +1,6 @@
 import ArgumentParser
 import Training
+import WeightedConvolution
 
 /// The options shared by `train`, `compare` and `eval`: what to train on, and how.
 struct ExperimentOptions: ParsableArguments {
@@ -36,6 +37,8 @@ struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Learning rate of the density.") var densityLr: Float = 1e-2
     @Option(help: "constant, cosine, step:S:G, restarts:T0:M, warmup:E:<schedule>.") var schedule = "cosine"
     @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
+    @Option(help: "Convolution algorithm: auto, direct, fft or winograd (3×3 layers; the others run direct).")
+    var method = ConvolutionMethod.auto
 
     /// The experiment and settings for `task` (default: ``task`` or classification), with
     /// task-specific defaults where an option is not given.
@@ -74,6 +77,7 @@ struct ExperimentOptions: ParsableArguments {
         e.zeroLastLayer = lastLayerInit == "zero"
         e.nafWidth = nafWidth
         e.nafBlocks = nafBlocks
+        e.convolutionMethod = method == .auto ? nil : method
         try e.validate()
         var s = TrainingSettings()
         s.epochs = epochs ?? (denoising ? 6 : 4)

@@ -34,7 +34,7 @@ struct TrainCommand: ParsableCommand {
         defer { lock?.release() }
         if processes.isRoot { try writeConfiguration(e, settings, kind: kind, ranks: processes.size) }
         let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)", identity: e.identity(kind: kind),
-                                 communicator: processes)
+                                 communicator: processes, convolutionMethod: e.convolutionMethod ?? .auto)
             .run(model: model, task: task, resume: resume, force: force)
         guard processes.isRoot else { return }
         print(String(format: "%@: final %@ %.3f (best %.3f), %.1f s/epoch, %d parameters, peak memory %.0f MiB%@",

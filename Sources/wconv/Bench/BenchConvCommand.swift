@@ -31,19 +31,7 @@ struct BenchConvCommand: ParsableCommand {
     @Option(help: "Time only the shapes whose name contains this text, e.g. \"[16,64,64,64] 3x3\".")
     var only: String?
 
-    @Option(help: "Also run scripts/pytorch-bench.py conv, alternating with our timings (value: pytorch).")
-    var against: Anchor?
-
-    @Option(help: "Alternating rounds with --against.")
-    var rounds = 3
-
-    @Option(help: "The Python that has torch (default: .bench-venv/bin/python, else python3).")
-    var python: String?
-
-    /// The frameworks `--against` compares with.
-    enum Anchor: String, ExpressibleByArgument {
-        case pytorch
-    }
+    @OptionGroup var comparison: AnchorOptions<PyTorchFramework>
 
     func run() throws {
         try compute.apply()
@@ -54,15 +42,10 @@ struct BenchConvCommand: ParsableCommand {
         let listed = rates.map { "\($0.0.rawValue) \(Self.format($0.1, 1))" }.joined(separator: ", ")
         print("\(MatrixProductKernel.description), threads: \(ComputeThreads.count)")
         print("SGEMM 2048³, GFLOP/s: \(listed); the ratio columns divide by the faster\n")
-        if against == .pytorch {
-            guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
-            switch PythonAnchor.find(python: python, script: "scripts/pytorch-bench.py", module: "torch") {
-            case .success(let anchor):
-                return try compareAgainstPyTorch(
-                    anchor, shapes: selected(BenchShape.standard), methods: self.methods.map(BenchMethod.convolution), rounds: rounds)
-            case .failure(let unavailable):
-                print("PyTorch comparison skipped: \(unavailable)\n")
-            }
+        if let anchor = comparison.anchor() {
+            return try compareAgainstPyTorch(
+                anchor, shapes: selected(BenchShape.standard), methods: self.methods.map(BenchMethod.convolution),
+                rounds: comparison.rounds)
         }
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }

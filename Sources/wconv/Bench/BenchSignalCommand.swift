@@ -13,19 +13,7 @@ struct BenchSignalCommand: ParsableCommand {
     @Option(help: "Timed runs per figure (the best is reported).")
     var repeats = 5
 
-    @Option(help: "Also run scripts/scipy-bench.py, alternating with our timings (value: scipy).")
-    var against: Anchor?
-
-    @Option(help: "Rounds (alternating with --against).")
-    var rounds = 3
-
-    @Option(help: "The Python that has scipy (default: .bench-venv/bin/python, else python3).")
-    var python: String?
-
-    /// The libraries `--against` compares with.
-    enum Anchor: String, ExpressibleByArgument {
-        case scipy
-    }
+    @OptionGroup var comparison: AnchorOptions<SciPyFramework>
 
     /// Signal and kernel extents of the timed shapes (scipy-bench.py times the same).
     static let shapes: [(signal: [Int], kernel: [Int])] = [([65536], [255]), ([512, 512], [31, 31]), ([64, 64, 64], [15, 15, 15])]
@@ -33,14 +21,8 @@ struct BenchSignalCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        guard rounds >= 1, repeats >= 1 else { throw ValidationError("--rounds and --repeats must be at least 1") }
-        var anchor: PythonAnchor?
-        if against == .scipy {
-            switch PythonAnchor.find(python: python, script: "scripts/scipy-bench.py", module: "scipy") {
-            case .success(let found): anchor = found
-            case .failure(let unavailable): print("scipy comparison skipped: \(unavailable)\n")
-            }
-        }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+        let anchor = comparison.anchor(), rounds = comparison.rounds
         var ours: [String: [Double]] = [:], theirs: [String: [Double]] = [:]
         for round in 1...rounds {
             if let anchor {

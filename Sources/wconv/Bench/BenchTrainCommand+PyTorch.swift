@@ -3,18 +3,20 @@ import GridCore
 
 extension BenchTrainCommand {
     /// Runs each model's training steps in PyTorch (`scripts/pytorch-bench.py train`) and here
-    /// alternately, `rounds` times, and prints per model and kind the median images/s of each side
+    /// alternately, `--rounds` times, and prints per model and kind the median images/s of each side
     /// and the median of the per-round ratios with their range, plus our weighted-vs-standard
-    /// spread of the last round.
+    /// spread of the last round; then the peak resident memory of each side's training steps per
+    /// model and kind, every one measured in its own process (see ``peakMemories(_:model:kind:)``).
     func compareAgainstPyTorch(_ anchor: PythonAnchor, cases: [(String, Case)]) throws {
         var table = [["model", "conv", "ours img/s", "PyTorch img/s", "ratio [range]", "ours weighted vs standard"]]
+        var memory = [["model", "conv", "ours peak MiB (+step)", "PyTorch peak MiB (+step)", "peak ours / PyTorch", "step ours / PyTorch"]]
         for (key, c) in cases {
             var ours: [(Double, Double)] = [], theirs: [(Double, Double)] = []
             var spread = ""
-            for round in 1...rounds {
-                print("\(c.name), round \(round)/\(rounds): PyTorch …")
+            for round in 1...comparison.rounds {
+                print("\(c.name), round \(round)/\(comparison.rounds): PyTorch …")
                 theirs.append(try pytorchImagesPerSecond(anchor, model: key))
-                print("\(c.name), round \(round)/\(rounds): WeightedConv …")
+                print("\(c.name), round \(round)/\(comparison.rounds): WeightedConv …")
                 let measured = try measure(c)
                 ours.append((Double(c.shape[0]) / measured.standard, Double(c.shape[0]) / measured.weighted))
                 spread = measured.spread
@@ -27,10 +29,17 @@ extension BenchTrainCommand {
                     String(format: "%.2f [%.2f–%.2f]", BenchConvCommand.median(ratios), ratios.first!, ratios.last!),
                     kind == "weighted" ? spread : "",
                 ])
+                print("\(c.name), \(kind): peak memory, each side in its own process …")
+                let (ours, theirs) = try peakMemories(anchor, model: key, kind: kind)
+                memory.append([c.name, kind, ours.text, theirs.text, String(format: "%.2f", ours.peak / theirs.peak),
+                               String(format: "%.2f", (ours.peak - ours.start) / (theirs.peak - theirs.start))])
             }
         }
-        print("\nimages/s, medians of \(rounds) alternating rounds; ratio = ours / PyTorch per round")
+        print("\nimages/s, medians of \(comparison.rounds) alternating rounds; ratio = ours / PyTorch per round")
         Self.printRows(table)
+        print("\npeak resident memory of \(Self.warmUpSteps + 1) training steps, one process per model and kind; "
+              + "(+step): above the process's resident memory before the model was built")
+        Self.printRows(memory)
     }
 
     /// PyTorch's median images/s for the standard and the weighted model of one round.

@@ -16,14 +16,12 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Timed steps of each kind (standard, weighted) per model.") var steps = 10
     @Option(help: "Models to time (repeatable): vgg16, resnet18, dncnn, nafnet.") var model: [String] = ["vgg16", "resnet18", "dncnn", "nafnet"]
 
-    @Option(help: "Also run scripts/pytorch-bench.py train, alternating with our steps (value: pytorch).")
-    var against: BenchConvCommand.Anchor?
+    @OptionGroup var comparison: AnchorOptions<PyTorchFramework>
 
-    @Option(help: "Alternating rounds with --against.")
-    var rounds = 3
-
-    @Option(help: "The Python that has torch (default: .bench-venv/bin/python, else python3).")
-    var python: String?
+    @Option(help: ArgumentHelp(
+        "Print the peak memory of a few training steps of the one --model with this convolution (standard or weighted), then exit.",
+        visibility: .hidden))
+    var peakMemoryOf: String?
 
     /// One benchmark case: a model builder, its input shape and the loss.
     struct Case: Sendable {
@@ -58,13 +56,8 @@ struct BenchTrainCommand: ParsableCommand {
             guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (vgg16, resnet18, dncnn, nafnet)") }
             return (name, c)
         }
-        if against == .pytorch {
-            guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
-            switch PythonAnchor.find(python: python, script: "scripts/pytorch-bench.py", module: "torch") {
-            case .success(let anchor): return try compareAgainstPyTorch(anchor, cases: cases)
-            case .failure(let unavailable): print("PyTorch comparison skipped: \(unavailable)\n")
-            }
-        }
+        if let kind = peakMemoryOf { return try printPeakMemory(cases, kind: kind) }
+        if let anchor = comparison.anchor() { return try compareAgainstPyTorch(anchor, cases: cases) }
         var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB", "cached MiB (engines + scratch)"]]
         for (_, c) in cases {
             let measured = try measure(c)
@@ -79,8 +72,8 @@ struct BenchTrainCommand: ParsableCommand {
     /// Median step times of the standard and weighted model (steps alternating after warm-up), and
     /// the median and quartiles of the paired weighted / standard ratios, as text.
     func measure(_ c: Case) throws -> (standard: Double, weighted: Double, spread: String) {
-        let standard = try StepRunner(c, kind: .standard)
-        let weighted = try StepRunner(c, kind: .weighted(den: [0.5], trainable: true))
+        let standard = try StepRunner(c, kind: try Self.kind(named: "standard"))
+        let weighted = try StepRunner(c, kind: try Self.kind(named: "weighted"))
         for _ in 0..<Self.warmUpSteps { _ = try standard.step(); _ = try weighted.step() }
         var times: (standard: [Double], weighted: [Double]) = ([], [])
         for _ in 0..<steps {

@@ -49,9 +49,9 @@ struct PythonAnchor {
         try Self.run(python, [script] + arguments).split(separator: "\n")
     }
 
-    /// The standard output of `executable arguments…`.
+    /// The standard output of `executable arguments…` (found on the `PATH` unless a path).
     /// - Throws: ``AnchorUnavailable`` when it cannot start or exits non-zero.
-    private static func run(_ executable: String, _ arguments: [String]) throws -> String {
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [executable] + arguments
