@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["GridCore", "CCodecs"]),
         .target(name: "Models", dependencies: ["NeuralNetwork", "WeightedConvolution"]),
         .target(name: "Training", dependencies: ["GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Communication"]),
-        .target(name: "Tuning", dependencies: ["GridCore", "Training", "Models", "Datasets", "CNLopt", "CSQLite"]),
+        .target(name: "Tuning", dependencies: ["GridCore", "Training", "Models", "Datasets", "Communication", "CNLopt", "CSQLite"]),
         .executableTarget(
             name: "wconv",
             dependencies: [
@@ -89,7 +89,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GridCore", "WeightedConvolution", "Training", "Tuning"], path: "Tests/TestSupport"),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "GridCore", "TestSupport"]),
-        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "GridCore", "WeightedConvolution", "TestSupport"]),
+        .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "GridCore", "WeightedConvolution", "Communication", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Datasets", "GridCore", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),

@@ -16,22 +16,42 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public let rank: Int
     /// The number of processes in `MPI_COMM_WORLD`.
     public let size: Int
-    private let comm: MPI_Comm
+    let comm: MPI_Comm
 
-    private init() throws(CommunicatorError) {
+    private convenience init() throws(CommunicatorError) {
         var provided: Int32 = 0
         try Self.check(MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided), "MPI_Init_thread")
         guard provided >= Int32(MPI_THREAD_SERIALIZED) else {
             throw CommunicatorError("this MPI library gives thread level \(provided), calls from several threads need MPI_THREAD_SERIALIZED")
         }
         atexit { MPICommunicator.finalize() }
-        comm = cmpi_comm_world()
+        try self.init(comm: cmpi_comm_world())
+    }
+
+    /// The communicator `comm` (the world, or a part split from it), with MPI errors returned.
+    private init(comm: MPI_Comm) throws(CommunicatorError) {
+        self.comm = comm
         try Self.check(MPI_Comm_set_errhandler(comm, cmpi_errors_return()), "MPI_Comm_set_errhandler")
         var rank: Int32 = 0, size: Int32 = 0
         try Self.check(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank")
         try Self.check(MPI_Comm_size(comm, &size), "MPI_Comm_size")
         self.rank = Int(rank)
         self.size = Int(size)
+    }
+
+    /// Splits the ranks into parts (`MPI_Comm_split`): every rank calls it, and the ranks with the
+    /// same `color` form one communicator, ranked by `key` (then by their rank here).
+    /// - Parameters:
+    ///   - color: this rank's part, at least 0.
+    ///   - key: this rank's order in its part.
+    /// - Returns: this rank's part.
+    /// - Throws: ``CommunicatorError`` for a negative colour or an MPI error.
+    public func split(color: Int, key: Int) throws(CommunicatorError) -> MPICommunicator {
+        guard color >= 0, color <= Int(Int32.max) else { throw CommunicatorError("a part's colour must be in 0...\(Int32.max), got \(color)") }
+        var part: MPI_Comm? = nil
+        try Self.check(MPI_Comm_split(comm, Int32(color), Int32(clamping: key), &part), "MPI_Comm_split")
+        guard let part else { throw CommunicatorError("MPI_Comm_split gave no communicator") }
+        return try MPICommunicator(comm: part)
     }
 
     private static let shared = Mutex<Result<MPICommunicator, CommunicatorError>?>(nil)
@@ -157,7 +177,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Throws when an MPI call did not return `MPI_SUCCESS`, with MPI's description of the error.
-    private static func check(_ code: Int32, _ call: String) throws(CommunicatorError) {
+    static func check(_ code: Int32, _ call: String) throws(CommunicatorError) {
         guard code != MPI_SUCCESS else { return }
         var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
         var length: Int32 = 0

@@ -44,6 +44,15 @@ public protocol Communicator: AnyObject {
     /// - Throws: ``CommunicatorError`` when the transport fails.
     func allreduce(_ values: inout [Double], _ reduction: Reduction) throws(CommunicatorError)
 
+    /// Starts summing `values` element-wise over the ranks and returns at once (MPI's
+    /// `MPI_Iallreduce`), so that work can go on while the sum travels; every rank starts the same
+    /// sums in the same order, also interleaved with the blocking collectives. The default waits
+    /// for a blocking ``allreduce(_:_:)-(inout [Float],_)`` and returns it finished.
+    /// - Parameter values: this rank's contribution; same count on every rank.
+    /// - Returns: the sum in progress; ``PendingSum/wait()`` gives it.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func startAllreduce(_ values: [Float]) throws(CommunicatorError) -> any PendingSum
+
     /// Sends a message to another rank (returns once the bytes may be reused).
     /// - Parameters:
     ///   - bytes: the message.
@@ -93,7 +102,45 @@ public struct CommunicatorError: Error, CustomStringConvertible, Equatable {
     public init(_ description: String) { self.description = description }
 }
 
+/// A sum over the ranks on its way (``Communicator/startAllreduce(_:)``).
+public protocol PendingSum: AnyObject {
+    /// Lets the transport move the sum on without waiting (Open MPI advances non-blocking
+    /// collectives only inside MPI calls, unless it runs a progress thread).
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func progress() throws(CommunicatorError)
+
+    /// Waits for the sum.
+    /// - Returns: the element-wise sum over the ranks.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    func wait() throws(CommunicatorError) -> [Float]
+}
+
+/// A sum that was finished when it was started (a blocking transport, or one rank).
+public final class FinishedSum: PendingSum {
+    private let values: [Float]
+
+    /// The finished sum `values`.
+    public init(_ values: [Float]) { self.values = values }
+
+    /// Does nothing: the sum is done.
+    public func progress() throws(CommunicatorError) {}
+
+    /// The sum.
+    /// - Returns: the values given at ``init(_:)``.
+    public func wait() throws(CommunicatorError) -> [Float] { values }
+}
+
 extension Communicator {
+    /// A blocking ``allreduce(_:_:)-(inout [Float],_)``, returned finished.
+    /// - Parameter values: this rank's contribution; same count on every rank.
+    /// - Returns: the finished sum.
+    /// - Throws: ``CommunicatorError`` when the transport fails.
+    public func startAllreduce(_ values: [Float]) throws(CommunicatorError) -> any PendingSum {
+        var values = values
+        try allreduce(&values, .sum)
+        return FinishedSum(values)
+    }
+
     /// Whether this is rank 0, the rank that prints and writes files.
     public var isRoot: Bool { rank == 0 }
 

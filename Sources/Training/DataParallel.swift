@@ -4,12 +4,19 @@ import NeuralNetwork
 
 /// What the trainer does differently on K replicas (`mpirun -np K`): each rank trains its share of
 /// every global batch (the same global shuffle on every rank), batch norms normalise over the
-/// global batch, and the gradients are summed with one bucketed allreduce per step, so K ranks
-/// with global batch B take the steps one process takes with batch B (to float-summation
-/// tolerance). On one rank every method here is the identity.
+/// global batch, and the gradients are summed in buckets started while the backward pass runs,
+/// so K ranks with global batch B take the steps one process takes with batch B (to
+/// float-summation tolerance). On one rank every method here is the identity.
 public struct DataParallel {
     /// The replicas.
     public let communicator: any Communicator
+
+    /// Whether the gradient sums start during the backward pass (see
+    /// ``backward(_:share:global:parameters:statistics:)``); otherwise they start after it.
+    public var overlapsBackward = true
+    /// Gradient values per bucket of the overlapped sums (4 M values, 16 MB: a few buckets for
+    /// VGG-16 or ResNet-18, so the first sums start well before the pass ends).
+    public var bucketValues = 1 << 22
 
     /// The data-parallel steps over `communicator`'s ranks.
     public init(communicator: any Communicator) { self.communicator = communicator }
@@ -71,27 +78,65 @@ public struct DataParallel {
         isDistributed ? Float(share) / Float(global) : 1
     }
 
-    /// Sums the gradients of `parameters` over the replicas, together with the step's statistics
-    /// (loss sum, metric sum, samples), in one allreduce of one bucket.
+    /// Runs the backward pass of this replica's loss and sums the gradients of `parameters` over
+    /// the replicas, together with the step's statistics (loss sum, metric sum, samples).
+    ///
+    /// With ``overlapsBackward`` the gradients go into buckets of about ``bucketValues`` values in
+    /// the order the backward pass completes them (output layers first); each full bucket starts a
+    /// non-blocking allreduce at once, which travels while the pass computes the earlier layers'
+    /// gradients; the last bucket carries the statistics, and every sum is waited for before this
+    /// returns. Without it, one bucket is summed after the pass. Either way each value is the same
+    /// sum over the replicas, so the result does not depend on the bucketing.
     /// - Parameters:
+    ///   - loss: this replica's loss of its share.
+    ///   - share: samples in this rank's share.
+    ///   - global: samples in the global batch (the loss is seeded with `share / global`).
     ///   - parameters: the replica's parameters; those with a gradient are summed (the same on every rank).
     ///   - statistics: this rank's values to add up (sent as `Float`).
-    /// - Returns: the statistics summed over the replicas.
-    /// - Throws: `CommunicatorError` when the transport fails.
-    public func synchronise(_ parameters: [Parameter], statistics: [Double]) throws -> [Double] {
-        guard isDistributed else { return statistics }
-        let trained = parameters.filter { $0.grad != nil }
-        var bucket = [Float]()
-        bucket.reserveCapacity(trained.reduce(statistics.count) { $0 + $1.value.count })
-        for p in trained { bucket += p.grad! }
-        bucket += statistics.map { Float($0) }
-        try communicator.allreduce(&bucket, .sum)
-        var start = 0
-        for p in trained {
-            p.replaceGradient(Array(bucket[start..<(start + p.value.count)]))
-            start += p.value.count
+    /// - Returns: the statistics summed over the replicas, and the seconds spent waiting for the
+    ///   sums after the backward pass (the communication the pass did not hide).
+    /// - Throws: `CommunicatorError` when the transport fails (also inside the backward pass,
+    ///   from synchronised batch norm).
+    public func backward(_ loss: Variable, share: Int, global: Int, parameters: [Parameter],
+                         statistics: [Double]) throws -> (statistics: [Double], waitSeconds: Double) {
+        let scale = lossScale(share: share, global: global)
+        guard isDistributed else {
+            try loss.backward(scale: scale, whenFinal: { _ in })
+            return (statistics, 0)
         }
-        return bucket[start...].map { Double($0) }
+        let summed = Set(parameters.map(ObjectIdentifier.init))
+        var buckets: [(parameters: [Parameter], sum: any PendingSum)] = []
+        var filling: [Parameter] = [], filled = 0, started = Set<ObjectIdentifier>()
+        func startBucket(with extra: [Float] = []) throws {
+            var values = [Float]()
+            values.reserveCapacity(filling.reduce(extra.count) { $0 + $1.value.count })
+            for p in filling { values += p.grad! }
+            buckets.append((filling, try communicator.startAllreduce(values + extra)))
+            (filling, filled) = ([], 0)
+        }
+        try loss.backward(scale: scale) { parameter in
+            guard overlapsBackward, summed.contains(ObjectIdentifier(parameter)) else { return }
+            started.insert(ObjectIdentifier(parameter))
+            filling.append(parameter)
+            filled += parameter.value.count
+            for bucket in buckets { try bucket.sum.progress() }
+            if filled >= bucketValues { try startBucket() }
+        }
+        filling += parameters.filter { $0.grad != nil && !started.contains(ObjectIdentifier($0)) }
+        let waitStart = ContinuousClock.now
+        try startBucket(with: statistics.map { Float($0) })
+        var totals: [Double] = []
+        for bucket in buckets {
+            let values = try bucket.sum.wait()
+            var start = 0
+            for p in bucket.parameters {
+                p.replaceGradient(Array(values[start..<(start + p.value.count)]))
+                start += p.value.count
+            }
+            totals = values[start...].map { Double($0) }
+        }
+        let waited = ContinuousClock.now - waitStart
+        return (totals, Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18)
     }
 
     /// This rank's evaluation batches: every K-th, starting at the rank.

@@ -179,9 +179,8 @@ public struct Trainer {
                 let loss = try task.loss(output, batch)
                 let value = Double(loss.value.scalars[0])
                 guard value.isFinite || replicas.isDistributed else { diverged = true; break }
-                loss.backward(scale: replicas.lossScale(share: batch.count, global: globalCount))
-                let step = try replicas.synchronise(model.parameters, statistics: [
-                    value * Double(batch.count), task.metricSum(output.value, batch), Double(batch.count)])
+                let step = try replicas.backward(loss, share: batch.count, global: globalCount, parameters: model.parameters, statistics: [
+                    value * Double(batch.count), task.metricSum(output.value, batch), Double(batch.count)]).statistics
                 guard step[0].isFinite else { diverged = true; break }
                 optimizer.step()
                 lossSum += step[0]

@@ -79,6 +79,7 @@ struct FloatListPerAxis: ExpressibleByArgument, Sendable {
 
 extension PaddingMode: ExpressibleByArgument {}
 extension ConvolutionMethod: ExpressibleByArgument {}
+extension SignalMode: ExpressibleByArgument {}
 
 /// A failure of a command caused by its input (printed as `Error: …`, exit code 1, no usage text).
 struct CommandFailure: Error, CustomStringConvertible {

@@ -37,7 +37,7 @@ struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Learning rate of the density.") var densityLr: Float = 1e-2
     @Option(help: "constant, cosine, step:S:G, restarts:T0:M, warmup:E:<schedule>.") var schedule = "cosine"
     @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
-    @Option(help: "Convolution algorithm: auto, direct, fft or winograd (3×3 layers; the others run direct).")
+    @Option(help: "Convolution algorithm: auto, direct, fft, overlap (FFT by blocks; unit-stride layers, the others run auto) or winograd (3×3 layers; the others run direct).")
     var method = ConvolutionMethod.auto
 
     /// The experiment and settings for `task` (default: ``task`` or classification), with

@@ -20,7 +20,10 @@ struct TuneCommand: ParsableCommand {
               (after a kill: the same command with --resume; finished evaluations are read back, not retrained)
               wconv tune --show fmnist7                # the study's table, also while another process writes it
             Under mpirun -np K, rank 0 runs the optimiser and writes the study; the seeds of each evaluation train on the
-            other K−1 ranks (one seed per rank at a time, --jobs is not used), with the same results as one process.
+            other K−1 ranks (one seed per rank at a time, each in a child process, --jobs is not used), with the same
+            results as one process; a run that crashes or passes --job-timeout is retried once on another rank, then the
+            evaluation is recorded as failed. With K ≥ 2 × seeds the ranks form one group per seed instead, and each
+            seed's run is data-parallel over its group.
             Boxes (outer → inner, from the paper): 3×3 [0.5, 1.5]; 5×5 [0.05, 1] × [0.5, 1.5];
             7×7 [0.05, 0.5] × [0.15, 1] × [0.25, 1.5]; other sizes [0.05, 1.5] per entry; --box overrides.
             """)
@@ -45,7 +48,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Fresh seeds of the final runs on the test set.") var finalSeeds = SeedList(argument: "101,102,103")!
     @Option(help: "Epochs of the final runs (default: --epochs).") var finalEpochs: Int?
     @Flag(help: "Stop after the search (no final runs on the test set).") var skipFinal = false
-    @Option(help: "Under mpirun: seconds a rank may take for one seed before it is reported and its seed retried on another rank.")
+    @Option(help: "Under mpirun: seconds one seed's run may take before it is stopped and retried on another rank.")
     var jobTimeout: Double?
 
     func run() throws {
@@ -66,7 +69,7 @@ struct TuneCommand: ParsableCommand {
             validation: try ValidationSplit(fraction: validationFraction, seed: splitSeed), searchSeed: searchSeed,
             finalSeeds: finalSeeds.values, finalEpochs: finalEpochs ?? s.epochs)
         try settings.validate()
-        let seedJobs = try Processes.seedJobs(on: world, timeout: jobTimeout)
+        let seedJobs = try Processes.seedJobs(on: world, seeds: settings.seeds.count, timeout: jobTimeout)
         guard world.isRoot else { return }   // this rank trained the seeds rank 0 sent until the study ended
         defer { seedJobs?.end() }
         let folder = "\(output)/\(study)"
@@ -100,13 +103,15 @@ struct TuneCommand: ParsableCommand {
         print("\nwritten: \(folder)/report.txt, evaluations.csv, study.json, best-so-far.svg, landscape-*.svg")
     }
 
-    /// `[tune 7/30] den 0.275,0.575,0.875: accuracy 88.210 ± 0.300 | best 88.500 (#5) | ETA 16m`.
+    /// `[tune 7/30] den 0.275,0.575,0.875: accuracy 88.210 ± 0.300 | best 88.500 (#5) | ETA 16m`; a
+    /// failed evaluation shows `FAILED, scored the penalty 10.000 (reason)` instead of its score.
     static func line(_ p: StudyProgress, box: DensityBox) -> String {
         let place = p.proposal.map { "\($0)/\(p.budget)" } ?? p.record.role.rawValue
         let best = p.best.map { String(format: "best %.3f (#%d %@)", $0.score, $0.index, box.argument($0.point)) } ?? ""
-        return String(format: "[tune %@] den %@: %@ %.3f ± %.3f%@, %.0f s | %@ | ETA %@", place, box.argument(p.record.point),
-                      p.objective.rawValue, p.record.score, p.record.spread, p.recalled ? " (from the study file)" : "",
-                      p.record.seconds, best, ProgressLine.duration(p.secondsLeft))
+        let score = p.record.failure.map { String(format: "FAILED, scored the penalty %.3f (%@)", p.record.score, $0) }
+            ?? String(format: "%@ %.3f ± %.3f", p.objective.rawValue, p.record.score, p.record.spread)
+        return String(format: "[tune %@] den %@: %@%@, %.0f s | %@ | ETA %@", place, box.argument(p.record.point),
+                      score, p.recalled ? " (from the study file)" : "", p.record.seconds, best, ProgressLine.duration(p.secondsLeft))
     }
 }
 

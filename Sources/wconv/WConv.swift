@@ -8,7 +8,8 @@ struct WConv: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wconv",
         abstract: "Weighted convolution: apply, train, compare, benchmark.",
-        subcommands: [CompareCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, DenoiseCommand.self, ConvCommand.self, BenchCommand.self])
+        subcommands: [CompareCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, DenoiseCommand.self, ConvCommand.self,
+                      BenchCommand.self] + Processes.hiddenCommands)
 
     /// Parses the arguments and runs the command, with freed tensor memory kept for reuse; an
     /// error on one rank of an MPI job ends the whole job.

@@ -62,6 +62,32 @@ extension MPITests {
             #expect(abs(alone.history.last!.evaluationMetric - together.history.last!.evaluationMetric) < 1e-9)
         }
 
+        /// The gradient sums started bucket by bucket during the backward pass (buckets of a few
+        /// values, so there are dozens) and the one sum after it both give every rank the
+        /// gradient one process computes on the whole batch, and the statistics summed.
+        @Test(arguments: [(true, 7), (true, 1 << 22), (false, 1 << 22)])
+        func overlappedBucketsGiveTheWholeBatchsGradient(overlaps: Bool, bucketValues: Int) throws {
+            let world = try MPICommunicator.world()
+            let batch = task().trainingBatches(epoch: 0)(0), share = batch.share(world.rank, of: world.size)
+            let single = Self.models[0].make(), replicated = Self.models[0].make()
+            let alone = try Loss.crossEntropy(try single(Variable(Tensor(shape: batch.shape, scalars: batch.input))), labels: batch.labels)
+            alone.backward()
+            var replicas = DataParallel(communicator: world)
+            replicas.overlapsBackward = overlaps
+            replicas.bucketValues = bucketValues
+            try replicas.prepare(replicated)
+            defer { replicas.finish(replicated) }
+            let loss = try Loss.crossEntropy(try replicated(Variable(Tensor(shape: share.shape, scalars: share.input))), labels: share.labels)
+            let step = try replicas.backward(loss, share: share.count, global: batch.count, parameters: replicated.parameters,
+                                             statistics: [Double(share.count), 1])
+            #expect(step.statistics == [Double(batch.count), Double(world.size)])
+            for ((name, a), b) in zip(single.namedParameters(), replicated.parameters) {
+                let scale = a.grad!.map(abs).max() ?? 0
+                let difference = zip(a.grad!, b.grad!).map { abs($0 - $1) }.max() ?? 0
+                #expect(difference <= 1e-4 * max(1e-3, scale), "\(name): gradient differs by \(difference) (scale \(scale)) on rank \(world.rank)")
+            }
+            try world.barrier()
+        }
 
         /// A folder with the same path on every rank (made by rank 0).
         func sharedFolder(_ world: MPICommunicator) throws -> String {

@@ -45,6 +45,33 @@ extension MPITests {
             #expect(tries[3] == 2 && tries[5] == 2 && tries[0] == 1)
         }
 
+        /// Jobs in child processes (a shell script squaring the job): job 3's process kills itself
+        /// with SIGKILL, job 4's exits with code 3 after a message, job 5's sleeps past the timeout
+        /// and is stopped; each is seen by its rank, retried, and marked failed with how it ended;
+        /// the rank goes on with the other jobs.
+        @Test func crashesOfChildProcessesAreReportedAndRetriedAndTheRankGoesOn() throws {
+            let world = try MPICommunicator.world()
+            let script = """
+                job=$(cat "$2")
+                case $job in 3) kill -9 $$;; 4) echo "no such device" >&2; exit 3;; 5) exec sleep 30;; esac
+                echo "{\\"output\\":$((job * job))}" > "$4"
+                """
+            let children = ChildProcessJobs(executable: "/bin/sh", arguments: ["-c", script, "sh"], timeout: 1)
+            let outcomes = try Dispatcher(communicator: world, attempts: 2).map(Array(0..<7)) { job -> Int in try children.run(job) }
+            if let outcomes {
+                let expected = [3: "the run was killed by signal 9 (Killed)", 4: "the run exited with code 3: no such device",
+                                5: "the run took longer than 1.0 s and was stopped"]
+                for (job, outcome) in outcomes.enumerated() {
+                    switch outcome {
+                    case .done(let value): #expect(expected[job] == nil && value == job * job, "job \(job)")
+                    case .failed(let reasons):
+                        #expect(reasons.count == 2 && reasons.allSatisfy { $0.hasSuffix(expected[job] ?? "?") }, "job \(job): \(reasons)")
+                    }
+                }
+            }
+            try world.barrier()
+        }
+
         /// Job 2 takes longer than the timeout on every rank: each rank that runs it is reported and
         /// given up, the job is marked failed, and the jobs left without a worker too; the next
         /// round on the same ranks drops the late answers and completes.

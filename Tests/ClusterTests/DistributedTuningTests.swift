@@ -12,8 +12,10 @@ import Tuning
 extension MPITests {
     @Suite struct DistributedTuningTests {
         /// A new study in a temporary file.
-        static func study() throws -> DensityStudy {
-            let settings = try TinyStudy.settings(trainingSubset: 150, evaluationSubset: 50, budget: 1)
+        static func study(seeds: [UInt64] = [1, 2], objective: TuningObjective = .accuracy) throws -> DensityStudy {
+            var settings = try TinyStudy.settings(trainingSubset: 150, evaluationSubset: 50, budget: 1)
+            settings.seeds = seeds
+            settings.objective = objective
             let path = NSTemporaryDirectory() + "wconv-cluster-tune-\(UUID().uuidString).sqlite"
             return try DensityStudy(settings: settings, store: try StudyStore.create(path: path, settings: settings))
         }
@@ -41,6 +43,39 @@ extension MPITests {
                 #expect(try distributed.store.evaluations().map(key) == alone.map(key))
             } else {
                 try dispatcher.serveBatches(work)
+            }
+            try world.barrier()
+        }
+
+        /// With more ranks than seeds, the ranks form one group per seed and each seed's run is
+        /// data-parallel over its group: on 2 ranks with 1 seed, one group of 2 ranks. The study
+        /// proposes the same points and scores them as one process does, to float-summation
+        /// tolerance (on the validation loss: an accuracy on 30 images near chance level moves in
+        /// steps of 3.3 points when rounding flips one prediction).
+        @Test(.enabled(if: TinyStudy.installed))
+        func rankGroupsTrainEachSeedDataParallelWithTheSingleProcessResults() throws {
+            let world = try MPICommunicator.world()
+            let groups = try RankGroups(world: world, groups: 1)
+            #expect(groups.group.size == world.size && groups.index == 0)
+            var runs = 0
+            let work = { (request: EvaluationRequest, group: any Communicator) in
+                runs += 1
+                #expect(group.size == world.size)
+                return try evaluate(request, showsProgress: false, replicas: group)
+            }
+            if world.isRoot {
+                defer { try? groups.endBatches() }
+                let alone = try Self.study(seeds: [1], objective: .loss).search()
+                var grouped = try Self.study(seeds: [1], objective: .loss)
+                grouped.worker = { request in try evaluate(request, seedJobs: { try groups.mapBatch($0, work) }) }
+                let records = try grouped.search()
+                #expect(records.count >= 3 && records.map(\.point) == alone.map(\.point))
+                for (a, b) in zip(alone, records) {
+                    #expect(abs(a.score - b.score) <= 1e-4 * max(1, abs(a.score)), "evaluation \(a.index): \(a.scores) alone, \(b.scores) on \(world.size) ranks")
+                }
+            } else {
+                try groups.serveBatches(work)
+                #expect(runs >= 3, "rank \(world.rank) trained in its group")
             }
             try world.barrier()
         }

@@ -36,7 +36,7 @@ import WeightedConvolution
         e.convolutionMethod = .winograd
         #expect(e.identity(kind: .standard).contains("\"convolutionMethod\":\"winograd\""))
         e.convolutionMethod = .measure
-        #expect { try e.validate() } throws: { "\($0)".contains("--method must be auto, direct, fft or winograd") }
+        #expect { try e.validate() } throws: { "\($0)".contains("--method must be auto, direct, fft, overlap or winograd") }
     }
 
     @Test func theComparisonTableNamesAForcedMethod() {

@@ -58,7 +58,7 @@ import TestSupport
     /// The gradients against central differences of `L = Σ r ⊙ conv(x, k)` computed by the
     /// `Double` reference. `L` is linear in `x` and in `k`, so the differences are exact up to
     /// `Double` rounding (≈ 1e-13 / h); the tolerance is the `Float` one of the library.
-    @Test(arguments: [ConvolutionMethod.direct, .fft].flatMap { method in
+    @Test(arguments: [ConvolutionMethod.direct, .fft, .overlap].flatMap { method in
         ConvolutionCase.random(seed: 7, ranks: [1, 2, 3, 4], maxExtent: { [0, 8, 5, 4, 3][$0] }, method: method)
     } + ConvolutionCase.winograd(seed: 8, count: 8, maxExtent: 9))
     func gradientsMatchFiniteDifferences(_ c: ConvolutionCase) throws {
@@ -204,21 +204,6 @@ import TestSupport
             }
             #expect(Self.isClose(y, reference))
         }
-    }
-
-    /// Long 1-D signals take the FFT path's overlap-save forward pass (blocks of 256 samples
-    /// here): several images and channels, dilation, asymmetric and `same` padding, a last
-    /// block cut short, and the backward pass on whole signals, all match the reference.
-    @Test(arguments: [
-        ConvolutionCase(input: [2, 2, 3001], kernel: [3, 2, 9], options: .init(padding: .explicit(low: [5], high: [17]), dilation: [3], method: .fft)),
-        ConvolutionCase(input: [1, 1, 1500], kernel: [1, 1, 31], options: .init(padding: .same, method: .fft)),
-    ])
-    func overlapSaveMatchesReference(_ c: ConvolutionCase) throws {
-        let geometry = try c.geometry()
-        let (x, k, gy, expected, expectedGrad) = Self.referenceRun(geometry, seed: 17)
-        let g = try gradients(c, x, k, gy)
-        #expect(Self.isClose(try forward(c, x, k, [Float](repeating: 0, count: geometry.outChannels)).scalars, expected))
-        #expect(Self.isClose(g.input, expectedGrad.input) && Self.isClose(g.kernel, expectedGrad.kernel))
     }
 
     /// An output of more than a million positions is computed without a table of every column

@@ -4,11 +4,11 @@ import WeightedConvolution
 import TestSupport
 
 /// `correlate` / `convolve` against values printed by scipy.signal 1.17 (`method='direct'`) and
-/// against a naive loop on random signals of rank 1–3, for every mode and both paths.
+/// against a naive loop on random signals of rank 1–3, for every mode and every path.
 @Suite struct SignalTests {
     func grid(_ values: [Float]) throws -> Grid<1> { try Grid<1>(dims: [values.count], scalars: values) }
 
-    @Test(arguments: [ConvolutionMethod.direct, .fft, .auto])
+    @Test(arguments: [ConvolutionMethod.direct, .fft, .overlap, .auto])
     func matchesScipy(method: ConvolutionMethod) throws {
         let a = try grid([1, 2, 3, 4, 5]), b = try grid([1, 0, -2]), c = try grid([1, 2])
         let expected: [(SignalMode, [Float], [Float], [Float], [Float], [Float])] = [
@@ -34,8 +34,10 @@ import TestSupport
         a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) < 1e-4 }
     }
 
+    /// Every mode and path on random signals of rank 1–3 against naive loops (the full
+    /// correlation in `Double`, cropped as scipy does).
     @Test(arguments: [1, 2, 3])
-    func fullCorrelationMatchesNaiveLoops(rank: Int) throws {
+    func everyModeMatchesNaiveLoops(rank: Int) throws {
         var random = TestRandom(seed: UInt64(rank))
         let n = (0..<rank).map { _ in random.int(in: 3...9) }, k = (0..<rank).map { _ in random.int(in: 1...4) }
         let a = random.values(n.reduce(1, *)), b = random.values(k.reduce(1, *))
@@ -49,14 +51,24 @@ import TestSupport
                 expected[p] += Double(a[offset]) * Double(b[q])
             }
         }
-        for method in [ConvolutionMethod.direct, .fft] {
-            let z: [Float]
-            switch rank {
-            case 1: z = try correlate(Grid<1>(dims: n, scalars: a), Grid<1>(dims: k, scalars: b), method: method).scalars
-            case 2: z = try correlate(Grid<2>(dims: n, scalars: a), Grid<2>(dims: k, scalars: b), method: method).scalars
-            default: z = try correlate(Grid<3>(dims: n, scalars: a), Grid<3>(dims: k, scalars: b), method: method).scalars
+        let crops: [(SignalMode, start: [Int], size: [Int])] = [
+            (.full, full.map { _ in 0 }, full),
+            (.same, k.map { ($0 - 1) / 2 }, n),
+            (.valid, k.map { $0 - 1 }, n.indices.map { n[$0] - k[$0] + 1 }),
+        ]
+        for (mode, start, size) in crops {
+            let kept = allIndices(size).map { index in
+                index.indices.reduce(0) { $0 * full[$1] + index[$1] + start[$1] }
+            }.map { expected[$0] }
+            for method in [ConvolutionMethod.direct, .fft, .overlap] {
+                let z: [Float]
+                switch rank {
+                case 1: z = try correlate(Grid<1>(dims: n, scalars: a), Grid<1>(dims: k, scalars: b), mode: mode, method: method).scalars
+                case 2: z = try correlate(Grid<2>(dims: n, scalars: a), Grid<2>(dims: k, scalars: b), mode: mode, method: method).scalars
+                default: z = try correlate(Grid<3>(dims: n, scalars: a), Grid<3>(dims: k, scalars: b), mode: mode, method: method).scalars
+                }
+                #expect(z.count == kept.count && relativeError(z, kept) < 1e-5, "\(method) \(mode) rank \(rank)")
             }
-            #expect(relativeError(z, expected) < 1e-5, "\(method) rank \(rank)")
         }
     }
 
@@ -87,10 +99,16 @@ import TestSupport
         try ConvolutionOperator(inputShape: input, kernelShape: kernel, options: .init(stride: stride, padding: padding)).method
     }
 
-    @Test func largeKernelsUseTheFFT() throws {
-        #expect(try choice([1, 1, 65536], [1, 1, 255]) == .fft)
-        #expect(try choice([1, 1, 512, 512], [1, 1, 31, 31]) == .fft)
+    /// Long signals with short-ish kernels take blocks; kernels about as large as the signal the
+    /// whole-signal FFT; small kernels the direct path.
+    @Test func largeKernelsUseAnFFTPath() throws {
+        #expect(try choice([1, 1, 65536], [1, 1, 255]) == .overlap)
+        #expect(try choice([1, 1, 1 << 20], [1, 1, 63]) == .overlap)
+        #expect(try choice([1, 1, 2048, 2048], [1, 1, 15, 15]) == .overlap)
         #expect(try choice([1, 1, 64, 64, 64], [1, 1, 15, 15, 15]) == .fft)
+        #expect(try choice([1, 1, 300, 300], [1, 1, 301, 301], .symmetric([150])) == .fft)
+        #expect(try choice([1, 1, 65536], [1, 1, 3]) == .direct)
+        #expect(try choice([1, 1, 512, 512], [1, 1, 3, 3]) == .direct)
     }
 
     @Test func channelHeavySmallKernelsUseTheDirectOrWinogradPath() throws {
@@ -106,8 +124,8 @@ import TestSupport
         let options = ConvolutionOptions(padding: .same, method: .measure)
         let first = try ConvolutionOperator(inputShape: [1, 1, 256], kernelShape: [1, 1, 31], options: options).method
         let second = try ConvolutionOperator(inputShape: [1, 1, 256], kernelShape: [1, 1, 31], options: options).method
-        #expect(first == second && [.direct, .fft].contains(first))
+        #expect(first == second && [.direct, .fft, .overlap].contains(first))
         let layer = try ConvolutionOperator(inputShape: [2, 8, 12, 12], kernelShape: [8, 8, 3, 3], options: options).method
-        #expect([.direct, .fft, .winograd].contains(layer))
+        #expect([.direct, .fft, .overlap, .winograd].contains(layer))
     }
 }

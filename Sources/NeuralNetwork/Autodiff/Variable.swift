@@ -19,7 +19,7 @@ public class Variable {
     /// Whether gradients flow into this node (false for inputs and frozen parameters).
     public var requiresGrad: Bool
     private var parents: [Variable]
-    private var backwardFunction: ((Variable) -> Void)?
+    private var backwardFunction: ((Variable) throws -> Void)?
 
     /// A leaf (input or parameter).
     public init(_ value: Tensor, requiresGrad: Bool = false) {
@@ -31,7 +31,8 @@ public class Variable {
 
     /// The result of an op; it requires a gradient when any parent does and recording is on
     /// (see ``withoutGradients(_:)``). Otherwise the op's backward closure is dropped at once.
-    init(_ value: Tensor, parents: [Variable], backward: @escaping (Variable) -> Void) {
+    /// The closure throws only when it must talk to other replicas and cannot (synchronised batch norm).
+    init(_ value: Tensor, parents: [Variable], backward: @escaping (Variable) throws -> Void) {
         self.value = value
         let records = GradientRecording.isEnabled && parents.contains { $0.requiresGrad }
         self.requiresGrad = records
@@ -86,10 +87,30 @@ public class Variable {
     /// backward once, in reverse topological order. As in PyTorch (without `retain_graph`), the
     /// graph is released as it is consumed: intermediate gradients and saved values are freed, so
     /// each graph can be differentiated once; leaves keep their accumulated gradients.
-    /// - Parameter scale: the seed gradient; a replica of data-parallel training passes its share
-    ///   of the global batch, so that the gradients summed over the replicas are the global mean's.
-    /// - Precondition: the value has one element.
+    /// - Parameter scale: the seed gradient.
+    /// - Precondition: the value has one element, and no op of the graph talks to other replicas
+    ///   (a model whose batch norms are synchronised over replicas is differentiated with
+    ///   ``backward(scale:whenFinal:)``, which throws when the replicas cannot be reached).
     public func backward(scale: Float = 1) {
+        do { try backward(scale: scale, whenFinal: { _ in }) } catch {
+            preconditionFailure("a backward pass that talks to replicas must be run with backward(scale:whenFinal:): \(error)")
+        }
+    }
+
+    /// Back-propagates from this scalar as ``backward(scale:)`` does, and calls `whenFinal` with
+    /// each parameter as soon as its gradient is complete (every op that uses it has run its
+    /// backward), in that order — the same order on every replica of a model, so data-parallel
+    /// training can start summing early gradients over the replicas while later ones are computed.
+    /// - Parameters:
+    ///   - scale: the seed gradient; a replica of data-parallel training passes its share of the
+    ///     global batch, so that the gradients summed over the replicas are the global mean's.
+    ///   - whenFinal: called once per parameter that has a gradient, right after the backward of
+    ///     the last op that uses it.
+    /// - Throws: the error of an op that could not complete its gradient (synchronised batch norm
+    ///   whose replicas cannot be reached), or of `whenFinal`; the rest of the graph is released
+    ///   and the gradients are incomplete.
+    /// - Precondition: the value has one element.
+    public func backward(scale: Float, whenFinal: (Parameter) throws -> Void) throws {
         precondition(value.count == 1, "backward() starts from a scalar loss, got shape \(value.shape)")
         var order: [Variable] = []
         var seen = Set<ObjectIdentifier>()
@@ -100,14 +121,28 @@ public class Variable {
             stack.append((node, true))
             for parent in node.parents { stack.append((parent, false)) }
         }
+        // A parameter's gradient is final once every op that uses it has run its backward (a
+        // reverse topological order may reach the parameter itself much later).
+        var uses: [ObjectIdentifier: Int] = [:]
+        for node in order { for case let parameter as Parameter in node.parents { uses[ObjectIdentifier(parameter), default: 0] += 1 } }
         grad = [scale]
+        var failure: (any Error)?
         for node in order.reversed() {
             guard let backward = node.backwardFunction else { continue }
-            if node.grad != nil { backward(node) }
+            if failure == nil {
+                do {
+                    if node.grad != nil { try backward(node) }
+                    for case let parameter as Parameter in node.parents {
+                        uses[ObjectIdentifier(parameter)]! -= 1
+                        if uses[ObjectIdentifier(parameter)] == 0 && parameter.grad != nil { try whenFinal(parameter) }
+                    }
+                } catch { failure = error }
+            }
             node.backwardFunction = nil
             node.parents = []
             node.grad = nil
         }
+        if let failure { throw failure }
     }
 }
 
@@ -115,10 +150,10 @@ public class Variable {
 /// place: `backward` receives the output gradient to overwrite with `∂L/∂x` (each element from
 /// the same element of `∂L/∂y` and of saved values), and the result flows into `x` without a copy.
 func inPlaceResult(_ value: Tensor, _ x: Variable, _ others: [Variable] = [],
-                   backward: @escaping (UnsafeMutableBufferPointer<Float>) -> Void) -> Variable {
+                   backward: @escaping (UnsafeMutableBufferPointer<Float>) throws -> Void) -> Variable {
     Variable(value, parents: [x] + others) { y in
         var g = y.takeGradient()
-        g.withUnsafeMutableBufferPointer { backward($0) }
+        try g.withUnsafeMutableBufferPointer { try backward($0) }
         x.accumulate(g)
     }
 }

@@ -34,9 +34,9 @@ public final class BatchNorm: Module {
     public let momentum: Float
     /// Batch statistics (training) or running statistics (evaluation).
     public var isTraining = true
-    /// The replicas whose batches are normalised together (`nil`: this batch alone). The backward
-    /// pass stops the process with a message if the sum over the replicas fails, as the gradients
-    /// could not be completed.
+    /// The replicas whose batches are normalised together (`nil`: this batch alone). When the sum
+    /// over the replicas fails in the backward pass, the gradients cannot be completed and
+    /// ``Variable/backward(scale:whenFinal:)`` throws the ``CommunicatorError``.
     public var replicas: (any Communicator)?
 
     /// Batch norm for `channels` channels with `γ = 1`, `β = 0`.
@@ -107,7 +107,7 @@ public final class BatchNorm: Module {
                 planes.forEach(c) { start in for i in start..<(start + plane) { g[i] = a * g[i] + k * v[i] + d } }
             }
             var sums = [Float](repeating: 0, count: 2 * channels)   // Σdy, then Σdy·(x − μ), per channel
-            input.withUnsafeBufferPointer { v in
+            try input.withUnsafeBufferPointer { v in
                 sums.withUnsafeMutableBufferPointer { sums in
                     ComputeThreads.split(channels) { part in
                         for c in part {
@@ -120,9 +120,7 @@ public final class BatchNorm: Module {
                 dBeta = Array(sums[..<channels])
                 dGamma = (0..<channels).map { sums[channels + $0] * inverse[$0] }
                 guard requiresGrad, let replicas else { return }
-                do { try replicas.allreduce(&sums, .sum) } catch {
-                    fatalError("batch norm: the gradient sums could not be added over the replicas: \(error)")
-                }
+                try replicas.allreduce(&sums, .sum)
                 ComputeThreads.split(channels) { part in
                     for c in part { inputGradient(c, v, sumDy: sums[c], sumDyCentred: sums[channels + c]) }
                 }

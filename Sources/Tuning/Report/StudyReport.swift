@@ -27,13 +27,15 @@ public struct StudyReport: Encodable {
     /// The best non-standard evaluation (by the objective).
     public var best: EvaluationRecord? { settings.best(of: records) }
 
-    /// One line per evaluation.
+    /// One line per evaluation (a failed one shows the penalty it scored), then the reason of
+    /// every failed evaluation.
     public var evaluationTable: String {
         var rows = [["#", "role", "density", settings.objective.label, "status", "seconds"]]
         for r in records {
             rows.append(["\(r.index)", r.role.rawValue, settings.box.argument(r.point), Self.format(r.scores), r.status, String(format: "%.1f", r.seconds)])
         }
-        return Self.align(rows)
+        let failures = records.compactMap { r in r.failure.map { "#\(r.index) failed (scored the penalty \(Self.format(r.scores))): \($0)" } }
+        return ([Self.align(rows)] + failures).joined(separator: "\n")
     }
 
     /// Validation and test side by side for standard, hand-picked and tuned, with the trivial
@@ -64,20 +66,22 @@ public struct StudyReport: Encodable {
     public var csv: CSVTable {
         let dimension = settings.box.searchBox.dimension
         var table = CSVTable(header: ["index", "role"] + (1...dimension).map { "d\($0)" }
-            + ["seeds", "scores", "mean", "spread", "status", "seconds"])
+            + ["seeds", "scores", "mean", "spread", "status", "seconds", "failure"])
         for r in records {
             table.append(["\(r.index)", r.role.rawValue] + r.point.map { "\($0)" }
                 + [r.seeds.map(String.init).joined(separator: " "), r.scores.map { "\($0)" }.joined(separator: " "),
-                   "\(r.score)", "\(r.spread)", r.status, "\(r.seconds)"])
+                   "\(r.score)", "\(r.spread)", r.status, "\(r.seconds)", r.failure ?? ""])
         }
         return table
     }
 
-    /// The best validation score so far after each evaluation, with standard and hand-picked dashed.
+    /// The best validation score so far after each evaluation, with standard and hand-picked
+    /// dashed (failed evaluations left out).
     public var progressPlot: LinePlot {
         var plot = LinePlot(title: "\(settings.algorithm.rawValue): best so far", xLabel: "evaluation", yLabel: settings.objective.label)
         var best: Double?
         var points: [(x: Double, y: Double)] = []
+        let records = records.filter { $0.failure == nil }
         for r in records where r.role != .standard && r.score.isFinite {
             best = best.map { settings.objective.minimised(r.score) < settings.objective.minimised($0) ? r.score : $0 } ?? r.score
             points.append((Double(r.index), best!))
@@ -94,9 +98,9 @@ public struct StudyReport: Encodable {
     }
 
     /// The objective over the box: a line for one parameter; for more, a scatter per pair of
-    /// parameters coloured by the score. Named `landscape-dI-dJ`.
+    /// parameters coloured by the score (failed evaluations left out). Named `landscape-dI-dJ`.
     public var landscapePlots: [(name: String, plot: LinePlot)] {
-        let shown = records.filter { $0.role != .standard && $0.score.isFinite }
+        let shown = records.filter { $0.role != .standard && $0.failure == nil && $0.score.isFinite }
         let dimension = settings.box.searchBox.dimension
         if dimension == 1 {
             var plot = LinePlot(title: "validation score over the box", xLabel: "d1", yLabel: settings.objective.label)

@@ -7,19 +7,26 @@ import Training
 /// The file is in WAL mode, so other processes may read it (``open(path:readOnly:)``,
 /// `wconv tune --show`) while one process writes. It is stamped with an application id and a
 /// format version: a foreign, newer or corrupt file is a thrown ``TuningError``, not a crash.
+///
+/// Format 2 records why an evaluation failed (column `failure`, NULL when it did not). Files of
+/// format 1 are read as they are, and migrated in place (the column added and the version raised
+/// in one transaction) when opened for writing.
 public final class StudyStore {
     /// `WCst` in ASCII: marks the file as a WeightedConv study.
     static let applicationID: Int64 = 0x5743_7374
     /// The format this program writes and reads.
-    static let formatVersion: Int64 = 1
+    static let formatVersion: Int64 = 2
 
     /// The file.
     public let path: String
     private let database: SQLiteDatabase
+    /// Whether the file has the `failure` column (format 2; a format-1 file opened read-only does not).
+    private let recordsFailures: Bool
 
-    private init(path: String, database: SQLiteDatabase) {
+    private init(path: String, database: SQLiteDatabase, recordsFailures: Bool = true) {
         self.path = path
         self.database = database
+        self.recordsFailures = recordsFailures
     }
 
     /// Creates a study file at `path` for `settings` (encoded as JSON).
@@ -37,7 +44,7 @@ public final class StudyStore {
             try database.query("""
                 CREATE TABLE evaluation (idx INTEGER PRIMARY KEY, role TEXT NOT NULL, point TEXT NOT NULL, seeds TEXT NOT NULL,
                   scores TEXT NOT NULL, diverged TEXT NOT NULL, score REAL, spread REAL, seconds REAL NOT NULL,
-                  status TEXT NOT NULL, finished TEXT NOT NULL)
+                  status TEXT NOT NULL, finished TEXT NOT NULL, failure TEXT)
                 """)
             try database.query("INSERT INTO meta VALUES ('settings', ?)", [.text(try encode(settings))])
         }
@@ -60,12 +67,18 @@ public final class StudyStore {
             throw TuningError("\(path) is an SQLite file but not a WeightedConv study (application id \(id ?? 0), expected \(applicationID))")
         }
         let version = try database.query("PRAGMA user_version").first?.first?.integer ?? 0
-        guard version == formatVersion else {
-            throw TuningError("\(path) is a study of format \(version); this program reads format \(formatVersion)")
+        guard version == formatVersion || version == 1 else {
+            throw TuningError("\(path) is a study of format \(version); this program reads formats 1 and \(formatVersion)")
         }
         let check = try database.query("PRAGMA quick_check").first?.first?.text
         guard check == "ok" else { throw TuningError("\(path) is damaged (SQLite integrity check: \(check ?? "no answer"))") }
-        return StudyStore(path: path, database: database)
+        if version == 1 && !readOnly {
+            try database.transaction { () throws(TuningError) in
+                try database.query("ALTER TABLE evaluation ADD COLUMN failure TEXT")
+                try database.query("PRAGMA user_version = \(formatVersion)")
+            }
+        }
+        return StudyStore(path: path, database: database, recordsFailures: version == formatVersion || !readOnly)
     }
 
     /// The settings the study was created with.
@@ -80,8 +93,9 @@ public final class StudyStore {
     /// Every finished evaluation, in order.
     /// - Throws: ``TuningError`` for an unreadable or damaged row.
     public func evaluations() throws(TuningError) -> [EvaluationRecord] {
-        try database.query("SELECT idx, role, point, seeds, scores, diverged, seconds FROM evaluation ORDER BY idx").map { row throws(TuningError) in
-            guard row.count == 7, let index = row[0].integer, let role = row[1].text.flatMap(EvaluationRecord.Role.init(rawValue:)),
+        let failure = recordsFailures ? "failure" : "NULL"
+        return try database.query("SELECT idx, role, point, seeds, scores, diverged, seconds, \(failure) FROM evaluation ORDER BY idx").map { row throws(TuningError) in
+            guard row.count == 8, let index = row[0].integer, let role = row[1].text.flatMap(EvaluationRecord.Role.init(rawValue:)),
                   let point = row[2].text, let seeds = row[3].text, let scores = row[4].text, let diverged = row[5].text,
                   let seconds = row[6].real else {
                 throw TuningError("\(path): evaluation row \(row.first.map { "\($0)" } ?? "?") is damaged")
@@ -90,7 +104,7 @@ public final class StudyStore {
                 index: Int(index), role: role, point: try Self.decode([Double].self, from: point, what: "point"),
                 seeds: try Self.decode([UInt64].self, from: seeds, what: "seeds"),
                 scores: try Self.decode([Double].self, from: scores, what: "scores"),
-                diverged: try Self.decode([Bool].self, from: diverged, what: "divergence flags"), seconds: seconds)
+                diverged: try Self.decode([Bool].self, from: diverged, what: "divergence flags"), seconds: seconds, failure: row[7].text)
             guard record.scores.count == record.seeds.count, record.diverged.count == record.seeds.count else {
                 throw TuningError("\(path): evaluation \(index) has \(record.seeds.count) seeds but \(record.scores.count) scores")
             }
@@ -103,11 +117,11 @@ public final class StudyStore {
     public func append(_ record: EvaluationRecord) throws(TuningError) {
         let finished = ISO8601DateFormatter().string(from: Date())
         try database.transaction { () throws(TuningError) in
-            try database.query("INSERT INTO evaluation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            try database.query("INSERT INTO evaluation VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 .integer(Int64(record.index)), .text(record.role.rawValue), .text(try Self.encode(record.point)),
                 .text(try Self.encode(record.seeds)), .text(try Self.encode(record.scores)), .text(try Self.encode(record.diverged)),
                 record.score.isFinite ? .real(record.score) : .null, record.spread.isFinite ? .real(record.spread) : .null,
-                .real(record.seconds), .text(record.status), .text(finished),
+                .real(record.seconds), .text(record.status), .text(finished), record.failure.map { .text($0) } ?? .null,
             ])
         }
     }

@@ -1,3 +1,4 @@
+import Communication
 import Dispatch
 import Foundation
 import GridCore
@@ -81,31 +82,44 @@ public struct EvaluationOutcome: Codable, Sendable {
 ///   - request: what to train.
 ///   - jobs: how many seeds train at the same time (at least 1).
 ///   - showsProgress: whether the runs show their progress lines (off on a cluster's worker ranks).
+///   - replicas: the ranks each run is data-parallel over (a group of a cluster's ranks, every one
+///     calling this with the same request; use one job at a time); one process by default.
 /// - Returns: the runs, in seed order.
-/// - Throws: data or configuration errors (the first one when several runs fail).
-public func evaluate(_ request: EvaluationRequest, jobs: Int = 1, showsProgress: Bool = true) throws -> EvaluationOutcome {
+/// - Throws: ``EvaluationFailure`` with the error of every seed whose run failed (data or
+///   configuration errors, a transport error of a data-parallel run).
+public func evaluate(_ request: EvaluationRequest, jobs: Int = 1, showsProgress: Bool = true,
+                     replicas: any Communicator = SingleProcess()) throws -> EvaluationOutcome {
     let start = ContinuousClock.now
     let runs = RunSlots(count: request.seeds.count)
+    precondition(jobs == 1 || replicas.size == 1, "runs data-parallel over replicas train one seed at a time")
+    nonisolated(unsafe) let replicas = replicas   // used by one run at a time when there are several (jobs is 1)
     DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, request.seeds.count))) { job in
         for index in stride(from: job, to: request.seeds.count, by: max(1, jobs)) {
-            runs.set(index, Result { try train(request, seed: request.seeds[index], showsProgress: showsProgress) })
+            runs.set(index, Result { try train(request, seed: request.seeds[index], showsProgress: showsProgress, replicas: replicas) })
         }
     }
-    let results = try runs.values.map { try $0!.get() }
-    guard let first = results.first else { throw TuningError("an evaluation needs at least one seed") }
+    guard !request.seeds.isEmpty else { throw TuningError("an evaluation needs at least one seed") }
+    var results: [SeedRun] = [], failures: [String] = []
+    for (seed, slot) in zip(request.seeds, runs.values) {
+        switch slot! {
+        case .success(let run): results.append(run)
+        case .failure(let error): failures.append("seed \(seed): \(error)")
+        }
+    }
+    guard failures.isEmpty, let first = results.first else { throw EvaluationFailure(reasons: failures) }
     let elapsed = ContinuousClock.now - start
     return EvaluationOutcome(metricName: first.metricName, baselineName: first.baseline.name, baselineValue: first.baseline.value,
                              runs: results.map(\.run),
                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
 }
 
-private func train(_ request: EvaluationRequest, seed: UInt64, showsProgress: Bool) throws -> SeedRun {
+private func train(_ request: EvaluationRequest, seed: UInt64, showsProgress: Bool, replicas: any Communicator) throws -> SeedRun {
     let (task, channels, size, classes) = try TaskCache.shared.task(request.experiment, validation: request.validation, seed: seed)
     let model = try request.experiment.makeModel(kind: request.arm.kind, seed: seed, channels: channels, size: size, classes: classes)
     var settings = request.settings
     settings.seed = seed
     let run = try Trainer(settings: settings, directory: nil, label: "\(request.arm.kind.name) s\(seed)",
-                              showsProgress: showsProgress).run(model: model, task: task)
+                              communicator: replicas, showsProgress: showsProgress).run(model: model, task: task)
     return (run, task.metricName, task.baseline ?? ("", .nan))
 }
 

@@ -45,17 +45,8 @@ public struct DensityStudy {
         func record(_ role: EvaluationRecord.Role, _ point: [Double], proposal: Int?) throws -> EvaluationRecord {
             let recalled = records.first { $0.matches(point) && (role == .standard) == ($0.role == .standard) }
             let result = try recalled ?? {
-                let arm: DensityArm = role == .standard ? .standard : .fixed(box.profiles(point))
-                let outcome = try worker(settings.validationRequest(arm))
-                let penalty = settings.objective.penalty(baseline: outcome.baselineValue)
-                let new = EvaluationRecord(
-                    index: records.count + 1, role: role, point: point, seeds: settings.seeds,
-                    scores: outcome.runs.map { $0.diverged ? penalty : settings.objective.score(of: $0) },
-                    diverged: outcome.runs.map(\.diverged), seconds: outcome.seconds)
+                let new = try evaluation(role, point, index: records.count + 1)
                 try store.append(new)
-                if try store.value(Baseline.validationKey, as: Baseline.self) == nil {
-                    try store.setValue(Baseline(name: outcome.baselineName, value: outcome.baselineValue), for: Baseline.validationKey)
-                }
                 records.append(new)
                 return new
             }()
@@ -75,6 +66,37 @@ public struct DensityStudy {
             return settings.objective.minimised(try record(role, point, proposal: proposal).score)
         }
         return records
+    }
+
+    /// Trains `point` on the validation split: its record, with the objective's penalty on every
+    /// seed when the evaluation fails (``EvaluationFailure``); stores the validation baseline on
+    /// the first success.
+    /// - Throws: ``TuningError`` when the standard convolution fails (nothing could be compared
+    ///   with it); errors of the worker other than ``EvaluationFailure``; store errors.
+    private func evaluation(_ role: EvaluationRecord.Role, _ point: [Double], index: Int) throws -> EvaluationRecord {
+        let arm: DensityArm = role == .standard ? .standard : .fixed(settings.box.profiles(point))
+        let start = ContinuousClock.now
+        do {
+            let outcome = try worker(settings.validationRequest(arm))
+            let penalty = settings.objective.penalty(baseline: outcome.baselineValue)
+            if try store.value(Baseline.validationKey, as: Baseline.self) == nil {
+                try store.setValue(Baseline(name: outcome.baselineName, value: outcome.baselineValue), for: Baseline.validationKey)
+            }
+            return EvaluationRecord(index: index, role: role, point: point, seeds: settings.seeds,
+                                    scores: outcome.runs.map { $0.diverged ? penalty : settings.objective.score(of: $0) },
+                                    diverged: outcome.runs.map(\.diverged), seconds: outcome.seconds)
+        } catch let failure as EvaluationFailure {
+            guard role != .standard else {
+                throw TuningError("the standard convolution, the study's first evaluation, failed, so there is nothing to compare with: \(failure)")
+            }
+            let baseline = try store.value(Baseline.validationKey, as: Baseline.self)
+            let penalty = settings.objective.penalty(baseline: baseline?.value ?? .nan)
+            let elapsed = ContinuousClock.now - start
+            return EvaluationRecord(index: index, role: role, point: point, seeds: settings.seeds,
+                                    scores: settings.seeds.map { _ in penalty }, diverged: settings.seeds.map { _ in false },
+                                    seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+                                    failure: failure.description)
+        }
     }
 
     /// The mean duration of the evaluations so far times the proposals left.

@@ -29,9 +29,14 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
     public var diverged: [Bool]
     /// Wall time of the evaluation, seconds.
     public var seconds: Double
+    /// Why the evaluation failed (a seed's run threw, crashed or timed out on every attempt), or
+    /// nil. A failed evaluation scores the objective's penalty on every seed, as a diverged run
+    /// does, and is never chosen as the best density.
+    public var failure: String?
 
     /// A record.
-    public init(index: Int, role: Role, point: [Double], seeds: [UInt64], scores: [Double], diverged: [Bool], seconds: Double) {
+    public init(index: Int, role: Role, point: [Double], seeds: [UInt64], scores: [Double], diverged: [Bool], seconds: Double,
+                failure: String? = nil) {
         self.index = index
         self.role = role
         self.point = point
@@ -39,14 +44,15 @@ public struct EvaluationRecord: Codable, Sendable, Equatable {
         self.scores = scores
         self.diverged = diverged
         self.seconds = seconds
+        self.failure = failure
     }
 
     /// Mean of ``scores`` over seeds.
     public var score: Double { meanAndSpread(scores).mean }
     /// Sample standard deviation of ``scores`` (0 for one seed).
     public var spread: Double { meanAndSpread(scores).spread }
-    /// `ok`, or `diverged` when any seed diverged.
-    public var status: String { diverged.contains(true) ? "diverged" : "ok" }
+    /// `failed` when the evaluation failed, else `diverged` when any seed diverged, else `ok`.
+    public var status: String { failure != nil ? "failed" : diverged.contains(true) ? "diverged" : "ok" }
 
     /// Whether this record answers a proposal at `point` (same values to 1e-12, relative).
     public func matches(_ point: [Double]) -> Bool {

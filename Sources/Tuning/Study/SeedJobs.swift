@@ -21,8 +21,9 @@ extension EvaluationRequest {
 ///   - request: what to train.
 ///   - runner: runs the single-seed requests (``EvaluationRequest/perSeed``).
 /// - Returns: the runs, in seed order; the wall time is that of the whole batch.
-/// - Throws: ``TuningError`` naming every seed whose job failed (with the runner's reasons), so
-///   the evaluation is not recorded and a resumed study runs it again; errors of `runner`.
+/// - Throws: ``EvaluationFailure`` naming every seed whose job failed (with the runner's reasons;
+///   the study records the evaluation as failed); ``TuningError`` when the runner returns the
+///   wrong number of results; errors of `runner`.
 public func evaluate(_ request: EvaluationRequest, seedJobs runner: SeedJobRunner) throws -> EvaluationOutcome {
     let start = ContinuousClock.now
     let results = try runner(request.perSeed)
@@ -36,10 +37,7 @@ public func evaluate(_ request: EvaluationRequest, seedJobs runner: SeedJobRunne
         case .failure(let error): failures.append("seed \(seed): \(error)")
         }
     }
-    guard failures.isEmpty, let first = outcomes.first else {
-        throw TuningError("the evaluation of \(request.arm) failed (it is not recorded; --resume runs it again): "
-                          + (failures.isEmpty ? "no seed" : failures.joined(separator: "; ")))
-    }
+    guard failures.isEmpty, let first = outcomes.first else { throw EvaluationFailure(reasons: failures.isEmpty ? ["no seed"] : failures) }
     let elapsed = ContinuousClock.now - start
     return EvaluationOutcome(metricName: first.metricName, baselineName: first.baselineName, baselineValue: first.baselineValue,
                              runs: outcomes.flatMap(\.runs),

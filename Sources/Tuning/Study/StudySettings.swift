@@ -66,9 +66,9 @@ public struct StudySettings: Codable, Sendable, Equatable {
         experiment.den.count == box.entries ? Array(repeating: experiment.den.map(Double.init), count: box.lower.count).flatMap { $0 } : nil
     }
 
-    /// The best non-standard record (by the objective), or nil.
+    /// The best non-standard record (by the objective) that did not fail, or nil.
     public func best(of records: [EvaluationRecord]) -> EvaluationRecord? {
-        records.filter { $0.role != .standard && $0.score.isFinite }.min { objective.minimised($0.score) < objective.minimised($1.score) }
+        records.filter { $0.role != .standard && $0.failure == nil && $0.score.isFinite }.min { objective.minimised($0.score) < objective.minimised($1.score) }
     }
 
     /// The request that evaluates `arm` on the validation split with the study's seeds.

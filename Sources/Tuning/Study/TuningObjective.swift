@@ -28,8 +28,9 @@ public enum TuningObjective: String, Codable, Sendable, CaseIterable {
         self == .loss ? run.history.last?.evaluationLoss ?? .nan : run.finalMetric
     }
 
-    /// What a diverged run scores: the trivial baseline for accuracy and PSNR (chance, the
-    /// noisy input), 10³ for a loss — finite, so the optimiser can go on, and never attractive.
+    /// What a diverged run, or every seed of a failed evaluation, scores: the trivial baseline for
+    /// accuracy and PSNR (chance, the noisy input; 0 when it is not known yet), 10³ for a loss —
+    /// finite, so the optimiser can go on, and never attractive.
     public func penalty(baseline: Double) -> Double {
         self == .loss || !baseline.isFinite ? (maximises ? 0 : 1e3) : baseline
     }

@@ -22,12 +22,15 @@ public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
     case auto
     /// Matrix products over the im2col/vol2col column matrix (``DirectConvolution``).
     case direct
-    /// FFTW transforms of the padded signals and spectral products.
+    /// FFTW transforms of the whole padded signals and spectral products (``FFTConvolution``).
     case fft
+    /// FFTW transforms of blocks of the signal (overlap-save, ``BlockedFFTConvolution``), for
+    /// signals much longer than their kernels; unit-stride layers only, others run what `.auto` picks.
+    case overlap
     /// Winograd minimal filtering (``WinogradConvolution``) for 3 × 3, unit-stride, undilated,
     /// ungrouped 2-D layers; other layers run the direct path.
     case winograd
-    /// Time both paths once per geometry and keep the faster (cached per process).
+    /// Time every applicable path once per geometry and keep the fastest (cached per process).
     case measure
 }
 

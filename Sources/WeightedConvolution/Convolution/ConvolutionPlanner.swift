@@ -9,9 +9,11 @@ import Synchronization
 /// - direct: `flops / rate`, where the rate of the gathered matrix products grows with their rows
 ///   (`Cout/groups`) up to the machine's sustained speed:
 ///   `rate = min(directPeak, directPerRow · Cout/groups)`;
-/// - FFT: `Σ transforms · fftCost · L·log₂L + products · productCost · F`, with `L = ∏` transform
-///   sizes, `F` complex frequencies, `B·Cin + Cout·Cin/G + B·Cout` transforms and `B·Cout·Cin/G`
-///   spectral products per forward pass;
+/// - whole-signal FFT: `Σ transforms · fftCost · L·log₂L + products · productCost · F`, with
+///   `L = ∏` transform sizes, `F` complex frequencies, `B·Cin + Cout·Cin/G + B·Cout` transforms
+///   and `B·Cout·Cin/G` spectral products per forward pass (``FFTCostModel``);
+/// - FFT by blocks (overlap-save): the same per block, for the cheapest block size per axis
+///   (``FFTCostModel/blocked(_:)``);
 /// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α²` products at a
 ///   share of the direct speed plus a cost per transformed tile value.
 /// `wconv bench conv --method auto` prints which one `.auto` picked next to both timings.
@@ -29,13 +31,6 @@ public final class ConvolutionPlanner: Sendable {
     /// Direct speed per output row of the product, FLOP/s (measured 27–46 GFLOP/s with one row, the
     /// line products: single-channel 1-D, 2-D and 3-D signals with large kernels).
     static let directPerRow = 35e9
-    /// Seconds per `L·log₂L` of one real transform, two threads: fitted with ``productCost`` to
-    /// the FFT timings of [8,32,64,64]·7×7 (16 ms) and [16,64,64,64]·3×3 (95 ms); it predicts
-    /// [64,128,16,16]·3×3 within 1 % and [64,64,32,32]·3×3 within 30 %.
-    static let fftCost = 0.09e-9
-    /// Seconds per complex multiply-add of a spectral product (fitted as above).
-    static let productCost = 0.35e-9
-
     /// The Winograd products' speed relative to `directPeak` (depth = the input channels, width =
     /// a block of tiles) and the cost of its tile transforms, seconds per transformed value (input
     /// and output, two threads): fitted so that F(4×4, 3×3) costs 0.55× the direct path on
@@ -65,28 +60,24 @@ public final class ConvolutionPlanner: Sendable {
         switch requested {
         case .direct, .fft: return requested
         case .winograd: return WinogradConvolution.supports(geometry) ? .winograd : .direct
+        case .overlap: return FFTCostModel.blocked(geometry) != nil ? .overlap : method(for: geometry, requested: .auto)
         case .auto:
-            let (direct, estimatedFFT) = estimatedSeconds(geometry)
-            let fft = FFTPlans.fitInMemory(geometry) ? estimatedFFT : .infinity   // spectra that do not fit: never FFT
-            if WinogradConvolution.supports(geometry), winogradSeconds(geometry) < Swift.min(direct, fft) { return .winograd }
-            return fft < direct ? .fft : .direct
+            let estimate = estimatedSeconds(geometry)
+            let fft = FFTPlans.fitInMemory(geometry) ? estimate.fft : .infinity   // spectra that do not fit: never FFT
+            let fastest = Swift.min(estimate.direct, fft, estimate.overlap)
+            if WinogradConvolution.supports(geometry), winogradSeconds(geometry) < fastest { return .winograd }
+            return fastest == estimate.direct ? .direct : fastest == fft ? .fft : .overlap
         case .measure:
             return measured.value(for: geometry) { (measureFaster(geometry), 0) }
         }
     }
 
-    /// The estimated forward times of the direct and FFT paths, in seconds.
-    public func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double) {
+    /// The estimated forward times of the direct, whole-signal FFT and blocked FFT paths, in
+    /// seconds (infinite for a path that does not apply).
+    public func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double, overlap: Double) {
         let rows = Double(g.outChannels / g.groups)
         let direct = g.forwardFlops / Swift.min(Self.directPeak, Self.directPerRow * rows)
-        guard let size = FFTPlans.sizes(for: g) else { return (direct, .infinity) }
-        let length = size.reduce(1.0) { $0 * Double($1) }
-        let frequencies = length / Double(size.last!) * Double(size.last! / 2 + 1)
-        let inPerGroup = g.inChannels / g.groups
-        let transforms = Double(g.batch) * Double(g.inChannels + g.outChannels) + Double(g.outChannels * inPerGroup)
-        let products = Double(g.batch) * Double(g.outChannels) * Double(inPerGroup)
-        let fft = transforms * Self.fftCost * length * Swift.max(1, log2(length)) + products * Self.productCost * frequencies
-        return (direct, fft)
+        return (direct, FFTCostModel.wholeSeconds(g) ?? .infinity, FFTCostModel.blocked(g)?.seconds ?? .infinity)
     }
 
     /// The estimated forward time of the Winograd path (``WinogradConvolution``, default tile), in
@@ -110,6 +101,7 @@ public final class ConvolutionPlanner: Sendable {
         engines.value(for: EngineKey(geometry: geometry, method: method)) {
             let engine: any ConvolutionEngine = switch method {
             case .fft: FFTConvolution(geometry: geometry)
+            case .overlap: BlockedFFTConvolution(geometry: geometry, blockSize: FFTCostModel.blocked(geometry)!.blockSize)
             case .winograd: WinogradConvolution(geometry: geometry)
             default: DirectConvolution(geometry: geometry)
             }
@@ -125,6 +117,7 @@ public final class ConvolutionPlanner: Sendable {
         var best: (ConvolutionMethod, Duration) = (.direct, .seconds(Int64.max))
         var candidates: [ConvolutionMethod] = [.direct]
         if FFTPlans.fitInMemory(geometry) { candidates.append(.fft) }   // spectra that do not fit: never FFT
+        if FFTCostModel.blocked(geometry) != nil { candidates.append(.overlap) }
         if WinogradConvolution.supports(geometry) { candidates.append(.winograd) }
         for method in candidates {
             let engine = engine(for: geometry, method: method)
@@ -144,10 +137,4 @@ public final class ConvolutionPlanner: Sendable {
         }
         return best.0
     }
-}
-
-private func log2(_ x: Double) -> Double {
-    var value = x, result = 0.0
-    while value >= 2 { value /= 2; result += 1 }
-    return result + (value - 1)  // piecewise-linear, enough for a cost model
 }

@@ -10,18 +10,20 @@ import GridCore
 /// - input gradient: `GX = G · W̃`, where `G` is the output gradient scattered at `t·s`, then
 ///   cropped back to the unpadded input;
 /// - kernel gradient: `GW̃ = X · conj(G)`, read at the dilated taps `q·d`.
-/// Spectra of one group are summed over channels; transforms run on `ComputeThreads.count` threads.
+/// Spectra of one group are summed over channels; transforms run on `ComputeThreads.count` threads:
+/// one signal per worker, or — when a phase has fewer signals than threads and the signals are
+/// multi-dimensional — each transform split over FFTW's threads.
 /// The forward pass keeps the spectra of its last kernel (``KernelSpectra``) and skips the
-/// kernel's transforms while the kernel does not change; long 1-D signals with short kernels
-/// run it by blocks (``OverlapSave``).
+/// kernel's transforms while the kernel does not change. Long signals with short kernels are
+/// better served by blocks (``BlockedFFTConvolution``).
 struct FFTConvolution: ConvolutionEngine {
     let geometry: ConvolutionGeometry
     private let plans: FFTPlans
+    /// Plans whose transforms are split over the compute threads (rank ≥ 2, more than one thread).
+    private let threadedPlans: FFTPlans?
     private let input: StridedBlock, kernel: StridedBlock, output: StridedBlock
     /// The forward pass's kernel spectra, reused while the kernel does not change.
     private let kernelSpectra = KernelSpectra()
-    /// The forward pass of long 1-D signals with short kernels, by blocks.
-    private let overlapSave: OverlapSave?
 
     init(geometry g: ConvolutionGeometry) {
         geometry = g
@@ -29,7 +31,8 @@ struct FFTConvolution: ConvolutionEngine {
         let size = FFTPlans.sizes(for: g)!
         let ones = [Int](repeating: 1, count: g.spatialRank), zeros = [Int](repeating: 0, count: g.spatialRank)
         plans = FFTPlans.plans(for: size)
-        overlapSave = OverlapSave(geometry: g)
+        let threads = ComputeThreads.count
+        threadedPlans = threads > 1 && g.spatialRank > 1 ? FFTPlans.plans(for: size, threads: threads) : nil
         input = StridedBlock(shape: g.inputSize, size: size, offset: g.padLow, step: ones)
         kernel = StridedBlock(shape: g.kernelSize, size: size, offset: zeros, step: g.dilation)
         output = StridedBlock(shape: g.outputSize, size: size, offset: zeros, step: g.stride)
@@ -43,7 +46,6 @@ struct FFTConvolution: ConvolutionEngine {
 
     func forward(input x: UnsafeBufferPointer<Float>, kernel k: UnsafeBufferPointer<Float>,
                  output y: UnsafeMutableBufferPointer<Float>) {
-        if let overlapSave { return overlapSave.forward(input: x.baseAddress!, kernel: k, output: y.baseAddress!) }
         let g = geometry
         withSpectra(g.batch * g.inChannels, of: x.baseAddress!, block: input) { xs in
             let kernels = g.outChannels * inPerGroup, width = 2 * plans.complexCount
@@ -111,7 +113,7 @@ struct FFTConvolution: ConvolutionEngine {
     private func transform(_ count: Int, of source: UnsafePointer<Float>, block: StridedBlock,
                            into spectra: UnsafeMutablePointer<Float>) {
         let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
-        ComputeThreads.split(count) { range in
+        split(count) { range, plans in
             WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
                 for n in range {
                     real.update(repeating: 0)
@@ -129,7 +131,7 @@ struct FFTConvolution: ConvolutionEngine {
                                _ fill: (Int, UnsafeMutablePointer<Float>) -> Void) {
         let width = 2 * plans.complexCount, signal = block.shape.reduce(1, *)
         let scale = 1 / Float(plans.realCount)
-        ComputeThreads.split(count) { range in
+        split(count) { range, plans in
             WorkspaceCache.shared.withBuffer(count: width) { sum in
                 WorkspaceCache.shared.withBuffer(count: plans.realCount) { real in
                     for n in range {
@@ -140,6 +142,17 @@ struct FFTConvolution: ConvolutionEngine {
                     }
                 }
             }
+        }
+    }
+
+    /// Calls `body` with slices of `0..<count` and the plans to transform them with: one slice
+    /// per worker with single-threaded plans, or — for fewer signals than threads, when threaded
+    /// plans exist — all of them with the threaded plans.
+    private func split(_ count: Int, _ body: (Range<Int>, FFTPlans) -> Void) {
+        if let threadedPlans, count < ComputeThreads.count {
+            body(0..<count, threadedPlans)
+        } else {
+            ComputeThreads.split(count) { body($0, plans) }
         }
     }
 

@@ -8,11 +8,14 @@ import Synchronization
 /// through one process-wide lock; executing a plan on new arrays (`fftwf_execute_dft_r2c` /
 /// `_c2r`) is thread-safe, so transforms run concurrently without it. Plans are made with
 /// `FFTW_ESTIMATE | FFTW_UNALIGNED` (no measuring at first use, any array alignment) and cached
-/// by size; the cache keeps the most recently used plans up to ``cacheLimit`` bytes (estimated as
+/// by size and thread count (plans for more than one thread split each transform over FFTW's
+/// threads: for single multi-dimensional signals, which leave the other workers idle); the cache keeps the most recently used plans up to ``cacheLimit`` bytes (estimated as
 /// one complex value per real element) and destroys a dropped plan when no engine holds it.
 final class FFTPlans: @unchecked Sendable {
     /// The transform size per axis (row-major; the last axis is halved in the spectrum).
     let size: [Int]
+    /// The threads each transform is split over.
+    let threads: Int
     /// Real elements of a signal, `∏ size`.
     let realCount: Int
     /// Complex elements of a spectrum, `∏ size[..<D-1] · (size[D-1]/2 + 1)`.
@@ -20,8 +23,9 @@ final class FFTPlans: @unchecked Sendable {
     private let forward: fftwf_plan
     private let inverse: fftwf_plan
 
-    private init(size: [Int]) {
+    private init(size: [Int], threads: Int) {
         self.size = size
+        self.threads = threads
         realCount = size.reduce(1, *)
         complexCount = realCount / size[size.count - 1] * (size[size.count - 1] / 2 + 1)
         let real = fftwf_alloc_real(realCount)!
@@ -32,9 +36,15 @@ final class FFTPlans: @unchecked Sendable {
         }
         let dims = size.map { Int32($0) }
         let flags = UInt32(FFTW_ESTIMATE) | UInt32(FFTW_UNALIGNED)
+        fftwf_plan_with_nthreads(Int32(Self.threadsReady ? threads : 1))
+        defer { fftwf_plan_with_nthreads(1) }
         forward = fftwf_plan_dft_r2c(Int32(size.count), dims, real, complex, flags)
         inverse = fftwf_plan_dft_c2r(Int32(size.count), dims, complex, real, flags | UInt32(FFTW_DESTROY_INPUT))
     }
+
+    /// Whether FFTW's threads initialised (first read under the planner lock); without them
+    /// every plan runs on one thread.
+    private static let threadsReady = fftwf_init_threads() != 0
 
     deinit {
         Self.plannerLock.withLock { _ in
@@ -49,12 +59,18 @@ final class FFTPlans: @unchecked Sendable {
     /// The most bytes of plans the cache keeps (32 MiB).
     static let cacheLimit = 32 << 20
 
-    private static let cache = LeastRecentlyUsedCache<[Int], FFTPlans>(capacityInBytes: cacheLimit)
+    private struct Key: Hashable, Sendable {
+        let size: [Int]
+        let threads: Int
+    }
 
-    /// The shared plans for `size`, created under the planner lock on first use.
-    static func plans(for size: [Int]) -> FFTPlans {
-        cache.value(for: size) {
-            let plans = plannerLock.withLock { _ in FFTPlans(size: size) }
+    private static let cache = LeastRecentlyUsedCache<Key, FFTPlans>(capacityInBytes: cacheLimit)
+
+    /// The shared plans for `size` that split each transform over `threads` threads, created
+    /// under the planner lock on first use.
+    static func plans(for size: [Int], threads: Int = 1) -> FFTPlans {
+        cache.value(for: Key(size: size, threads: threads)) {
+            let plans = plannerLock.withLock { _ in FFTPlans(size: size, threads: threads) }
             return (plans, plans.realCount * 2 * MemoryLayout<Float>.stride)
         }
     }
@@ -105,10 +121,18 @@ final class FFTPlans: @unchecked Sendable {
         return best
     }
 
-    /// The transform sizes of a geometry (``fastSize(_:)`` of each padded extent), or `nil` when
-    /// one overflows.
+    /// The transform sizes of a geometry, or `nil` when one overflows: per axis ``fastSize(_:)``
+    /// of the shortest length whose circular correlation still gives every output — the input
+    /// (placed after its low padding) must fit, `n + low`; the padded positions beyond it may wrap
+    /// around onto the low padding but not onto the input, `n + high`; the outputs read and the
+    /// dilated kernel must fit, `P − reach` and `reach + 1`. Shorter than the padded extent `P`
+    /// when both sides are padded (`full` mode: `n + k − 1` instead of `n + 2(k − 1)`).
     static func sizes(for geometry: ConvolutionGeometry) -> [Int]? {
-        let sizes = geometry.paddedSize.compactMap(fastSize)
+        let g = geometry
+        let sizes = (0..<g.spatialRank).compactMap { a -> Int? in
+            let n = g.inputSize[a], reach = g.dilation[a] * (g.kernelSize[a] - 1)
+            return fastSize(Swift.max(n + Swift.max(g.padLow[a], g.padHigh[a]), g.paddedSize[a] - reach, reach + 1))
+        }
         return sizes.count == geometry.spatialRank ? sizes : nil
     }
 

@@ -41,10 +41,37 @@ public func convolve<let N: Int>(
     try signalCorrelation(a, b, mode: mode, method: method, flip: true)
 }
 
-/// Both signal operations through the rank-erased operator: `a` becomes a `[1, 1, n…]` input and
-/// `b` (reversed for a convolution) a `[1, 1, k…]` kernel; `full` pads by `k − 1` on each side and
-/// `same`/`valid` crop that result as scipy does. When `b` is larger than `a` on every axis in
-/// `valid` mode, the roles are swapped (correlation is then reversed, as in scipy).
+/// The operator `correlate`/`convolve` run for signals of extents `signal` and `kernel` in
+/// `mode`: a `[1, 1, n…]` input and a `[1, 1, k…]` kernel, padded so that it computes exactly the
+/// positions `mode` keeps — `full` pads by `k − 1` on each side, `same` by `k − 1 − ⌊(k − 1)/2⌋`
+/// before and `⌊(k − 1)/2⌋` after (scipy's centring), `valid` not at all. Its
+/// ``ConvolutionOperator/method`` is the path that runs (`.direct`, `.fft` for whole-signal
+/// transforms, `.overlap` for blocks).
+/// - Parameters:
+///   - signal: the first signal's extents (`valid` mode: it must contain the kernel).
+///   - kernel: the second signal's extents, one per axis of `signal`.
+///   - mode: `.full`, `.same` or `.valid`.
+///   - method: the method asked for.
+/// - Returns: the prepared operator; its output extents are `geometry.outputSize`.
+/// - Throws: ``ConvolutionError`` when the extents do not describe a correlation in `mode`.
+public func signalOperator(
+    signal n: [Int], kernel k: [Int], mode: SignalMode, method: ConvolutionMethod = .auto
+) throws(ConvolutionError) -> ConvolutionOperator {
+    guard n.count == k.count else { throw .shapeMismatch("signals of one rank expected, got \(n) and \(k)") }
+    let low: [Int], high: [Int]
+    switch mode {
+    case .full: (low, high) = (k.map { $0 - 1 }, k.map { $0 - 1 })
+    case .same: (low, high) = (k.map { $0 - 1 - ($0 - 1) / 2 }, k.map { ($0 - 1) / 2 })
+    case .valid: (low, high) = (k.map { _ in 0 }, k.map { _ in 0 })
+    }
+    let options = ConvolutionOptions(padding: .explicit(low: low, high: high), method: method)
+    return try ConvolutionOperator(inputShape: [1, 1] + n, kernelShape: [1, 1] + k, options: options)
+}
+
+/// Both signal operations through the rank-erased operator (``signalOperator``): `a` becomes a
+/// `[1, 1, n…]` input and `b` (reversed for a convolution) a `[1, 1, k…]` kernel.
+/// When `b` is larger than `a` on every axis in `valid` mode, the roles are swapped (correlation
+/// is then reversed, as in scipy).
 private func signalCorrelation<let N: Int>(
     _ a: Grid<N>, _ b: Grid<N>, mode: SignalMode, method: ConvolutionMethod, flip: Bool
 ) throws(ConvolutionError) -> Grid<N> {
@@ -62,24 +89,15 @@ private func signalCorrelation<let N: Int>(
         }
     }
     let kernel = flip ? reversed(b) : b
-    let full = n.indices.map { n[$0] + k[$0] - 1 }
-    let options = ConvolutionOptions(padding: .explicit(low: k.map { $0 - 1 }, high: k.map { $0 - 1 }), method: method)
-    let op = try ConvolutionOperator(inputShape: [1, 1] + n, kernelShape: [1, 1] + k, options: options)
-    var output = [Float](repeating: 0, count: full.reduce(1, *))
+    let op = try signalOperator(signal: n, kernel: k, mode: mode, method: method), size = op.geometry.outputSize
+    var output = [Float](repeating: 0, count: size.reduce(1, *))
     a.withUnsafeBufferPointer { x in
         kernel.withUnsafeBufferPointer { w in
             output.withUnsafeMutableBufferPointer { op.forward(input: x, kernel: w, bias: nil, output: $0) }
         }
     }
-    let start: [Int], size: [Int]
-    switch mode {
-    case .full: (start, size) = ([Int](repeating: 0, count: N), full)
-    case .same: (start, size) = (n.indices.map { (full[$0] - n[$0]) / 2 }, n)
-    case .valid: (start, size) = (k.map { $0 - 1 }, n.indices.map { n[$0] - k[$0] + 1 })
-    }
     do {
-        let result = try Grid<N>(dims: full, scalars: output)
-        return try result.cropped(start: InlineArray<N, Int> { start[$0] }, size: InlineArray<N, Int> { size[$0] })
+        return try Grid<N>(dims: size, scalars: output)
     } catch {
         throw .shapeMismatch(error.description)
     }

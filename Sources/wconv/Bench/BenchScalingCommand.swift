@@ -15,8 +15,9 @@ struct BenchScalingCommand: ParsableCommand {
         discussion: """
             Starts `mpirun -np K` for each K of --ranks, each rank with processors/K threads, and times --steps
             training steps of --model (weighted 3×3 convolutions, global batch --batch, synthetic 32×32 RGB input).
-            Allreduce: the gradient sum inside the step (waiting for the slowest rank included) and, after the
-            steps, the same sum alone after a barrier (its bus bandwidth, 2(K−1)/K × bytes / time, feeds the
+            Allreduce: the time the step waits for the gradient sums after the backward pass (the part the pass did
+            not hide when the sums start during it, the default; all of it with --no-overlap; waiting for the
+            slowest rank included) and, after the steps, the same sum alone after a barrier (its bus bandwidth, 2(K−1)/K × bytes / time, feeds the
             cost model of Docs/Cluster.md).
             """)
 
@@ -24,6 +25,7 @@ struct BenchScalingCommand: ParsableCommand {
     @Option(help: "vgg16 or resnet18.") var model = "resnet18"
     @Option(help: "Global batch (split over the ranks).") var batch = 64
     @Option(help: "Timed steps after 2 warm-up steps.") var steps = 5
+    @Flag(inversion: .prefixedNo, help: "Start the gradient sums during the backward pass (bucket by bucket).") var overlap = true
     @OptionGroup var compute: ThreadOptions
     @Flag(help: .hidden) var measure = false
 
@@ -43,6 +45,7 @@ struct BenchScalingCommand: ParsableCommand {
         }
         print("\(c.name.replacingOccurrences(of: "batch 64", with: "global batch \(batch)")), weighted 3×3; \(steps) timed steps; "
               + "\(ComputeThreads.processorCount) processors; medians")
+        print("gradient sums " + (overlap ? "overlapped with the backward pass (allreduce ms: the wait after it)" : "after the backward pass"))
         var rows = [["ranks", "threads/rank", "step ms", "images/s", "allreduce ms", "of step", "allreduce alone ms", "bus GB/s"]]
         for (index, k) in counts.map({ $0! }).enumerated() {
             let m = try launch(ranks: k)
@@ -70,6 +73,7 @@ struct BenchScalingCommand: ParsableCommand {
         process.arguments = ["-np", String(ranks), "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
             + [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, "bench", "scaling", "--measure",
                "--model", model, "--batch", String(batch), "--steps", String(steps), "--threads", String(threads)]
+            + (overlap ? [] : ["--no-overlap"])
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -87,7 +91,8 @@ struct BenchScalingCommand: ParsableCommand {
     private func measureHere(_ c: BenchTrainCommand.Case) throws {
         try compute.apply()
         let world = try Processes.communicator()
-        let replicas = DataParallel(communicator: world)
+        var replicas = DataParallel(communicator: world)
+        replicas.overlapsBackward = overlap
         let network = c.build(.weighted(den: [0.5], trainable: true))
         let optimizer = Optimizer(network.namedParameters(), rule: .sgd(momentum: 0.9, nesterov: true),
                                   groups: [.weights: .init(learningRate: 1e-3), .noDecay: .init(learningRate: 1e-3),
@@ -103,14 +108,11 @@ struct BenchScalingCommand: ParsableCommand {
             let start = ContinuousClock.now
             network.zeroGradients()
             let loss = try Loss.crossEntropy(try network(Variable(Tensor(shape: share.shape, scalars: share.input))), labels: share.labels)
-            loss.backward(scale: replicas.lossScale(share: share.count, global: batch))
-            let reduceStart = ContinuousClock.now
-            _ = try replicas.synchronise(network.parameters, statistics: [])
-            let reduceEnd = ContinuousClock.now
+            let wait = try replicas.backward(loss, share: share.count, global: batch, parameters: network.parameters, statistics: []).waitSeconds
             optimizer.step()
             if index >= 2 {
                 stepTimes.append(Self.seconds(ContinuousClock.now - start))
-                reduceTimes.append(Self.seconds(reduceEnd - reduceStart))
+                reduceTimes.append(wait)
             }
         }
         var bucket = [Float](repeating: 1, count: network.parameterCount)
