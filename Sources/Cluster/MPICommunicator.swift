@@ -45,7 +45,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     ///   - color: this rank's part, at least 0.
     ///   - key: this rank's order in its part.
     /// - Returns: this rank's part.
-    /// - Throws: ``CommunicatorError`` for a negative colour or an MPI error.
+    /// - Throws: `CommunicatorError` for a negative colour or an MPI error.
     public func split(color: Int, key: Int) throws(CommunicatorError) -> MPICommunicator {
         guard color >= 0, color <= Int(Int32.max) else { throw CommunicatorError("a part's colour must be in 0...\(Int32.max), got \(color)") }
         var part: MPI_Comm? = nil

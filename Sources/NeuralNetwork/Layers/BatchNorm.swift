@@ -36,7 +36,7 @@ public final class BatchNorm: Module {
     public var isTraining = true
     /// The replicas whose batches are normalised together (`nil`: this batch alone). When the sum
     /// over the replicas fails in the backward pass, the gradients cannot be completed and
-    /// ``Variable/backward(scale:whenFinal:)`` throws the ``CommunicatorError``.
+    /// ``Variable/backward(scale:whenFinal:)`` throws the `CommunicatorError`.
     public var replicas: (any Communicator)?
 
     /// Batch norm for `channels` channels with `γ = 1`, `β = 0`.

@@ -22,7 +22,7 @@ public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
     case auto
     /// Matrix products over the im2col/vol2col column matrix (``DirectConvolution``).
     case direct
-    /// FFTW transforms of the whole padded signals and spectral products (``FFTConvolution``).
+    /// FFTW transforms of the whole padded signals and spectral products (`FFTConvolution`).
     case fft
     /// FFTW transforms of blocks of the signal (overlap-save, ``BlockedFFTConvolution``), for
     /// signals much longer than their kernels; unit-stride layers only, others run what `.auto` picks.
