@@ -41,7 +41,7 @@ extension Dispatcher {
     ///   - jobs: the batch.
     ///   - evaluate: the work of one job (the same function the other ranks serve with).
     /// - Returns: one outcome per job.
-    /// - Throws: ``CommunicatorError`` when the ranks cannot be reached; encoding errors.
+    /// - Throws: `CommunicatorError` when the ranks cannot be reached; encoding errors.
     public func mapBatch<Job: Codable & Sendable, Output: Codable & Sendable>(
         _ jobs: [Job], _ evaluate: (Job) throws -> Output
     ) throws -> [JobOutcome<Output>] {
@@ -54,7 +54,7 @@ extension Dispatcher {
     /// Ranks other than 0: works on the batches of ``mapBatch(_:_:)`` until rank 0 calls
     /// ``endBatches()``.
     /// - Parameter evaluate: the work of one job.
-    /// - Throws: ``CommunicatorError`` when rank 0 cannot be heard; decoding errors.
+    /// - Throws: `CommunicatorError` when rank 0 cannot be heard; decoding errors.
     public func serveBatches<Job: Codable & Sendable, Output: Codable & Sendable>(_ evaluate: (Job) throws -> Output) throws {
         precondition(!communicator.isRoot, "rank 0 hands out batches; it does not serve them")
         while let message = try communicator.receive(from: 0, tag: nil, timeout: .infinity), message.tag == BatchTag.batch {
@@ -63,7 +63,7 @@ extension Dispatcher {
     }
 
     /// Rank 0: releases the ranks waiting in ``serveBatches(_:)``.
-    /// - Throws: ``CommunicatorError`` when a rank cannot be reached.
+    /// - Throws: `CommunicatorError` when a rank cannot be reached.
     public func endBatches() throws(CommunicatorError) {
         precondition(communicator.isRoot, "only rank 0 ends the batches")
         for worker in 1..<max(1, communicator.size) { try communicator.send([], to: worker, tag: BatchTag.end) }

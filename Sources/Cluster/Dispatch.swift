@@ -38,7 +38,7 @@ public struct Dispatcher {
     ///   - communicator: the ranks.
     ///   - attempts: attempts per job (at least 1).
     ///   - timeout: seconds a worker may take for one job (`nil`: no limit).
-    /// - Throws: ``CommunicatorError`` for fewer than one attempt or a timeout that is not positive.
+    /// - Throws: `CommunicatorError` for fewer than one attempt or a timeout that is not positive.
     public init(communicator: any Communicator, attempts: Int = 2, timeout: Double? = nil) throws(CommunicatorError) {
         guard attempts >= 1 else { throw CommunicatorError("a job needs at least 1 attempt, got \(attempts)") }
         if let timeout, !(timeout > 0) { throw CommunicatorError("the job timeout must be positive seconds, got \(timeout)") }
@@ -66,7 +66,7 @@ public struct Dispatcher {
     /// Every rank calls it with the same jobs; `evaluate` runs on the workers (on rank 0 when
     /// there is no other rank).
     /// - Returns: on rank 0, one outcome per job in order; on the other ranks `nil`.
-    /// - Throws: ``CommunicatorError`` when rank 0 cannot reach the ranks at all; encoding errors.
+    /// - Throws: `CommunicatorError` when rank 0 cannot reach the ranks at all; encoding errors.
     public func map<Job: Codable & Sendable, Output: Codable & Sendable>(
         _ jobs: [Job], _ evaluate: (Job) throws -> Output
     ) throws -> [JobOutcome<Output>]? {

@@ -5,10 +5,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// ``Communicator`` on MPI's world communicator (Open MPI: `mpirun -np K …`, or `srun` under
+/// `Communicator` on MPI's world communicator (Open MPI: `mpirun -np K …`, or `srun` under
 /// Slurm). MPI is initialised once per process, on first use of ``world()``, and finalised when
 /// the process exits normally; MPI errors are returned (not fatal) and thrown as
-/// ``CommunicatorError``.
+/// `CommunicatorError`.
 ///
 /// Calls must come from one thread at a time (MPI is initialised with `MPI_THREAD_SERIALIZED`).
 public final class MPICommunicator: Communicator, @unchecked Sendable {
@@ -45,7 +45,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     ///   - color: this rank's part, at least 0.
     ///   - key: this rank's order in its part.
     /// - Returns: this rank's part.
-    /// - Throws: ``CommunicatorError`` for a negative colour or an MPI error.
+    /// - Throws: `CommunicatorError` for a negative colour or an MPI error.
     public func split(color: Int, key: Int) throws(CommunicatorError) -> MPICommunicator {
         guard color >= 0, color <= Int(Int32.max) else { throw CommunicatorError("a part's colour must be in 0...\(Int32.max), got \(color)") }
         var part: MPI_Comm? = nil
@@ -57,14 +57,14 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     private static let shared = Mutex<Result<MPICommunicator, CommunicatorError>?>(nil)
 
     /// The communicator of this process: MPI's world when an MPI launcher started it
-    /// (``Launcher/isMPI``), else a ``SingleProcess`` (MPI is not initialised then).
-    /// - Throws: ``CommunicatorError`` when MPI cannot be initialised.
+    /// (`Launcher/isMPI`), else a `SingleProcess` (MPI is not initialised then).
+    /// - Throws: `CommunicatorError` when MPI cannot be initialised.
     public static func forThisProcess() throws(CommunicatorError) -> any Communicator {
         Launcher.isMPI ? try world() : SingleProcess()
     }
 
     /// The world communicator, initialising MPI on the first call (later calls return the same one).
-    /// - Throws: ``CommunicatorError`` when MPI cannot be initialised.
+    /// - Throws: `CommunicatorError` when MPI cannot be initialised.
     public static func world() throws(CommunicatorError) -> MPICommunicator {
         try shared.withLock { shared in
             if shared == nil { shared = Result { () throws(CommunicatorError) in try MPICommunicator() } }
@@ -90,13 +90,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Waits for every rank.
-    /// - Throws: ``CommunicatorError`` when MPI reports an error.
+    /// - Throws: `CommunicatorError` when MPI reports an error.
     public func barrier() throws(CommunicatorError) {
         try Self.check(MPI_Barrier(comm), "MPI_Barrier")
     }
 
     /// `MPI_Bcast` of the values from `root`.
-    /// - Throws: ``CommunicatorError`` for a root out of range or an MPI error.
+    /// - Throws: `CommunicatorError` for a root out of range or an MPI error.
     public func broadcast(_ values: inout [Float], root: Int) throws(CommunicatorError) {
         guard (0..<size).contains(root) else { throw CommunicatorError("broadcast root must be in 0..<\(size), got \(root)") }
         try Self.inChunks(&values) { (pointer, count) throws(CommunicatorError) in
@@ -105,7 +105,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// In-place `MPI_Allreduce` with `MPI_SUM` (divided by ``size`` for the average).
-    /// - Throws: ``CommunicatorError`` when MPI reports an error.
+    /// - Throws: `CommunicatorError` when MPI reports an error.
     public func allreduce(_ values: inout [Float], _ reduction: Reduction) throws(CommunicatorError) {
         try Self.inChunks(&values) { (pointer, count) throws(CommunicatorError) in
             try Self.check(MPI_Allreduce(cmpi_in_place(), pointer, count, cmpi_float(), cmpi_sum(), comm), "MPI_Allreduce")
@@ -114,7 +114,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// In-place `MPI_Allreduce` with `MPI_SUM` in double precision (divided by ``size`` for the average).
-    /// - Throws: ``CommunicatorError`` when MPI reports an error.
+    /// - Throws: `CommunicatorError` when MPI reports an error.
     public func allreduce(_ values: inout [Double], _ reduction: Reduction) throws(CommunicatorError) {
         try Self.inChunks(&values) { (pointer, count) throws(CommunicatorError) in
             try Self.check(MPI_Allreduce(cmpi_in_place(), pointer, count, cmpi_double(), cmpi_sum(), comm), "MPI_Allreduce")
@@ -123,7 +123,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// Blocking `MPI_Send` of the bytes.
-    /// - Throws: ``CommunicatorError`` for a destination or tag out of range, or an MPI error.
+    /// - Throws: `CommunicatorError` for a destination or tag out of range, or an MPI error.
     public func send(_ bytes: [UInt8], to destination: Int, tag: Int) throws(CommunicatorError) {
         guard (0..<size).contains(destination), destination != rank else {
             throw CommunicatorError("send destination must be another rank in 0..<\(size), got \(destination) (this is rank \(rank))")
@@ -135,7 +135,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// `MPI_Probe` (or `MPI_Iprobe` polled every millisecond until `timeout`), then `MPI_Recv`.
-    /// - Throws: ``CommunicatorError`` for a source out of range or an MPI error.
+    /// - Throws: `CommunicatorError` for a source out of range or an MPI error.
     public func receive(from source: Int?, tag: Int?, timeout: Double) throws(CommunicatorError) -> Message? {
         if let source, !(0..<size).contains(source) {
             throw CommunicatorError("receive source must be in 0..<\(size), got \(source)")

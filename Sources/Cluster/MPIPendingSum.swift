@@ -5,7 +5,7 @@ extension MPICommunicator {
     /// `MPI_Iallreduce` with `MPI_SUM` on a copy of `values` (in pieces of at most `Int32.max`).
     /// - Parameter values: this rank's contribution; same count on every rank.
     /// - Returns: the sum in progress.
-    /// - Throws: ``CommunicatorError`` when MPI reports an error.
+    /// - Throws: `CommunicatorError` when MPI reports an error.
     public func startAllreduce(_ values: [Float]) throws(CommunicatorError) -> any PendingSum {
         try MPIPendingSum(values, comm: comm)
     }

@@ -33,7 +33,7 @@ public struct RankGroups {
     /// - Parameters:
     ///   - world: the ranks.
     ///   - groups: the number of groups, `1...world.size`.
-    /// - Throws: ``CommunicatorError`` for a group count out of range or an MPI error.
+    /// - Throws: `CommunicatorError` for a group count out of range or an MPI error.
     public init(world: MPICommunicator, groups: Int) throws(CommunicatorError) {
         guard (1...world.size).contains(groups) else { throw CommunicatorError("the \(world.size) ranks make 1...\(world.size) groups, got \(groups)") }
         self.world = world
@@ -54,7 +54,7 @@ public struct RankGroups {
     ///   - jobs: the batch.
     ///   - work: one job on a group's communicator (the same function the other ranks serve with).
     /// - Returns: per job, its output or why it failed, in order.
-    /// - Throws: ``CommunicatorError`` when the ranks cannot be reached; encoding errors.
+    /// - Throws: `CommunicatorError` when the ranks cannot be reached; encoding errors.
     public func mapBatch<Job: Codable, Output: Codable>(
         _ jobs: [Job], _ work: (Job, any Communicator) throws -> Output
     ) throws -> [Result<Output, any Error>] {
@@ -78,7 +78,7 @@ public struct RankGroups {
     /// Ranks other than 0: runs this group's share of each batch of ``mapBatch(_:_:)`` until rank 0
     /// calls ``endBatches()``.
     /// - Parameter work: one job on the group's communicator.
-    /// - Throws: ``CommunicatorError`` when rank 0 cannot be heard; decoding errors.
+    /// - Throws: `CommunicatorError` when rank 0 cannot be heard; decoding errors.
     public func serveBatches<Job: Codable, Output: Codable>(_ work: (Job, any Communicator) throws -> Output) throws {
         precondition(!world.isRoot, "rank 0 hands out batches; it does not serve them")
         while let message = try world.receive(from: 0, tag: nil, timeout: .infinity), message.tag == Tag.batch {
@@ -92,7 +92,7 @@ public struct RankGroups {
     }
 
     /// Rank 0: releases the ranks waiting in ``serveBatches(_:)``.
-    /// - Throws: ``CommunicatorError`` when a rank cannot be reached.
+    /// - Throws: `CommunicatorError` when a rank cannot be reached.
     public func endBatches() throws(CommunicatorError) {
         precondition(world.isRoot, "only rank 0 ends the batches")
         for rank in 1..<world.size { try world.send([], to: rank, tag: Tag.end) }

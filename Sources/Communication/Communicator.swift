@@ -47,7 +47,7 @@ public protocol Communicator: AnyObject {
     /// Starts summing `values` element-wise over the ranks and returns at once (MPI's
     /// `MPI_Iallreduce`), so that work can go on while the sum travels; every rank starts the same
     /// sums in the same order, also interleaved with the blocking collectives. The default waits
-    /// for a blocking ``allreduce(_:_:)-(inout [Float],_)`` and returns it finished.
+    /// for a blocking ``allreduce(_:_:)-([Float],_)`` and returns it finished.
     /// - Parameter values: this rank's contribution; same count on every rank.
     /// - Returns: the sum in progress; ``PendingSum/wait()`` gives it.
     /// - Throws: ``CommunicatorError`` when the transport fails.
@@ -68,7 +68,7 @@ public protocol Communicator: AnyObject {
     func receive(from source: Int?, tag: Int?, timeout: Double) throws(CommunicatorError) -> Message?
 }
 
-/// How ``Communicator/allreduce(_:_:)-(inout [Float],_)`` combines the ranks' values.
+/// How ``Communicator/allreduce(_:_:)-([Float],_)`` combines the ranks' values.
 public enum Reduction: Sendable {
     /// The element-wise sum.
     case sum
@@ -131,7 +131,7 @@ public final class FinishedSum: PendingSum {
 }
 
 extension Communicator {
-    /// A blocking ``allreduce(_:_:)-(inout [Float],_)``, returned finished.
+    /// A blocking ``allreduce(_:_:)-([Float],_)``, returned finished.
     /// - Parameter values: this rank's contribution; same count on every rank.
     /// - Returns: the finished sum.
     /// - Throws: ``CommunicatorError`` when the transport fails.

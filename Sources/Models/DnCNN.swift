@@ -10,9 +10,15 @@ public final class DnCNN: Module {
     public var isTraining = true
 
     /// DnCNN with `depth` layers (17 by default) of `width` channels (64) and square kernels.
-    /// - Parameter zeroLastLayer: start the noise predictor at 0 (the network starts as the
-    ///   identity, at the noisy input's PSNR). With torchvision's Kaiming fan-out initialisation
-    ///   (the default, as in the reference) the one-channel last layer starts with a large output.
+    /// - Parameters:
+    ///   - channels: image channels (1 for grey, 3 for RGB), in and out.
+    ///   - depth: convolution layers, first and last included.
+    ///   - width: channels of the hidden layers.
+    ///   - kernelSize: side of the square kernels.
+    ///   - zeroLastLayer: start the noise predictor at 0 (the network starts as the
+    ///     identity, at the noisy input's PSNR). With torchvision's Kaiming fan-out initialisation
+    ///     (the default, as in the reference) the one-channel last layer starts with a large output.
+    ///   - factory: makes the convolutions (standard or weighted) and draws their seeds.
     public init(channels: Int, depth: Int = 17, width: Int = 64, kernelSize: Int = 3, zeroLastLayer: Bool = false,
                 factory: ConvolutionFactory) {
         precondition(depth >= 2, "DnCNN needs at least 2 layers")

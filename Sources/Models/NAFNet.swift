@@ -90,7 +90,7 @@ public final class NAFNet: Module {
     }
 
     /// The restored image `x + f(x)`.
-    /// - Throws: ``NetworkError/shapeMismatch(_:)`` when the sides are not divisible by `2^levels`.
+    /// - Throws: `NetworkError/shapeMismatch(_:)` when the sides are not divisible by `2^levels`.
     public func forward(_ input: Variable) throws -> Variable {
         let factor = 1 << encoders.count
         guard input.shape.count == 4, input.shape[2] % factor == 0, input.shape[3] % factor == 0 else {

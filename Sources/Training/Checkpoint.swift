@@ -19,7 +19,7 @@ public enum Checkpoint {
     }
 
     /// Saves the state.
-    /// - Throws: ``DataError`` when the file cannot be written.
+    /// - Throws: `DataError` when the file cannot be written.
     public static func save(model: any Module, optimizer: Optimizer, epoch: Int, history: [EpochRecord],
                             settings: TrainingSettings, identity: String, to path: String) throws {
         var file = weights(of: model)
@@ -65,7 +65,7 @@ public enum Checkpoint {
 
     /// Restores a saved state into a freshly built model and optimiser.
     /// - Returns: the last completed epoch, the history, and the settings and identity of the run.
-    /// - Throws: ``DataError`` or ``TrainingError`` for an unreadable, mismatched or corrupt
+    /// - Throws: `DataError` or ``TrainingError`` for an unreadable, mismatched or corrupt
     ///   checkpoint (an epoch that is negative or disagrees with the history's length included).
     public static func restore(from path: String, model: any Module, optimizer: Optimizer) throws -> Saved {
         let file = try SafeTensors.read(path)

@@ -224,7 +224,7 @@ extension Comparison.Outcome {
     }
 
     /// Writes `summary.txt`, `summary.json`, `curves.csv` and `curves.svg` into `directory`.
-    /// - Throws: ``DataError`` when a file cannot be written.
+    /// - Throws: `DataError` when a file cannot be written.
     public func write(to directory: String) throws {
         try Files.atomicWrite(Array((table + "\n").utf8), to: directory + "/summary.txt")
         try JSONFiles.write(self, to: directory + "/summary.json")

@@ -28,7 +28,7 @@ public struct DataParallel {
     /// initial weights or its restored checkpoint) are broadcast to every rank, and the model's
     /// batch norms are synchronised over the replicas.
     /// - Parameter model: this rank's replica.
-    /// - Throws: ``CommunicatorError`` when the transport fails.
+    /// - Throws: `CommunicatorError` when the transport fails.
     public func prepare(_ model: any Module) throws {
         guard isDistributed else { return }
         model.synchroniseBatchNorm(over: communicator)
@@ -95,7 +95,7 @@ public struct DataParallel {
     ///   - statistics: this rank's values to add up (sent as `Float`).
     /// - Returns: the statistics summed over the replicas, and the seconds spent waiting for the
     ///   sums after the backward pass (the communication the pass did not hide).
-    /// - Throws: ``CommunicatorError`` when the transport fails (also inside the backward pass,
+    /// - Throws: `CommunicatorError` when the transport fails (also inside the backward pass,
     ///   from synchronised batch norm).
     public func backward(_ loss: Variable, share: Int, global: Int, parameters: [Parameter],
                          statistics: [Double]) throws -> (statistics: [Double], waitSeconds: Double) {
@@ -150,7 +150,7 @@ public struct DataParallel {
     /// Sums per-rank totals (loss, metric, samples) over the replicas, in double precision.
     /// - Parameter values: this rank's totals.
     /// - Returns: the totals over every rank.
-    /// - Throws: ``CommunicatorError`` when the transport fails.
+    /// - Throws: `CommunicatorError` when the transport fails.
     public func total(_ values: [Double]) throws -> [Double] {
         guard isDistributed else { return values }
         var values = values

@@ -146,10 +146,12 @@ public struct Experiment: Codable, Sendable, Equatable {
 
     /// The data of the experiment as a task (batches, loss, metric), plus the input shape and
     /// class count for building the model.
-    /// - Parameter normalisation: for classification, the per-channel mean and standard
-    ///   deviation a trained model was trained with (stored in its weights file): then only the
-    ///   evaluation images are read, and serve as both sets.
-    /// - Throws: ``DataError`` for missing or corrupt files, an empty set, or labels outside the
+    /// - Parameters:
+    ///   - seed: the seed of the data order, augmentation and noise.
+    ///   - normalisation: for classification, the per-channel mean and standard
+    ///     deviation a trained model was trained with (stored in its weights file): then only the
+    ///     evaluation images are read, and serve as both sets.
+    /// - Throws: `DataError` for missing or corrupt files, an empty set, or labels outside the
     ///   classes; ``TrainingError`` for unknown names.
     public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil)
         throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {

@@ -13,7 +13,7 @@ public protocol TrainingTask {
     /// `i` (reproducible, and safe to call from another thread for prefetching).
     func trainingBatches(epoch: Int) -> @Sendable (Int) -> Batch
     /// A source of one rank's shares of the training batches of an epoch, for data-parallel
-    /// training: `share(i)` is ``Batch/share(_:of:)`` of `trainingBatches(epoch:)(i)`, with the
+    /// training: `share(i)` is `Batch/share(_:of:)` of `trainingBatches(epoch:)(i)`, with the
     /// global batch's sample count. The default builds the whole batch and keeps the share.
     func trainingShares(epoch: Int, part: Int, of parts: Int) -> @Sendable (Int) -> (share: Batch, globalCount: Int)
     /// The fixed evaluation batches.

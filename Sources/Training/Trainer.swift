@@ -76,7 +76,7 @@ public struct RunResult: Codable, Sendable {
 
 /// Trains a model on a task: progress line, per-epoch CSV, atomic checkpoints, resumption.
 ///
-/// On several ranks (a ``Communicator`` of size K, e.g. `mpirun -np K wconv train`) the training
+/// On several ranks (a `Communicator` of size K, e.g. `mpirun -np K wconv train`) the training
 /// is data-parallel: every rank holds a replica, trains its share of each global batch and the
 /// gradients are summed over the ranks each step (see `DataParallel`); only rank 0 shows
 /// progress and writes files, and every rank returns the same result.
@@ -128,8 +128,13 @@ public struct Trainer {
     ///
     /// A diverging loss is not an error: training stops, and the result (and `result.json`) says
     /// `diverged: true`, with the non-finite values written as `"nan"`/`"inf"`.
-    /// - Parameter force: resume even from a checkpoint made with other settings (seed, learning
-    ///   rates, schedule, …) or another ``identity``.
+    /// - Parameters:
+    ///   - model: the network to train (its parameters are updated in place).
+    ///   - task: the data, loss and metric.
+    ///   - resume: continue from the checkpoint in ``directory`` when there is one.
+    ///   - force: resume even from a checkpoint made with other settings (seed, learning
+    ///     rates, schedule, …) or another ``identity``.
+    /// - Returns: the run's history and summary.
     /// - Throws: configuration, data, checkpoint or communication errors: invalid settings, a
     ///   checkpoint past ``TrainingSettings/epochs``, a corrupt one, or (without `force`) one of
     ///   another run.

@@ -63,7 +63,7 @@ enum Processes {
     /// - Parameters:
     ///
     /// With at least twice as many ranks as `seeds`, the ranks form one group per seed instead
-    /// (``RankGroups``; rank 0 trains in the first), and each seed's run is data-parallel over its
+    /// (`RankGroups`; rank 0 trains in the first), and each seed's run is data-parallel over its
     /// group, in the rank's own process.
     /// - Parameters:
     ///   - world: the ranks.

@@ -9,7 +9,7 @@ import Glibc
 
 /// `wconv seed-job` (hidden): the child process in which a worker rank of `mpirun -np K wconv tune`
 /// trains one seed of an evaluation, so that a crash or a kill of the run ends this process, not
-/// the rank (``ChildProcessJobs``).
+/// the rank (`ChildProcessJobs`).
 struct SeedJobCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed-job", abstract: "Trains one seed of a tuning evaluation (a worker rank's child process).",

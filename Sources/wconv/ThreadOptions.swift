@@ -7,7 +7,7 @@ struct ThreadOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Threads to compute on (default: the processors online, divided among the MPI ranks on this machine).")
     var threads: Int?
 
-    /// Sets ``ComputeThreads/count`` (call before any computation): `--threads`, or, when an MPI
+    /// Sets `ComputeThreads.count` (call before any computation): `--threads`, or, when an MPI
     /// launcher started several ranks on this machine, the processors shared among them, so that
     /// ranks × threads = processors.
     func apply() throws {

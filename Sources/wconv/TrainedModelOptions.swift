@@ -10,7 +10,7 @@ struct TrainedModelOptions: ParsableArguments {
     @Option(help: "model.safetensors (or checkpoint.safetensors) written by train.") var weights: String
 
     /// The weights file.
-    /// - Throws: ``DataError`` when it is missing or corrupt.
+    /// - Throws: `DataError` when it is missing or corrupt.
     func file() throws -> SafeTensors { try SafeTensors.read(weights) }
 
     /// The experiment's model with the weights of `file`, in evaluation mode.

@@ -43,7 +43,10 @@ public enum Files {
     public static let inflationLimit = min(1 << 32, SizeLimits.physicalMemory / 2)
 
     /// Inflates gzip data.
-    /// - Parameter limit: the most bytes the data may inflate to.
+    /// - Parameters:
+    ///   - bytes: the gzip data.
+    ///   - path: the file the data came from, named in errors.
+    ///   - limit: the most bytes the data may inflate to.
     /// - Throws: ``DataError`` naming `path` for corrupt or truncated data, or data that inflates
     ///   to more than `limit` bytes.
     public static func gunzip(_ bytes: [UInt8], path: String, limit: Int = inflationLimit) throws(DataError) -> [UInt8] {

@@ -52,7 +52,14 @@ public struct ClassificationDataset: Sendable {
 
     /// Batch `index` of an epoch whose image order is `order` (from ``order(seed:epoch:shuffle:)``);
     /// it depends only on its arguments, so batches can be built in any order or concurrently.
-    /// - Parameter augment: random crops after zero padding by `cropPadding`, and horizontal flips.
+    /// - Parameters:
+    ///   - index: the batch's place in the epoch.
+    ///   - order: the image order of the epoch.
+    ///   - size: the batch size (the last batch of an epoch may be smaller).
+    ///   - seed: the seed of the augmentation.
+    ///   - epoch: the epoch, which with `seed` draws the augmentation.
+    ///   - augment: random crops after zero padding by `cropPadding`, and horizontal flips.
+    ///   - cropPadding: the zero border of the random crops.
     public func batch(_ index: Int, order: [Int], size: Int, seed: UInt64, epoch: Int, augment: Bool = false,
                       cropPadding: Int = 4) -> Batch {
         let members = Array(order[(index * size)..<min((index + 1) * size, count)])

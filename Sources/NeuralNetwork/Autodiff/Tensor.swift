@@ -4,7 +4,7 @@ import GridCore
 /// A dense row-major `Float` tensor of any rank: the activations of a network.
 ///
 /// Network tensors use the layout `[batch, channels, spatial…]`. The rank is dynamic because
-/// layers change it (flatten), and conversion to and from ``Grid`` shares the storage.
+/// layers change it (flatten), and conversion to and from `Grid` shares the storage.
 public struct Tensor: Sendable, Equatable {
     /// The extent of each axis.
     public var shape: [Int]

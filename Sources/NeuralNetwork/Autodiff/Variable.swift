@@ -2,7 +2,7 @@
 /// gradient to the nodes it was computed from (define-by-run reverse-mode differentiation).
 ///
 /// Ops create variables with a `backward` closure that reads `grad` and adds (`+=`) into their
-/// inputs' gradients; ``backward()`` on a scalar loss runs them in reverse topological order.
+/// inputs' gradients; ``backward(scale:)`` on a scalar loss runs them in reverse topological order.
 /// Values are shared, never copied, between the graph and the tensors that produced them.
 ///
 /// ```swift
@@ -14,7 +14,7 @@ public class Variable {
     /// The forward value.
     public internal(set) var value: Tensor
     /// `∂L/∂value`, allocated on first accumulation; `nil` when nothing flowed here.
-    /// Only leaves (inputs, parameters) keep their gradient after ``backward()``.
+    /// Only leaves (inputs, parameters) keep their gradient after ``backward(scale:)``.
     public internal(set) var grad: [Float]?
     /// Whether gradients flow into this node (false for inputs and frozen parameters).
     public var requiresGrad: Bool

@@ -7,7 +7,7 @@ import GridCore
 /// running statistics in evaluation.
 ///
 /// Every loop is a vectorised sweep over one contiguous `[b, c]` plane, channels split over
-/// ``ComputeThreads/count`` threads: statistics in two passes (mean, then squared deviations, so
+/// `ComputeThreads.count` threads: statistics in two passes (mean, then squared deviations, so
 /// large means do not cancel), the output as `x·scale + shift`; the backward pass recomputes
 /// `x − μ` instead of storing `x̂`.
 ///
@@ -36,7 +36,7 @@ public final class BatchNorm: Module {
     public var isTraining = true
     /// The replicas whose batches are normalised together (`nil`: this batch alone). When the sum
     /// over the replicas fails in the backward pass, the gradients cannot be completed and
-    /// ``Variable/backward(scale:whenFinal:)`` throws the ``CommunicatorError``.
+    /// ``Variable/backward(scale:whenFinal:)`` throws the `CommunicatorError`.
     public var replicas: (any Communicator)?
 
     /// Batch norm for `channels` channels with `γ = 1`, `β = 0`.

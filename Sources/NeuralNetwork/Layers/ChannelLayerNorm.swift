@@ -7,7 +7,7 @@ import GridCore
 ///
 /// The statistics of all positions are accumulated together, one channel row at a time, so
 /// every loop runs over contiguous positions and vectorises; images are split over
-/// ``ComputeThreads/count`` threads.
+/// `ComputeThreads.count` threads.
 public final class ChannelLayerNorm: Module {
     /// Scale `γ`, `[C]`.
     public let weight: Parameter

@@ -21,8 +21,10 @@ public final class Convolution: Module {
 
     /// A convolution with Kaiming-normal (fan-out, ReLU) weights and zero bias.
     /// - Parameters:
-    ///   - inChannels, outChannels: channel counts (divisible by `options.groups`).
+    ///   - inChannels: input channels (divisible by `options.groups`).
+    ///   - outChannels: output channels (divisible by `options.groups`).
     ///   - kernelSize: per spatial axis.
+    ///   - options: stride, padding, dilation, groups, padding mode and method.
     ///   - density: `nil` for an ordinary convolution.
     ///   - trainableDensity: whether the optimiser updates the density.
     ///   - bias: whether the layer has a bias.
@@ -49,9 +51,9 @@ public final class Convolution: Module {
     /// The current density: the form, with its parameters read from ``density``.
     public var currentDensity: Density { Density(form: densityForm, parameters: density?.value.scalars ?? []) }
 
-    /// Convolves `[B, in, x…]` into `[B, out, y…]`. One ``PreparedConvolution`` serves the forward
+    /// Convolves `[B, in, x…]` into `[B, out, y…]`. One `PreparedConvolution` serves the forward
     /// and the backward pass: shapes validated, `Φ` sampled and `W ⊙ Φ` folded once per step.
-    /// - Throws: ``WeightedConvolution/ConvolutionError`` when the input does not fit the layer.
+    /// - Throws: `ConvolutionError` (`WeightedConvolution`) when the input does not fit the layer.
     public func forward(_ x: Variable) throws -> Variable {
         let plan = try PreparedConvolution(
             WeightedConvolution(density: currentDensity, options: options), inputShape: x.shape,

@@ -51,7 +51,7 @@ public final class Linear: Module {
 }
 
 /// `C = op(A)·op(B) + beta·C` for row-major matrices (`C` is `m × n`), with the package's
-/// preferred matrix-product kernel on ``ComputeThreads/count`` threads.
+/// preferred matrix-product kernel on `ComputeThreads.count` threads.
 func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, _ a: [Float], _ b: [Float], _ c: inout [Float], beta: Float) {
     guard m > 0, n > 0 else { return }
     c.withUnsafeMutableBufferPointer { c in

@@ -29,7 +29,7 @@ public enum JSONFiles {
     }
 
     /// Writes a value as JSON, atomically.
-    /// - Throws: `EncodingError`, or ``DataError`` when the file cannot be written.
+    /// - Throws: `EncodingError`, or `DataError` when the file cannot be written.
     public static func write<T: Encodable>(_ value: T, to path: String) throws {
         try Files.atomicWrite([UInt8](try encoder().encode(value)), to: path)
     }

@@ -117,7 +117,7 @@ public struct StudyReport: Encodable {
 
     /// Writes `report.txt`, `evaluations.csv`, `study.json`, `best-so-far.svg` and the
     /// `landscape-*.svg` plots into `directory` (atomically).
-    /// - Throws: ``DataError`` when a file cannot be written.
+    /// - Throws: `DataError` when a file cannot be written.
     public func write(to directory: String) throws {
         let text = evaluationTable + "\n\n" + (finals.isEmpty ? "" : finalTable + "\n")
         try Files.atomicWrite(Array(text.utf8), to: directory + "/report.txt")

@@ -77,7 +77,7 @@ public struct EvaluationOutcome: Codable, Sendable {
 ///
 /// The function has no other input than the request and writes no files, so a remote worker can
 /// run it. Runs of different seeds are independent: up to `jobs` of them train at once, each on
-/// ``WeightedConvolution/ComputeThreads/count`` threads; the results do not depend on `jobs`.
+/// `ComputeThreads.count` (`WeightedConvolution`) threads; the results do not depend on `jobs`.
 /// - Parameters:
 ///   - request: what to train.
 ///   - jobs: how many seeds train at the same time (at least 1).

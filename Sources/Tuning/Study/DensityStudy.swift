@@ -14,7 +14,7 @@ public struct DensityStudy {
     public let settings: StudySettings
     /// Where the evaluations go.
     public let store: StudyStore
-    /// Trains one request (default: ``evaluate(_:jobs:)`` here, one seed per job).
+    /// Trains one request (default: ``evaluate(_:jobs:showsProgress:replicas:)`` here, one seed per job).
     public var worker: (EvaluationRequest) throws -> EvaluationOutcome
     /// Called after every evaluation the study makes or recalls.
     public var progress: (StudyProgress) -> Void = { _ in }

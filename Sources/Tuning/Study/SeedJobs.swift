@@ -5,7 +5,7 @@ public typealias SeedJobRunner = ([EvaluationRequest]) throws -> [Result<Evaluat
 
 extension EvaluationRequest {
     /// The request split into one request per seed, in seed order (each a job a worker can run
-    /// with ``evaluate(_:jobs:)``).
+    /// with ``evaluate(_:jobs:showsProgress:replicas:)``).
     public var perSeed: [EvaluationRequest] {
         seeds.map { seed in
             var single = self
@@ -16,7 +16,7 @@ extension EvaluationRequest {
 }
 
 /// Trains the request's arm once per seed by handing the seeds to `runner` as separate jobs, and
-/// joins their runs into one outcome, as ``evaluate(_:jobs:)`` would return it.
+/// joins their runs into one outcome, as ``evaluate(_:jobs:showsProgress:replicas:)`` would return it.
 /// - Parameters:
 ///   - request: what to train.
 ///   - runner: runs the single-seed requests (``EvaluationRequest/perSeed``).

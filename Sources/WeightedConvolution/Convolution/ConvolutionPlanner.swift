@@ -11,9 +11,9 @@ import Synchronization
 ///   `rate = min(directPeak, directPerRow · Cout/groups)`;
 /// - whole-signal FFT: `Σ transforms · fftCost · L·log₂L + products · productCost · F`, with
 ///   `L = ∏` transform sizes, `F` complex frequencies, `B·Cin + Cout·Cin/G + B·Cout` transforms
-///   and `B·Cout·Cin/G` spectral products per forward pass (``FFTCostModel``);
+///   and `B·Cout·Cin/G` spectral products per forward pass (`FFTCostModel`);
 /// - FFT by blocks (overlap-save): the same per block, for the cheapest block size per axis
-///   (``FFTCostModel/blocked(_:)``);
+///   (`FFTCostModel.blocked(_:)`);
 /// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α²` products at a
 ///   share of the direct speed plus a cost per transformed tile value.
 /// `wconv bench conv --method auto` prints which one `.auto` picked next to both timings.

@@ -8,7 +8,7 @@ import GridCore
 /// fast sizes, where one transform of the whole signal would not.
 ///
 /// Unit stride, any dilation, padding and groups (``supports(_:)``); the block sizes come from
-/// ``FFTCostModel``:
+/// `FFTCostModel`:
 /// - forward: the window of the padded input at the block, `Y = Σ_c X_c · conj(W̃)`, the first
 ///   `N − reach` values per axis;
 /// - input gradient: the window of the output gradient starting `reach` before the block,
@@ -32,9 +32,9 @@ package struct BlockedFFTConvolution: ConvolutionEngine {
     package static func supports(_ geometry: ConvolutionGeometry) -> Bool { geometry.stride.allSatisfy { $0 == 1 } }
 
     /// Prepares the blocked path for `geometry` with windows of `blockSize` values per axis
-    /// (FFTW transforms any size; 2ᵃ3ᵇ5ᶜ7ᵈ fastest). ``FFTCostModel`` picks the sizes `.auto` uses.
+    /// (FFTW transforms any size; 2ᵃ3ᵇ5ᶜ7ᵈ fastest). `FFTCostModel` picks the sizes `.auto` uses.
     /// - Parameters:
-    ///   - geometry: a unit-stride convolution (``supports(_:)``).
+    ///   - g: the geometry, a unit-stride convolution (``supports(_:)``).
     ///   - blockSize: the transform size per axis, larger than the dilated kernel's reach
     ///     `d·(k − 1)`; each block yields `blockSize − reach` positions per axis.
     /// - Precondition: both (a programmer error otherwise).

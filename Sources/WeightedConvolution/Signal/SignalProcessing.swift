@@ -48,8 +48,8 @@ public func convolve<let N: Int>(
 /// ``ConvolutionOperator/method`` is the path that runs (`.direct`, `.fft` for whole-signal
 /// transforms, `.overlap` for blocks).
 /// - Parameters:
-///   - signal: the first signal's extents (`valid` mode: it must contain the kernel).
-///   - kernel: the second signal's extents, one per axis of `signal`.
+///   - n: the first signal's extents (argument `signal`) (`valid` mode: it must contain the kernel).
+///   - k: the second signal's extents (argument `kernel`), one per axis of the first.
 ///   - mode: `.full`, `.same` or `.valid`.
 ///   - method: the method asked for.
 /// - Returns: the prepared operator; its output extents are `geometry.outputSize`.

@@ -107,7 +107,7 @@ struct BenchConvCommand: ParsableCommand {
         return best
     }
 
-    /// GFLOP/s of `C = A·B` on `size × size` matrices with `kernel` on ``ComputeThreads/count``
+    /// GFLOP/s of `C = A·B` on `size × size` matrices with `kernel` on `ComputeThreads.count`
     /// threads (OpenBLAS: its own thread count, set to the same).
     static func sgemmGFlops(size: Int, repeats: Int, kernel: MatrixProductKernel) -> Double {
         let a = [Float](repeating: 0.5, count: size * size), b = a

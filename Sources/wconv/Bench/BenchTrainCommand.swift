@@ -96,7 +96,7 @@ struct BenchTrainCommand: ParsableCommand {
         }
     }
 
-    /// The prepared engines and idle scratch buffers kept now (``ConvolutionMemory``), in MiB;
+    /// The prepared engines and idle scratch buffers kept now (`ConvolutionMemory`), in MiB;
     /// below the workspace limit, every step reuses its buffers.
     static func cachedMiB() -> String {
         let kept = ConvolutionMemory.retainedBytes
