@@ -116,7 +116,7 @@ package struct BlockedFFTConvolution: ConvolutionEngine {
         let blocks = BlockGrid(extent: pass.targetExtent, step: step)
         let sourceSize = pass.sourceExtent.reduce(1, *), targetSize = pass.targetExtent.reduce(1, *)
         let zeros = pass.sourceExtent.map { _ in 0 }
-        let windowStrides = BoxCopy.strides(blockSize), targetStrides = BoxCopy.strides(pass.targetExtent)
+        let windowStrides = RowMajor.strides(blockSize), targetStrides = RowMajor.strides(pass.targetExtent)
         let readOffset = pass.read.indices.reduce(0) { $0 + pass.read[$1] * windowStrides[$1] }
         ComputeThreads.split(g.batch * blocks.count) { items in
             WorkspaceCache.shared.withBuffer(count: (pass.sourceChannels + 1) * width + n) { scratch in
