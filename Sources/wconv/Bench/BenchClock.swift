@@ -39,3 +39,14 @@ struct BenchClockOptions: ParsableArguments {
     /// Chooses the clock.
     func apply() { BenchClock.useCPUTime(cpuTime) }
 }
+
+/// The `--repeats` option of the benchmarks that report the best of several timed runs.
+struct BenchRepeatOptions: ParsableArguments {
+    @Option(help: "Timed runs per figure (the best is reported).")
+    var repeats = 5
+
+    /// Refuses fewer than one timed run.
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+    }
+}

@@ -24,7 +24,7 @@ extension BenchConvCommand {
             for shape in shapes {
                 let flops = try shape.forwardFlops()
                 for method in methods {
-                    let (_, times) = try Self.row(shape: shape, method: method, repeats: repeats, sgemm: 1)
+                    let (_, times) = try Self.row(shape: shape, method: method, repeats: timing.repeats, sgemm: 1)
                     ours["\(shape.name)|\(method.name)", default: []].append((flops / times.0 / 1e9, 3 * flops / times.1 / 1e9))
                 }
             }

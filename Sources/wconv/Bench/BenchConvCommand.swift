@@ -13,8 +13,7 @@ struct BenchConvCommand: ParsableCommand {
 
     @OptionGroup var compute: ThreadOptions
     @OptionGroup var clock: BenchClockOptions
-    @Option(help: "Timed runs per figure (the best is reported).")
-    var repeats = 5
+    @OptionGroup var timing: BenchRepeatOptions
 
     @Flag(help: "Also time every threading and chunking variant of the direct engine.")
     var variants = false
@@ -73,7 +72,7 @@ struct BenchConvCommand: ParsableCommand {
         for shape in shapes {
             var standardTimes: (Double, Double)?
             for method in methods {
-                let (row, times) = try Self.row(shape: shape, method: method, repeats: repeats, sgemm: sgemm)
+                let (row, times) = try Self.row(shape: shape, method: method, repeats: timing.repeats, sgemm: sgemm)
                 var ratio = ""
                 if method.name == BenchMethod.layer(weighted: false).name { standardTimes = times }
                 if method.name == BenchMethod.layer(weighted: true).name, let standardTimes {

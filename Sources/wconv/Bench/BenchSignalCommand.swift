@@ -12,8 +12,7 @@ struct BenchSignalCommand: ParsableCommand {
 
     @OptionGroup var compute: ThreadOptions
     @OptionGroup var clock: BenchClockOptions
-    @Option(help: "Timed runs per figure (the best is reported).")
-    var repeats = 5
+    @OptionGroup var timing: BenchRepeatOptions
 
     @OptionGroup var comparison: AnchorOptions<SciPyFramework>
 
@@ -29,7 +28,6 @@ struct BenchSignalCommand: ParsableCommand {
     func run() throws {
         try compute.apply()
         clock.apply()
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
         let anchor = comparison.anchor(), rounds = comparison.rounds
         // Keys: "signal|mode" for scipy's best (ms) and its name, "signal|mode|method" for ours.
         var ours: [String: [Double]] = [:], theirs: [String: [Double]] = [:], theirBest: [String: String] = [:]
@@ -38,7 +36,7 @@ struct BenchSignalCommand: ParsableCommand {
                 if let anchor {
                     print("round \(round)/\(rounds), mode \(mode): scipy …")
                     // Rows: signal shape, "⊛", kernel shape, oaconvolve, fftconvolve, auto ms, fastest name, best ms.
-                    let arguments = ["--threads", "\(ComputeThreads.count)", "--repeats", "\(repeats)", "--mode", mode.rawValue]
+                    let arguments = ["--threads", "\(ComputeThreads.count)", "--repeats", "\(timing.repeats)", "--mode", mode.rawValue]
                     for row in try anchor.tableRows(arguments) {
                         guard let best = row.fields.last.flatMap(Double.init) else { continue }
                         theirs["\(row.shape)|\(mode)", default: []].append(best)
@@ -49,7 +47,7 @@ struct BenchSignalCommand: ParsableCommand {
                 for shape in Self.shapes {
                     for method in methods {
                         ours["\(shape.signal)|\(mode)|\(method)", default: []].append(
-                            try Self.milliseconds(shape, mode, method, repeats: repeats))
+                            try Self.milliseconds(shape, mode, method, repeats: timing.repeats))
                     }
                 }
             }
@@ -77,7 +75,7 @@ struct BenchSignalCommand: ParsableCommand {
                 }
             }
         }
-        print("\nconvolve(mode:), \(BenchClock.name), medians of \(rounds) rounds (best of \(repeats) each); \"runs\": the path the method takes; ratio > 1: ours faster")
+        print("\nconvolve(mode:), \(BenchClock.name), medians of \(rounds) rounds (best of \(timing.repeats) each); \"runs\": the path the method takes; ratio > 1: ours faster")
         BenchConvCommand.printTable(table)
         if anchor != nil && clock.cpuTime { print("(scipy is timed by the wall clock: with --cpu-time the ratio mixes clocks; use --threads 1)") }
     }
