@@ -46,8 +46,7 @@ extension Dispatcher {
         _ jobs: [Job], _ evaluate: (Job) throws -> Output
     ) throws -> [JobOutcome<Output>] {
         precondition(communicator.isRoot, "only rank 0 hands out batches")
-        let bytes = [UInt8](try JSONEncoder().encode(jobs))
-        for worker in 1..<max(1, communicator.size) { try communicator.send(bytes, to: worker, tag: BatchTag.batch) }
+        try communicator.sendToOtherRanks([UInt8](try JSONEncoder().encode(jobs)), tag: BatchTag.batch)
         return try map(jobs, evaluate)!
     }
 
@@ -57,15 +56,31 @@ extension Dispatcher {
     /// - Throws: `CommunicatorError` when rank 0 cannot be heard; decoding errors.
     public func serveBatches<Job: Codable & Sendable, Output: Codable & Sendable>(_ evaluate: (Job) throws -> Output) throws {
         precondition(!communicator.isRoot, "rank 0 hands out batches; it does not serve them")
-        while let message = try communicator.receive(from: 0, tag: nil, timeout: .infinity), message.tag == BatchTag.batch {
-            _ = try map(try JSONDecoder().decode([Job].self, from: Data(message.bytes)), evaluate)
-        }
+        try communicator.receiveBatches(tag: BatchTag.batch) { (jobs: [Job]) in _ = try map(jobs, evaluate) }
     }
 
     /// Rank 0: releases the ranks waiting in ``serveBatches(_:)``.
     /// - Throws: `CommunicatorError` when a rank cannot be reached.
     public func endBatches() throws(CommunicatorError) {
         precondition(communicator.isRoot, "only rank 0 ends the batches")
-        for worker in 1..<max(1, communicator.size) { try communicator.send([], to: worker, tag: BatchTag.end) }
+        try communicator.sendToOtherRanks([], tag: BatchTag.end)
+    }
+}
+
+/// The batch protocol shared by ``Dispatcher`` and ``RankGroups``: rank 0 sends each batch of jobs
+/// to every other rank, which decode and work on batches until a message of another tag (the end)
+/// comes.
+extension Communicator {
+    /// Rank 0: sends `bytes` with `tag` to every other rank.
+    func sendToOtherRanks(_ bytes: [UInt8], tag: Int) throws(CommunicatorError) {
+        for rank in 1..<max(1, size) { try send(bytes, to: rank, tag: tag) }
+    }
+
+    /// Ranks other than 0: hands every batch of jobs rank 0 sends with `tag` to `body`, until
+    /// rank 0 sends a message with another tag.
+    func receiveBatches<Job: Decodable>(tag: Int, _ body: ([Job]) throws -> Void) throws {
+        while let message = try receive(from: 0, tag: nil, timeout: .infinity), message.tag == tag {
+            try body(try JSONDecoder().decode([Job].self, from: Data(message.bytes)))
+        }
     }
 }

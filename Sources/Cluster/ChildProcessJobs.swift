@@ -45,7 +45,7 @@ public struct ChildProcessJobs: Sendable {
     /// Runs `job` in a child process and waits for it.
     /// - Parameter job: the job, sent as JSON.
     /// - Returns: the child's output.
-    /// - Throws: ``ChildProcessError`` when the child could not start, was killed by a signal,
+    /// - Throws: ``ChildProcessError`` when its files could not be made, the child could not start, was killed by a signal,
     ///   exited with a non-zero code, ran past ``timeout``, wrote no readable reply, or its job
     ///   threw (with the job's message).
     public func run<Job: Encodable, Output: Codable>(_ job: Job) throws -> Output {
@@ -53,14 +53,16 @@ public struct ChildProcessJobs: Sendable {
         let (input, output, log) = (base + ".in.json", base + ".out.json", base + ".err")
         defer { for path in [input, output, log] { try? FileManager.default.removeItem(atPath: path) } }
         try JSONEncoder().encode(job).write(to: URL(fileURLWithPath: input))
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil), let errors = FileHandle(forWritingAtPath: log) else {
+            throw ChildProcessError("could not create \(log) for the run's standard error")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments + ["--input", input, "--output", output]
         process.environment = ProcessInfo.processInfo.environment.filter { key, _ in
             !["OMPI_", "PMIX_", "PMI_"].contains { key.hasPrefix($0) }
         }
-        process.standardError = FileHandle(forWritingAtPath: log)
+        process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         do { try process.run() } catch { throw ChildProcessError("could not start \(executable): \(error)") }
         let timedOut = waitForExit(of: process)

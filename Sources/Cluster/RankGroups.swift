@@ -59,8 +59,7 @@ public struct RankGroups {
         _ jobs: [Job], _ work: (Job, any Communicator) throws -> Output
     ) throws -> [Result<Output, any Error>] {
         precondition(world.isRoot, "only rank 0 hands out batches")
-        let bytes = [UInt8](try JSONEncoder().encode(jobs))
-        for rank in 1..<world.size { try world.send(bytes, to: rank, tag: Tag.batch) }
+        try world.sendToOtherRanks([UInt8](try JSONEncoder().encode(jobs)), tag: Tag.batch)
         var results = [Result<Output, any Error>?](repeating: nil, count: jobs.count)
         for job in stride(from: 0, to: jobs.count, by: count) {
             results[job] = Result { try work(jobs[job], group) }
@@ -81,8 +80,7 @@ public struct RankGroups {
     /// - Throws: `CommunicatorError` when rank 0 cannot be heard; decoding errors.
     public func serveBatches<Job: Codable, Output: Codable>(_ work: (Job, any Communicator) throws -> Output) throws {
         precondition(!world.isRoot, "rank 0 hands out batches; it does not serve them")
-        while let message = try world.receive(from: 0, tag: nil, timeout: .infinity), message.tag == Tag.batch {
-            let jobs = try JSONDecoder().decode([Job].self, from: Data(message.bytes))
+        try world.receiveBatches(tag: Tag.batch) { (jobs: [Job]) in
             for job in stride(from: index, to: jobs.count, by: count) {
                 var reply = Reply<Output>(job: job)
                 do { reply.output = try work(jobs[job], group) } catch { reply.error = "\(error)" }
@@ -95,6 +93,6 @@ public struct RankGroups {
     /// - Throws: `CommunicatorError` when a rank cannot be reached.
     public func endBatches() throws(CommunicatorError) {
         precondition(world.isRoot, "only rank 0 ends the batches")
-        for rank in 1..<world.size { try world.send([], to: rank, tag: Tag.end) }
+        try world.sendToOtherRanks([], tag: Tag.end)
     }
 }
