@@ -64,7 +64,7 @@ import TestSupport
 
     func write(_ bytes: [UInt8], _ name: String) -> String {
         let path = folder + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
         return path
     }
 

@@ -134,14 +134,14 @@ import WeightedConvolution
         let parent = folder(), data = parent + "/cifar-10-batches-bin"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let record = [UInt8(3)] + [UInt8](repeating: 128, count: 3072)
-        FileManager.default.createFile(atPath: data + "/test_batch.bin", contents: Data(record + record))
+        #expect(FileManager.default.createFile(atPath: data + "/test_batch.bin", contents: Data(record + record)))
         var e = Experiment()
         e.dataset = "cifar10"
         e.dataDirectory = parent
         let (evaluationOnly, channels, _, classes) = try e.makeTask(seed: 1, normalisation: ([0.5, 0.5, 0.5], [0.2, 0.2, 0.2]))
         #expect(channels == 3 && classes == 10 && evaluationOnly.evaluationBatches().map(\.count).reduce(0, +) == 2)
         #expect { _ = try e.makeTask(seed: 1) } throws: { "\($0)".contains("data_batch_1.bin") }
-        for i in 1...5 { FileManager.default.createFile(atPath: data + "/data_batch_\(i).bin", contents: Data(record)) }
+        for i in 1...5 { #expect(FileManager.default.createFile(atPath: data + "/data_batch_\(i).bin", contents: Data(record))) }
         #expect(try e.makeTask(seed: 1).classes == 10)
     }
 }

@@ -45,7 +45,7 @@ import Tuning
         let path = Self.path()
         let missing = #expect(throws: TuningError.self) { try StudyStore.open(path: path) }
         #expect(missing?.description.contains("no study") == true)
-        FileManager.default.createFile(atPath: path, contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 31) })))
         let garbage = #expect(throws: TuningError.self) { try StudyStore.open(path: path) }
         #expect(garbage?.description.contains("not a study file") == true)
 
