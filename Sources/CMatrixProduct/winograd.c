@@ -1,31 +1,73 @@
-// Winograd F(2 × 2, 3 × 3) and F(4 × 4, 3 × 3) transforms (see winograd.h). Each 2-D transform is
-// two 1-D passes of a small constant matrix, applied to 16 tiles at once; the matrices are
-// compile-time tables, so after the loops are unrolled the zero terms vanish. Compiled for
-// AVX-512 and for the baseline instruction set, picked when the library loads.
+// Winograd transforms for 1, 2 and 3 spatial axes (see winograd.h). Every N-D transform is the
+// 1-D one — a small constant matrix — applied along each tiled axis in turn, to 16 tiles at once;
+// the matrices are compile-time tables, so after the loops over a line are unrolled the zero
+// terms vanish. Compiled for AVX-512 and for the baseline instruction set, picked when the
+// library loads.
 #include "winograd.h"
 #include <string.h>
 
 #define CLONES __attribute__((target_clones("avx512f", "default")))
 #define INLINE __attribute__((always_inline)) static inline
-enum { LANES = 16 };
+enum { LANES = 16, MAX_ALPHA = 8, MAX_POSITIONS = 216 };
 
 typedef float vec __attribute__((vector_size(4 * LANES), aligned(4)));
 
 INLINE vec load(const float *p) { vec v; memcpy(&v, p, sizeof v); return v; }
 INLINE void store(float *p, vec v) { memcpy(p, &v, sizeof v); }
 
+// The tables: Bᵀ (α × α), G (α × r), Aᵀ (m × α), derived by Cook–Toom from the points named.
 // F(2, 3): points 0, 1, −1, ∞.
-static const float BT4[16] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
-static const float G4[12] = {1, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0, 0, 1};
-static const float AT4[8] = {1, 1, 1, 0, 0, 1, -1, -1};
-// F(4, 3): points 0, ±1, ±2, ∞.
-static const float BT6[36] = {
+static const float BT_2_3[] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
+static const float G_2_3[] = {1, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0, 0, 1};
+static const float AT_2_3[] = {1, 1, 1, 0, 0, 1, -1, -1};
+// F(4, 3) and F(2, 5) share the points 0, ±1, ±2, ∞ (and so Bᵀ).
+static const float BT_4_3[] = {
     4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
     0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1};
-static const float G6[18] = {
+static const float G_4_3[] = {
     1.0f / 4, 0, 0, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, 1.0f / 6, -1.0f / 6,
     1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 24, -1.0f / 12, 1.0f / 6, 0, 0, 1};
-static const float AT6[24] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+static const float AT_4_3[] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+#define BT_2_5 BT_4_3
+static const float G_2_5[] = {
+    1.0f / 4, 0, 0, 0, 0, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6,
+    -1.0f / 6, 1.0f / 6, -1.0f / 6, 1.0f / 6, -1.0f / 6, 1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 3, 2.0f / 3,
+    1.0f / 24, -1.0f / 12, 1.0f / 6, -1.0f / 3, 2.0f / 3, 0, 0, 0, 0, 1};
+static const float AT_2_5[] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1};
+// F(3, 5): points 0, ±1, ±2, 1/2, ∞.
+static const float BT_3_5[] = {
+    -2, 4, 5.0f / 2, -5, -1.0f / 2, 1, 0, 0, 2, -2, -9.0f / 2, 1.0f / 2, 1, 0,
+    0, -2, 6, -7.0f / 2, -3.0f / 2, 1, 0, 0, 1, -3.0f / 2, -2, 3.0f / 2, 1, 0,
+    0, -1, 5.0f / 2, 0, -5.0f / 2, 1, 0, 0, 4, 0, -5, 0, 1, 0,
+    0, -2, 4, 5.0f / 2, -5, -1.0f / 2, 1};
+static const float G_3_5[] = {
+    -1.0f / 2, 0, 0, 0, 0, -1.0f / 3, -1.0f / 3, -1.0f / 3, -1.0f / 3, -1.0f / 3,
+    1.0f / 9, -1.0f / 9, 1.0f / 9, -1.0f / 9, 1.0f / 9, 1.0f / 36, 1.0f / 18, 1.0f / 9, 2.0f / 9, 4.0f / 9,
+    -1.0f / 60, 1.0f / 30, -1.0f / 15, 2.0f / 15, -4.0f / 15, 32.0f / 45, 16.0f / 45, 8.0f / 45, 4.0f / 45, 2.0f / 45,
+    0, 0, 0, 0, 1};
+static const float AT_3_5[] = {1, 1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1.0f / 2, 0, 0, 1, 1, 4, 4, 1.0f / 4, 1};
+// F(4, 5): points 0, ±1, ±2, ±1/2, ∞.
+static const float BT_4_5[] = {
+    -1, 0, 21.0f / 4, 0, -21.0f / 4, 0, 1, 0, 0, 1, 1, -17.0f / 4, -17.0f / 4, 1, 1, 0,
+    0, -1, 1, 17.0f / 4, -17.0f / 4, -1, 1, 0, 0, 1.0f / 2, 1.0f / 4, -5.0f / 2, -5.0f / 4, 2, 1, 0,
+    0, -1.0f / 2, 1.0f / 4, 5.0f / 2, -5.0f / 4, -2, 1, 0, 0, 2, 4, -5.0f / 2, -5, 1.0f / 2, 1, 0,
+    0, -2, 4, 5.0f / 2, -5, -1.0f / 2, 1, 0, 0, -1, 0, 21.0f / 4, 0, -21.0f / 4, 0, 1};
+static const float G_4_5[] = {
+    -1, 0, 0, 0, 0, -2.0f / 9, -2.0f / 9, -2.0f / 9, -2.0f / 9, -2.0f / 9,
+    -2.0f / 9, 2.0f / 9, -2.0f / 9, 2.0f / 9, -2.0f / 9, 1.0f / 90, 1.0f / 45, 2.0f / 45, 4.0f / 45, 8.0f / 45,
+    1.0f / 90, -1.0f / 45, 2.0f / 45, -4.0f / 45, 8.0f / 45, 32.0f / 45, 16.0f / 45, 8.0f / 45, 4.0f / 45, 2.0f / 45,
+    32.0f / 45, -16.0f / 45, 8.0f / 45, -4.0f / 45, 2.0f / 45, 0, 0, 0, 0, 1};
+static const float AT_4_5[] = {
+    1, 1, 1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1.0f / 2, -1.0f / 2, 0,
+    0, 1, 1, 4, 4, 1.0f / 4, 1.0f / 4, 0, 0, 1, -1, 8, -8, 1.0f / 8, -1.0f / 8, 1};
+
+// Calls X(algorithm, m, r, Bᵀ, G, Aᵀ) for every algorithm.
+#define ALGORITHMS(X)                                        \
+    X(WC_WINOGRAD_F2_3, 2, 3, BT_2_3, G_2_3, AT_2_3)         \
+    X(WC_WINOGRAD_F4_3, 4, 3, BT_4_3, G_4_3, AT_4_3)         \
+    X(WC_WINOGRAD_F2_5, 2, 5, BT_2_5, G_2_5, AT_2_5)         \
+    X(WC_WINOGRAD_F3_5, 3, 5, BT_3_5, G_3_5, AT_3_5)         \
+    X(WC_WINOGRAD_F4_5, 4, 5, BT_4_5, G_4_5, AT_4_5)
 
 // out[r] = Σ_c M[r·rs + c·cs] · in[c] for r < R, c < C (zero coefficients skipped once unrolled).
 INLINE void apply(const float *M, int R, int C, int rs, int cs, const vec *in, vec *out) {
@@ -45,9 +87,37 @@ INLINE void apply(const float *M, int R, int C, int rs, int cs, const vec *in, v
     }
 }
 
+// Applies M (R × C, element [r][c] at r·rs + c·cs) along each of the `rank` axes of the C^rank
+// tile `a` (row-major), giving an R^rank tile; `a` and `b` (each of max(C, R)^rank vectors) are
+// overwritten in turn. Returns the one that holds the result.
+INLINE vec *transform(const float *M, int R, int C, int rs, int cs, int rank, vec *a, vec *b) {
+    ptrdiff_t outer = 1, inner = 1;
+    for (int i = 1; i < rank; i++) inner *= C;
+    for (int axis = 0; axis < rank; axis++) {
+        for (ptrdiff_t o = 0; o < outer; o++)
+            for (ptrdiff_t i = 0; i < inner; i++) {
+                vec line[MAX_ALPHA], out[MAX_ALPHA];
+                for (int c = 0; c < C; c++) line[c] = a[(o * C + c) * inner + i];
+                apply(M, R, C, rs, cs, line, out);
+                for (int r = 0; r < R; r++) b[(o * R + r) * inner + i] = out[r];
+            }
+        outer *= R;
+        inner /= C;
+        vec *t = a;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 INLINE ptrdiff_t round_up(ptrdiff_t a) { return (a + LANES - 1) / LANES * LANES; }
 INLINE ptrdiff_t max(ptrdiff_t a, ptrdiff_t b) { return a > b ? a : b; }
 INLINE ptrdiff_t min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
+INLINE ptrdiff_t power(ptrdiff_t base, int exponent) {
+    ptrdiff_t p = 1;
+    for (int i = 0; i < exponent; i++) p *= base;
+    return p;
+}
 
 INLINE ptrdiff_t lane_count(const wc_tile_run *runs, ptrdiff_t runCount) {
     ptrdiff_t total = 0;
@@ -55,189 +125,199 @@ INLINE ptrdiff_t lane_count(const wc_tile_run *runs, ptrdiff_t runCount) {
     return total;
 }
 
-size_t wc_winograd_scratch(int m, ptrdiff_t tiles) {
-    int alpha = m + 2;
-    return (size_t)(alpha * alpha * round_up(tiles));
+static int alpha_of(int algorithm) {
+    switch (algorithm) {
+#define ALPHA(name, m, r, BT, G, AT) case name: return m + r - 1;
+        ALGORITHMS(ALPHA)
+#undef ALPHA
+    }
+    return MAX_ALPHA;
 }
 
-// 2-D transforms of 16 kernels at once and their adjoint: u = G g Gᵀ (α × α from 3 × 3),
-// g = Gᵀ u G. Kernels are gathered into lanes (g is [kernel][9]); u is [ξ][kernel].
-INLINE void kernel_tiles(const float *G, int alpha, const float *g, ptrdiff_t count, float *u, ptrdiff_t stride) {
+size_t wc_winograd_scratch(const wc_winograd_layout *layout, ptrdiff_t tiles) {
+    ptrdiff_t positions = power(alpha_of(layout->algorithm), layout->rank);
+    return (size_t)(positions * (round_up(tiles) + 2 * LANES));
+}
+
+// The r^N kernels ↔ α^N transformed kernels, 16 at a time: g is [kernel][r^N], u is [ξ][kernel]
+// (rows `stride` apart). `tiles` is the scratch of two vector tiles.
+INLINE void kernel_tiles(const float *G, int alpha, int r, int rank, const float *g, ptrdiff_t count, float *u,
+                         ptrdiff_t stride, vec *tiles) {
+    ptrdiff_t taps = power(r, rank), positions = power(alpha, rank);
     for (ptrdiff_t n = 0; n < count; n += LANES) {
         ptrdiff_t width = min(LANES, count - n);
-        float lanes[9][LANES] = {{0}};
-        for (ptrdiff_t l = 0; l < width; l++)
-            for (int e = 0; e < 9; e++) lanes[e][l] = g[9 * (n + l) + e];
-        vec column[3], t[6][3], out[6];
-        for (int b = 0; b < 3; b++) {
-            for (int k = 0; k < 3; k++) column[k] = load(lanes[3 * k + b]);
-            apply(G, alpha, 3, 3, 1, column, out);
-            for (int a = 0; a < alpha; a++) t[a][b] = out[a];
+        for (ptrdiff_t e = 0; e < taps; e++) {
+            float values[LANES] = {0};
+            for (ptrdiff_t l = 0; l < width; l++) values[l] = g[taps * (n + l) + e];
+            tiles[e] = load(values);
         }
-        for (int a = 0; a < alpha; a++) {
-            apply(G, alpha, 3, 3, 1, t[a], out);
-            for (int b = 0; b < alpha; b++) {
-                float values[LANES];
-                store(values, out[b]);
-                memcpy(u + (a * alpha + b) * stride + n, values, sizeof(float) * (size_t)width);
-            }
+        vec *out = transform(G, alpha, r, r, 1, rank, tiles, tiles + positions);
+        for (ptrdiff_t e = 0; e < positions; e++) {
+            float values[LANES];
+            store(values, out[e]);
+            memcpy(u + e * stride + n, values, sizeof(float) * (size_t)width);
         }
     }
 }
 
-INLINE void kernel_adjoint_tiles(const float *G, int alpha, const float *u, ptrdiff_t stride, ptrdiff_t count, float *g) {
+INLINE void kernel_adjoint_tiles(const float *G, int alpha, int r, int rank, const float *u, ptrdiff_t stride,
+                                 ptrdiff_t count, float *g, vec *tiles) {
+    ptrdiff_t taps = power(r, rank), positions = power(alpha, rank);
     for (ptrdiff_t n = 0; n < count; n += LANES) {
         ptrdiff_t width = min(LANES, count - n);
-        vec row[6], t[6][3], column[6], out[3];
-        for (int a = 0; a < alpha; a++) {
-            for (int b = 0; b < alpha; b++) {
-                float values[LANES] = {0};
-                memcpy(values, u + (a * alpha + b) * stride + n, sizeof(float) * (size_t)width);
-                row[b] = load(values);
-            }
-            apply(G, 3, alpha, 1, 3, row, t[a]);
+        for (ptrdiff_t e = 0; e < positions; e++) {
+            float values[LANES] = {0};
+            memcpy(values, u + e * stride + n, sizeof(float) * (size_t)width);
+            tiles[e] = load(values);
         }
-        float lanes[9][LANES];
-        for (int l = 0; l < 3; l++) {
-            for (int a = 0; a < alpha; a++) column[a] = t[a][l];
-            apply(G, 3, alpha, 1, 3, column, out);
-            for (int k = 0; k < 3; k++) store(lanes[3 * k + l], out[k]);
+        vec *out = transform(G, r, alpha, 1, r, rank, tiles, tiles + positions);
+        for (ptrdiff_t e = 0; e < taps; e++) {
+            float values[LANES];
+            store(values, out[e]);
+            for (ptrdiff_t l = 0; l < width; l++) g[taps * (n + l) + e] = values[l];
         }
-        for (ptrdiff_t l = 0; l < width; l++)
-            for (int e = 0; e < 9; e++) g[9 * (n + l) + e] = lanes[e][l];
     }
 }
 
-CLONES void wc_winograd_kernel(int m, const float *g, ptrdiff_t count, float *u, ptrdiff_t stride) {
-    if (m == 2) kernel_tiles(G4, 4, g, count, u, stride);
-    else kernel_tiles(G6, 6, g, count, u, stride);
+CLONES void wc_winograd_kernel(const wc_winograd_layout *layout, const float *g, ptrdiff_t count, float *u,
+                               ptrdiff_t stride) {
+    vec tiles[2 * MAX_POSITIONS];
+    switch (layout->algorithm) {
+#define KERNEL(name, m, r, BT, G, AT) \
+    case name: kernel_tiles(G, m + r - 1, r, layout->rank, g, count, u, stride, tiles); break;
+        ALGORITHMS(KERNEL)
+#undef KERNEL
+    }
 }
 
-CLONES void wc_winograd_kernel_adjoint(int m, const float *u, ptrdiff_t stride, ptrdiff_t count, float *g) {
-    if (m == 2) kernel_adjoint_tiles(G4, 4, u, stride, count, g);
-    else kernel_adjoint_tiles(G6, 6, u, stride, count, g);
+CLONES void wc_winograd_kernel_adjoint(const wc_winograd_layout *layout, const float *u, ptrdiff_t stride,
+                                       ptrdiff_t count, float *g) {
+    vec tiles[2 * MAX_POSITIONS];
+    switch (layout->algorithm) {
+#define KERNEL_ADJOINT(name, m, r, BT, G, AT) \
+    case name: kernel_adjoint_tiles(G, m + r - 1, r, layout->rank, u, stride, count, g, tiles); break;
+        ALGORITHMS(KERNEL_ADJOINT)
+#undef KERNEL_ADJOINT
+    }
 }
 
-// Gathers the lines × width windows of every tile of the runs out of a rows × cols plane:
-// out[(r·width + k)·lanes + lane] = plane[offset + (tileRow·m + r − top)·cols + (firstTile + j)·m +
-// k − left] for tile j of a run at lane `lane`, zero outside the plane.
-INLINE void gather_tiles(int m, int lines, int width, const float *plane, ptrdiff_t rows, ptrdiff_t cols,
-                         ptrdiff_t top, ptrdiff_t left, const wc_tile_run *runs, ptrdiff_t runCount, ptrdiff_t lanes,
+// Gathers the windows of every tile of the runs out of the plane: `width` values per tiled
+// axis (1 on the others) starting at tile·m − pad, zero outside the plane, into
+// out[position·lanes + lane] with `position` row-major over the window.
+INLINE void gather_tiles(int m, int width, int rank, const float *plane, const ptrdiff_t size[3],
+                         const ptrdiff_t pad[3], const wc_tile_run *runs, ptrdiff_t runCount, ptrdiff_t lanes,
                          float *out) {
+    const int w0 = rank == 3 ? width : 1, w1 = rank >= 2 ? width : 1;
+    const int m0 = rank == 3 ? m : 1, m1 = rank >= 2 ? m : 1;
     ptrdiff_t lane = 0;
     for (ptrdiff_t i = 0; i < runCount; i++) {
         const wc_tile_run run = runs[i];
-        for (int r = 0; r < lines; r++) {
-            ptrdiff_t row = run.tileRow * m + r - top;
-            for (int k = 0; k < width; k++) {
-                float *dst = out + (r * width + k) * lanes + lane;
-                if (row < 0 || row >= rows) {
-                    for (ptrdiff_t j = 0; j < run.count; j++) dst[j] = 0;
-                    continue;
+        for (int a = 0; a < w0; a++)
+            for (int b = 0; b < w1; b++) {
+                ptrdiff_t p0 = run.tile[0] * m0 + a - pad[0], p1 = run.tile[1] * m1 + b - pad[1];
+                int inside = p0 >= 0 && p0 < size[0] && p1 >= 0 && p1 < size[1];
+                for (int k = 0; k < width; k++) {
+                    float *dst = out + ((a * w1 + b) * width + k) * lanes + lane;
+                    if (!inside) {
+                        for (ptrdiff_t j = 0; j < run.count; j++) dst[j] = 0;
+                        continue;
+                    }
+                    // Tiles j in [first, last) read inside the line: position (firstTile + j)·m + k − pad.
+                    ptrdiff_t shift = run.firstTile * m + k - pad[2];
+                    ptrdiff_t first = min(run.count, max(0, (-shift + m - 1) / m));
+                    ptrdiff_t last = max(first, min(run.count, (size[2] - shift + m - 1) / m));
+                    const float *line = plane + run.offset + (p0 * size[1] + p1) * size[2] + shift;
+                    for (ptrdiff_t j = 0; j < first; j++) dst[j] = 0;
+                    for (ptrdiff_t j = first; j < last; j++) dst[j] = line[j * m];
+                    for (ptrdiff_t j = last; j < run.count; j++) dst[j] = 0;
                 }
-                // Tiles j in [first, last) read inside the row: col = (firstTile + j)·m + k − left.
-                ptrdiff_t shift = run.firstTile * m + k - left;
-                ptrdiff_t first = min(run.count, max(0, (-shift + m - 1) / m));
-                ptrdiff_t last = max(first, min(run.count, (cols - shift + m - 1) / m));
-                const float *line = plane + run.offset + row * cols + shift;
-                for (ptrdiff_t j = 0; j < first; j++) dst[j] = 0;
-                for (ptrdiff_t j = first; j < last; j++) dst[j] = line[j * m];
-                for (ptrdiff_t j = last; j < run.count; j++) dst[j] = 0;
             }
-        }
         lane += run.count;
     }
 }
 
-INLINE void input_tiles(int m, const float *BT, const float *x, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t top,
-                        ptrdiff_t left, const wc_tile_run *runs, ptrdiff_t runCount, float *v, ptrdiff_t stride,
-                        float *scratch) {
-    const int alpha = m + 2;
-    ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
-    gather_tiles(m, alpha, alpha, x, rows, cols, top, left, runs, runCount, lanes, scratch);
+// Transforms C^rank tiles, 16 lanes at a time, by M (R × C) along every axis: tile values are
+// rows e·inStride of `in` and become rows ξ·outStride of `out`.
+INLINE void transform_lanes(const float *M, int R, int C, int rs, int cs, int rank, const float *in,
+                            ptrdiff_t inStride, ptrdiff_t tiles, float *out, ptrdiff_t outStride, vec *buffers) {
+    ptrdiff_t inCount = power(C, rank), outCount = power(R, rank);
+    vec *a = buffers, *b = buffers + max(inCount, outCount);
     for (ptrdiff_t j = 0; j < tiles; j += LANES) {
-        vec d[6], h[6][6], column[6], out[6];
-        for (int r = 0; r < alpha; r++) {
-            for (int k = 0; k < alpha; k++) d[k] = load(scratch + (r * alpha + k) * lanes + j);
-            apply(BT, alpha, alpha, alpha, 1, d, h[r]);
-        }
-        for (int b = 0; b < alpha; b++) {
-            for (int r = 0; r < alpha; r++) column[r] = h[r][b];
-            apply(BT, alpha, alpha, alpha, 1, column, out);
-            for (int a = 0; a < alpha; a++) store(v + (a * alpha + b) * stride + j, out[a]);
-        }
+        for (ptrdiff_t e = 0; e < inCount; e++) a[e] = load(in + e * inStride + j);
+        vec *result = transform(M, R, C, rs, cs, rank, a, b);
+        for (ptrdiff_t e = 0; e < outCount; e++) store(out + e * outStride + j, result[e]);
     }
 }
 
-CLONES void wc_winograd_input(int m, const float *x, ptrdiff_t rows, ptrdiff_t cols, ptrdiff_t top, ptrdiff_t left,
-                              const wc_tile_run *runs, ptrdiff_t runCount, float *v, ptrdiff_t stride, float *scratch) {
-    if (m == 2) input_tiles(2, BT4, x, rows, cols, top, left, runs, runCount, v, stride, scratch);
-    else input_tiles(4, BT6, x, rows, cols, top, left, runs, runCount, v, stride, scratch);
+INLINE vec *buffers_after(float *scratch, const wc_winograd_layout *layout, ptrdiff_t lanes) {
+    return (vec *)(void *)(scratch + power(alpha_of(layout->algorithm), layout->rank) * lanes);
 }
 
-INLINE void output_tiles(int m, const float *AT, const float *mm, ptrdiff_t stride, float *y, ptrdiff_t rows,
-                         ptrdiff_t cols, const wc_tile_run *runs, ptrdiff_t runCount, float *scratch) {
-    const int alpha = m + 2;
+CLONES void wc_winograd_input(const wc_winograd_layout *layout, const float *x, const wc_tile_run *runs,
+                              ptrdiff_t runCount, float *v, ptrdiff_t stride, float *scratch) {
     ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
-    for (ptrdiff_t j = 0; j < tiles; j += LANES) {
-        vec column[6], t[6][4], row[6], out[4];
-        for (int b = 0; b < alpha; b++) {
-            for (int a = 0; a < alpha; a++) column[a] = load(mm + (a * alpha + b) * stride + j);
-            apply(AT, m, alpha, alpha, 1, column, out);
-            for (int i = 0; i < m; i++) t[b][i] = out[i];
-        }
-        for (int i = 0; i < m; i++) {
-            for (int b = 0; b < alpha; b++) row[b] = t[b][i];
-            apply(AT, m, alpha, alpha, 1, row, out);
-            for (int q = 0; q < m; q++) store(scratch + (i * m + q) * lanes + j, out[q]);
-        }
+    vec *buffers = buffers_after(scratch, layout, lanes);
+    switch (layout->algorithm) {
+#define INPUT(name, m, r, BT, G, AT)                                                                 \
+    case name:                                                                                       \
+        gather_tiles(m, m + r - 1, layout->rank, x, layout->input, layout->pad, runs, runCount, lanes, scratch); \
+        transform_lanes(BT, m + r - 1, m + r - 1, m + r - 1, 1, layout->rank, scratch, lanes, tiles, v, stride, buffers); \
+        break;
+        ALGORITHMS(INPUT)
+#undef INPUT
     }
+}
+
+// Writes the m^rank output tiles of `scratch` (position·lanes + lane) into the output plane.
+INLINE void scatter_tiles(int m, int rank, const float *tiles, ptrdiff_t lanes, float *y, const ptrdiff_t size[3],
+                          const wc_tile_run *runs, ptrdiff_t runCount) {
+    const int m0 = rank == 3 ? m : 1, m1 = rank >= 2 ? m : 1;
     ptrdiff_t lane = 0;
     for (ptrdiff_t n = 0; n < runCount; n++) {
         const wc_tile_run run = runs[n];
-        for (int i = 0; i < m; i++) {
-            ptrdiff_t r = run.tileRow * m + i;
-            if (r >= rows) break;
-            float *line = y + run.offset + r * cols + run.firstTile * m;
-            ptrdiff_t width = min(run.count * m, cols - run.firstTile * m);
-            for (int q = 0; q < m; q++) {
-                const float *phase = scratch + (i * m + q) * lanes + lane;
-                ptrdiff_t count = (width - q + m - 1) / m;
-                for (ptrdiff_t j = 0; j < count; j++) line[j * m + q] = phase[j];
+        for (int a = 0; a < m0; a++)
+            for (int b = 0; b < m1; b++) {
+                ptrdiff_t p0 = run.tile[0] * m0 + a, p1 = run.tile[1] * m1 + b;
+                if (p0 >= size[0] || p1 >= size[1]) continue;
+                float *line = y + run.offset + (p0 * size[1] + p1) * size[2] + run.firstTile * m;
+                ptrdiff_t width = min(run.count * m, size[2] - run.firstTile * m);
+                for (int q = 0; q < m; q++) {
+                    const float *phase = tiles + ((a * m1 + b) * m + q) * lanes + lane;
+                    ptrdiff_t count = (width - q + m - 1) / m;
+                    for (ptrdiff_t j = 0; j < count; j++) line[j * m + q] = phase[j];
+                }
             }
-        }
         lane += run.count;
     }
 }
 
-CLONES void wc_winograd_output(int m, const float *mm, ptrdiff_t stride, float *y, ptrdiff_t rows, ptrdiff_t cols,
+CLONES void wc_winograd_output(const wc_winograd_layout *layout, const float *mm, ptrdiff_t stride, float *y,
                                const wc_tile_run *runs, ptrdiff_t runCount, float *scratch) {
-    if (m == 2) output_tiles(2, AT4, mm, stride, y, rows, cols, runs, runCount, scratch);
-    else output_tiles(4, AT6, mm, stride, y, rows, cols, runs, runCount, scratch);
-}
-
-INLINE void output_adjoint_tiles(int m, const float *AT, const float *dy, ptrdiff_t rows, ptrdiff_t cols,
-                                 const wc_tile_run *runs, ptrdiff_t runCount, float *dm, ptrdiff_t stride,
-                                 float *scratch) {
-    const int alpha = m + 2;
     ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
-    gather_tiles(m, m, m, dy, rows, cols, 0, 0, runs, runCount, lanes, scratch);
-    for (ptrdiff_t j = 0; j < tiles; j += LANES) {
-        vec d[4], t[4][6], column[4], out[6];
-        for (int i = 0; i < m; i++) {
-            for (int q = 0; q < m; q++) d[q] = load(scratch + (i * m + q) * lanes + j);
-            apply(AT, alpha, m, 1, alpha, d, t[i]);
-        }
-        for (int b = 0; b < alpha; b++) {
-            for (int i = 0; i < m; i++) column[i] = t[i][b];
-            apply(AT, alpha, m, 1, alpha, column, out);
-            for (int a = 0; a < alpha; a++) store(dm + (a * alpha + b) * stride + j, out[a]);
-        }
+    vec *buffers = buffers_after(scratch, layout, lanes);
+    switch (layout->algorithm) {
+#define OUTPUT(name, m, r, BT, G, AT)                                                                 \
+    case name:                                                                                        \
+        transform_lanes(AT, m, m + r - 1, m + r - 1, 1, layout->rank, mm, stride, tiles, scratch, lanes, buffers); \
+        scatter_tiles(m, layout->rank, scratch, lanes, y, layout->output, runs, runCount);            \
+        break;
+        ALGORITHMS(OUTPUT)
+#undef OUTPUT
     }
 }
 
-CLONES void wc_winograd_output_adjoint(int m, const float *dy, ptrdiff_t rows, ptrdiff_t cols, const wc_tile_run *runs,
+CLONES void wc_winograd_output_adjoint(const wc_winograd_layout *layout, const float *dy, const wc_tile_run *runs,
                                        ptrdiff_t runCount, float *dm, ptrdiff_t stride, float *scratch) {
-    if (m == 2) output_adjoint_tiles(2, AT4, dy, rows, cols, runs, runCount, dm, stride, scratch);
-    else output_adjoint_tiles(4, AT6, dy, rows, cols, runs, runCount, dm, stride, scratch);
+    ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
+    vec *buffers = buffers_after(scratch, layout, lanes);
+    static const ptrdiff_t noPadding[3] = {0, 0, 0};
+    switch (layout->algorithm) {
+#define OUTPUT_ADJOINT(name, m, r, BT, G, AT)                                                         \
+    case name:                                                                                        \
+        gather_tiles(m, m, layout->rank, dy, layout->output, noPadding, runs, runCount, lanes, scratch); \
+        transform_lanes(AT, m + r - 1, m, 1, m + r - 1, layout->rank, scratch, lanes, tiles, dm, stride, buffers); \
+        break;
+        ALGORITHMS(OUTPUT_ADJOINT)
+#undef OUTPUT_ADJOINT
+    }
 }

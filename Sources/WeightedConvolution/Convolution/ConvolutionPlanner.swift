@@ -85,13 +85,14 @@ package final class ConvolutionPlanner: Sendable {
     /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value, and
     /// the kernel transforms, `winogradKernelCost` per transformed kernel value.
     package func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
-        let m = WinogradConvolution.defaultTile(for: g).rawValue, alpha = Double(m + 2)
-        let tiles = Double(g.batch * ((g.outputSize[0] + m - 1) / m) * ((g.outputSize[1] + m - 1) / m))
+        let tile = WinogradConvolution.defaultTile(for: g), m = tile.outputs
+        let positions = Double(tile.positions(rank: g.spatialRank))
+        let tiles = Double(g.outputSize.reduce(g.batch) { $0 * (($1 + m - 1) / m) })
         let cin = Double(g.inChannels), cout = Double(g.outChannels)
-        let products = 2 * alpha * alpha * tiles * cin * cout
+        let products = 2 * positions * tiles * cin * cout
         let rate = Swift.min(Self.directPeak, Self.directPerRow * cout) * Self.winogradProductShare
-        let transforms = alpha * alpha * tiles * (cin + cout) * Self.winogradTransformCost
-        let kernels = alpha * alpha * cin * cout * Self.winogradKernelCost
+        let transforms = positions * tiles * (cin + cout) * Self.winogradTransformCost
+        let kernels = positions * cin * cout * Self.winogradKernelCost
         return products / rate + transforms + kernels
     }
 

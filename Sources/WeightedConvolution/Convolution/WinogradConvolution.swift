@@ -1,49 +1,95 @@
 import CMatrixProduct
 import GridCore
 
-/// Winograd convolution of 3 × 3 layers with unit stride and dilation, one group, any padding,
-/// channel counts and batch (Lavin and Gray, 2016): every `m × m` output tile is
-/// `Aᵀ [ Σ_c (G k_{o,c} Gᵀ) ⊙ (Bᵀ d_c B) ] A` with `d_c` the `α × α` input tile (`α = m + 2`), so
-/// a layer costs `α²` matrix products `M_ξ (Cout × tiles) = U_ξ (Cout × Cin) · V_ξ (Cin × tiles)`
-/// of the transformed kernel `U` and input `V` — `9m²/α²` fewer multiplications than the direct
-/// path (2.25× for F(2×2, 3×3), 4× for F(4×4, 3×3)).
+/// Winograd convolution of layers with 1, 2 or 3 spatial axes, a 3- or 5-tap kernel on every
+/// axis, unit stride and dilation, one group, any padding, channel counts and batch (Lavin and
+/// Gray, 2016). The 1-D algorithm F(m, r) computes `m` outputs of an `r`-tap kernel from
+/// `α = m + r − 1` inputs with `α` multiplications; on `N` axes every `m^N` output tile is
+/// `A [ Σ_c (G k_{o,c}) ⊙ (Bᵀ d_c) ]` with each transform the 1-D one applied along every axis in
+/// turn and `d_c` the `α^N` input tile, so a layer costs `α^N` matrix products
+/// `M_ξ (Cout × tiles) = U_ξ (Cout × Cin) · V_ξ (Cin × tiles)` of the transformed kernel `U` and
+/// input `V` — `(r·m/α)^N` fewer multiplications than the direct path (2.25× for F(2×2, 3×3),
+/// 3.4× for F(2×2×2, 3×3×3), 2.5× for F(4, 5)).
 ///
-/// - forward: input tiles transformed, `α²` products, output tiles transformed back;
+/// - forward: input tiles transformed, `α^N` products, output tiles transformed back;
 /// - input gradient: the forward pass of the adjoint convolution (``DirectConvolution/adjointGeometry(of:)``,
-///   itself a 3 × 3 unit-stride layer) on a Winograd engine, or the direct engine when the
-///   layer pads by more than 2;
-/// - kernel gradient: `∂U_ξ = Σ_tiles ∂M_ξ · V_ξᵀ` with `∂M = A ∂Y Aᵀ` (the adjoint of the output
-///   transform), then `∂k = Gᵀ ∂U G` (the adjoint of the kernel transform).
+///   itself a unit-stride layer of the same kernel size) on a Winograd engine, or the direct
+///   engine when the layer pads by more than `r − 1`;
+/// - kernel gradient: `∂U_ξ = Σ_tiles ∂M_ξ · V_ξᵀ` with `∂M = Aᵀ ∂Y` (the adjoint of the output
+///   transform), then `∂k = Gᵀ ∂U` (the adjoint of the kernel transform).
 ///
-/// Tiles are numbered across the batch (image, tile row, tile column) and cut into blocks of
-/// ``tilesPerBlock``; worker threads take whole blocks (transforms and single-threaded products)
+/// Tiles are numbered across the batch (image, then tile index on each axis) and cut into blocks
+/// of ``tilesPerBlock``; worker threads take whole blocks (transforms and single-threaded products)
 /// on scratch buffers reused across calls, so results depend only on the geometry and
 /// `ComputeThreads.count`. The transforms are C (`winograd.c`), vectorised over 16 tiles.
 ///
-/// Accuracy: the transforms' coefficients grow with the tile (up to 8 and 1/24 for F(4×4, 3×3)),
+/// Accuracy: the transforms' coefficients grow with the tile (up to 8 and 1/90 for F(4, 5)),
 /// so rounding errors are larger than the direct path's; the worst cases measured against the
 /// `Double` reference are listed in `Docs/Convolution.md`.
 package struct WinogradConvolution: ConvolutionEngine {
-    /// The output tile computed per transform.
-    package enum Tile: Int, Sendable, CaseIterable {
-        /// F(2×2, 3×3): 4 × 4 input tiles, 2.25× fewer multiplications than direct.
-        case f2x2 = 2
-        /// F(4×4, 3×3): 6 × 6 input tiles, 4× fewer multiplications than direct.
-        case f4x4 = 4
+    /// The 1-D algorithm F(m, r), applied along every axis.
+    package enum Tile: Sendable, CaseIterable {
+        /// F(2, 3): 4 inputs per 2 outputs (2.25× fewer multiplications than direct in 2-D, 3.4× in 3-D).
+        case f2r3
+        /// F(4, 3): 6 inputs per 4 outputs (4× fewer multiplications in 2-D).
+        case f4r3
+        /// F(2, 5): 6 inputs per 2 outputs (1.7× fewer in 1-D, 2.8× in 2-D).
+        case f2r5
+        /// F(3, 5): 7 inputs per 3 outputs (2.1× fewer in 1-D).
+        case f3r5
+        /// F(4, 5): 8 inputs per 4 outputs (2.5× fewer in 1-D).
+        case f4r5
 
-        /// The side of an input tile, `m + 2`.
-        package var alpha: Int { rawValue + 2 }
+        /// The outputs per tile and axis, `m`.
+        package var outputs: Int {
+            switch self {
+            case .f2r3, .f2r5: 2
+            case .f3r5: 3
+            case .f4r3, .f4r5: 4
+            }
+        }
+        /// The kernel taps per axis, `r`.
+        package var taps: Int {
+            switch self {
+            case .f2r3, .f4r3: 3
+            case .f2r5, .f3r5, .f4r5: 5
+            }
+        }
+        /// The inputs per tile and axis, `α = m + r − 1`.
+        package var alpha: Int { outputs + taps - 1 }
+
+        var algorithm: wc_winograd_algorithm {
+            switch self {
+            case .f2r3: WC_WINOGRAD_F2_3
+            case .f4r3: WC_WINOGRAD_F4_3
+            case .f2r5: WC_WINOGRAD_F2_5
+            case .f3r5: WC_WINOGRAD_F3_5
+            case .f4r5: WC_WINOGRAD_F4_5
+            }
+        }
+
+        /// The transform positions of a tile on `rank` axes, `α^rank`.
+        package func positions(rank: Int) -> Int { repeatElement(alpha, count: rank).reduce(1, *) }
+
+        /// The tiles that compute `geometry` (its kernel size, at most 216 transform positions).
+        /// - Parameter geometry: a geometry ``WinogradConvolution/supports(_:)`` accepts.
+        /// - Returns: the tiles in order of size.
+        package static func tiles(for geometry: ConvolutionGeometry) -> [Tile] {
+            allCases.filter { tile in
+                geometry.kernelSize.allSatisfy { $0 == tile.taps } && tile.positions(rank: geometry.spatialRank) <= 216
+            }
+        }
     }
 
     /// The geometry this engine computes (zero padding; its padding mode is ignored).
     package let geometry: ConvolutionGeometry
-    /// The output tile size.
+    /// The 1-D algorithm applied along every axis.
     package let tile: Tile
     /// Tiles per block (a multiple of 16): the columns of each block's products.
     package let tilesPerBlock: Int
     /// The kernel that runs the matrix products.
     package let matrixProducts: MatrixProductKernel
-    private let tileRows: Int, tileColumns: Int
+    private let tiling: WinogradTiling
     private let inputGradient: InputGradient
 
     /// How the input gradient is computed.
@@ -74,23 +120,27 @@ package struct WinogradConvolution: ConvolutionEngine {
     /// the L2 and L3 caches of the machine measured).
     static let blockBytes = 4 << 20
 
-    /// Whether the Winograd engine computes `geometry`: two spatial axes, a 3 × 3 kernel, unit
-    /// strides and dilations, one group.
+    /// Whether the Winograd engine computes `geometry`: 1 to 3 spatial axes, a 3- or 5-tap kernel
+    /// on every axis, unit strides and dilations, one group.
     package static func supports(_ geometry: ConvolutionGeometry) -> Bool {
-        geometry.spatialRank == 2 && geometry.kernelSize == [3, 3] && geometry.stride == [1, 1]
-            && geometry.dilation == [1, 1] && geometry.groups == 1
+        (1...3).contains(geometry.spatialRank) && geometry.stride.allSatisfy { $0 == 1 }
+            && geometry.dilation.allSatisfy { $0 == 1 } && geometry.groups == 1 && !Tile.tiles(for: geometry).isEmpty
     }
 
-    /// The tile ``ConvolutionPlanner`` uses: F(4×4, 3×3), or F(2×2, 3×3) for outputs narrower
-    /// than 4 on an axis (most of a 4 × 4 tile would be wasted).
+    /// The tile ``ConvolutionPlanner`` uses, chosen by measured speed and accuracy (see
+    /// `Docs/Convolution.md`): F(4, 3) on 1 or 2 axes and F(2, 3) on 3; F(4, 5) on 1 axis and
+    /// F(2, 5) on more. The 2-output tile replaces a 4-output one whose outputs are narrower than 4.
     package static func defaultTile(for geometry: ConvolutionGeometry) -> Tile {
-        geometry.outputSize.allSatisfy { $0 >= 4 } ? .f4x4 : .f2x2
+        let small = geometry.kernelSize.first == 3 ? Tile.f2r3 : .f2r5
+        let large = geometry.kernelSize.first == 3 ? Tile.f4r3 : .f4r5
+        guard geometry.spatialRank < (small == .f2r3 ? 3 : 2), geometry.outputSize.allSatisfy({ $0 >= 4 }) else { return small }
+        return large
     }
 
     /// Prepares the engine for `geometry`.
     /// - Parameters:
     ///   - geometry: the resolved sizes (only zero padding is applied).
-    ///   - tile: the output tile size (``defaultTile(for:)`` when `nil`).
+    ///   - tile: the 1-D algorithm (``defaultTile(for:)`` when `nil`; one of ``Tile/tiles(for:)``).
     ///   - tilesPerBlock: tiles per block, rounded up to a multiple of 16; `nil` chooses from the
     ///     channel counts and the number of threads.
     ///   - matrixProducts: the kernel that runs the matrix products.
@@ -105,19 +155,18 @@ package struct WinogradConvolution: ConvolutionEngine {
     private init(
         geometry: ConvolutionGeometry, tile: Tile?, tilesPerBlock: Int?, matrixProducts: MatrixProductKernel, withAdjoint: Bool
     ) {
-        precondition(Self.supports(geometry), "Winograd needs a 3×3, unit-stride, undilated, ungrouped 2-D layer: \(geometry)")
+        precondition(Self.supports(geometry), "Winograd needs a 3- or 5-tap, unit-stride, undilated, ungrouped layer of rank 1–3: \(geometry)")
         precondition(matrixProducts.isAvailable, "\(matrixProducts.rawValue) matrix products are not available here")
         precondition(tilesPerBlock.map { $0 >= 1 } ?? true, "tilesPerBlock must be ≥ 1")
         let tile = tile ?? Self.defaultTile(for: geometry)
+        precondition(Tile.tiles(for: geometry).contains(tile), "\(tile) does not compute \(geometry.kernelSize) kernels")
         self.geometry = geometry
         self.tile = tile
         self.matrixProducts = matrixProducts
-        tileRows = (geometry.outputSize[0] + tile.rawValue - 1) / tile.rawValue
-        tileColumns = (geometry.outputSize[1] + tile.rawValue - 1) / tile.rawValue
-        let total = geometry.batch * tileRows * tileColumns
-        let perTile = tile.alpha * tile.alpha * (geometry.inChannels + geometry.outChannels) * 4
+        tiling = WinogradTiling(geometry: geometry, tile: tile)
+        let perTile = tiling.positions * (geometry.inChannels + geometry.outChannels) * 4
         let fitting = Swift.max(16, Self.blockBytes / perTile)
-        let balanced = (total + 2 * ComputeThreads.count - 1) / (2 * ComputeThreads.count)
+        let balanced = (tiling.tiles + 2 * ComputeThreads.count - 1) / (2 * ComputeThreads.count)
         self.tilesPerBlock = Self.roundUp(tilesPerBlock ?? Swift.min(fitting, Swift.max(balanced, 64)))
         if !withAdjoint {
             inputGradient = .unavailable
@@ -131,24 +180,23 @@ package struct WinogradConvolution: ConvolutionEngine {
 
     private static func roundUp(_ n: Int) -> Int { (n + 15) / 16 * 16 }
 
-    private var alpha: Int { tile.alpha }
-    private var positions: Int { alpha * alpha }
-    private var tilesPerImage: Int { tileRows * tileColumns }
-    private var blockCount: Int { (geometry.batch * tilesPerImage + tilesPerBlock - 1) / tilesPerBlock }
+    private var positions: Int { tiling.positions }
+    private var blockCount: Int { (tiling.tiles + tilesPerBlock - 1) / tilesPerBlock }
     /// Floats per transformed row: a block's lanes and the slack of whole-vector writes.
     private var lanes: Int { tilesPerBlock + 16 }
-    private var inputPlane: Int { geometry.inputSize[0] * geometry.inputSize[1] }
-    private var outputPlane: Int { geometry.outputSize[0] * geometry.outputSize[1] }
+    private var inputPlane: Int { geometry.inputSize.reduce(1, *) }
+    private var outputPlane: Int { geometry.outputSize.reduce(1, *) }
+    private var kernelTaps: Int { geometry.kernelSize.reduce(1, *) }
 
     /// Writes `conv(input, kernel)` into `output`.
     package func forward(
         input: UnsafeBufferPointer<Float>, kernel: UnsafeBufferPointer<Float>, output: UnsafeMutableBufferPointer<Float>
     ) {
         guard let x = input.baseAddress, let k = kernel.baseAddress, let y = output.baseAddress else { return }
-        let g = geometry, cin = g.inChannels, cout = g.outChannels, lanes = lanes, m = Int32(tile.rawValue)
+        let g = geometry, cin = g.inChannels, cout = g.outChannels, lanes = lanes, taps = kernelTaps
         WorkspaceCache.shared.withBuffer(count: positions * cout * cin) { u in
             forEachKernelSlice { part in
-                wc_winograd_kernel(m, k + 9 * part.lowerBound, part.count, u.baseAddress! + part.lowerBound, cout * cin)
+                withLayout { wc_winograd_kernel($0, k + taps * part.lowerBound, part.count, u.baseAddress! + part.lowerBound, cout * cin) }
             }
             forEachBlock(accumulator: 0) { block, v, product, scratch, _ in
                 transformInput(x, block: block, into: v, scratch: scratch)
@@ -158,10 +206,12 @@ package struct WinogradConvolution: ConvolutionEngine {
                         a: u.baseAddress! + xi * cout * cin, lda: cin, b: v + xi * cin * lanes, ldb: lanes, beta: 0,
                         c: product + xi * cout * lanes, ldc: lanes)
                 }
-                for o in 0..<cout {
-                    wc_winograd_output(
-                        m, product + o * lanes, cout * lanes, y + o * outputPlane, g.outputSize[0], g.outputSize[1],
-                        block.outputRuns, block.outputRuns.count, scratch)
+                withLayout { layout in
+                    for o in 0..<cout {
+                        wc_winograd_output(
+                            layout, product + o * lanes, cout * lanes, y + o * outputPlane, block.outputRuns,
+                            block.outputRuns.count, scratch)
+                    }
                 }
             }
         }
@@ -186,16 +236,18 @@ package struct WinogradConvolution: ConvolutionEngine {
             }
         }
         guard let gradKernel, let x = input.baseAddress, let dy = gradOutput.baseAddress else { return }
-        let g = geometry, cin = g.inChannels, cout = g.outChannels, lanes = lanes, m = Int32(tile.rawValue)
+        let g = geometry, cin = g.inChannels, cout = g.outChannels, lanes = lanes, taps = kernelTaps
         let count = positions * cout * cin
         WorkspaceCache.shared.withBuffer(count: count) { du in
             du.update(repeating: 0)
             forEachBlock(accumulator: count, into: du.baseAddress!) { block, v, gradProduct, scratch, sum in
                 transformInput(x, block: block, into: v, scratch: scratch)
-                for o in 0..<cout {
-                    wc_winograd_output_adjoint(
-                        m, dy + o * outputPlane, g.outputSize[0], g.outputSize[1], block.outputRuns, block.outputRuns.count,
-                        gradProduct + o * lanes, cout * lanes, scratch)
+                withLayout { layout in
+                    for o in 0..<cout {
+                        wc_winograd_output_adjoint(
+                            layout, dy + o * outputPlane, block.outputRuns, block.outputRuns.count, gradProduct + o * lanes,
+                            cout * lanes, scratch)
+                    }
                 }
                 for xi in 0..<positions {
                     matrixProducts.multiply(
@@ -205,8 +257,10 @@ package struct WinogradConvolution: ConvolutionEngine {
                 }
             }
             forEachKernelSlice { part in
-                wc_winograd_kernel_adjoint(
-                    m, du.baseAddress! + part.lowerBound, cout * cin, part.count, gradKernel.baseAddress! + 9 * part.lowerBound)
+                withLayout {
+                    wc_winograd_kernel_adjoint(
+                        $0, du.baseAddress! + part.lowerBound, cout * cin, part.count, gradKernel.baseAddress! + taps * part.lowerBound)
+                }
             }
         }
     }
@@ -220,38 +274,22 @@ package struct WinogradConvolution: ConvolutionEngine {
         ComputeThreads.split(count, body)
     }
 
-    /// The tiles of one block as runs of consecutive tiles of one tile row, with the image
-    /// offsets of the input and of the output (the runs take consecutive lanes).
-    private struct Block {
-        let inputRuns: [wc_tile_run], outputRuns: [wc_tile_run], tiles: Int
-    }
-
-    /// The runs of tiles of block `index`.
-    private func block(_ index: Int) -> Block {
-        let first = index * tilesPerBlock, end = Swift.min(first + tilesPerBlock, geometry.batch * tilesPerImage)
-        var inputRuns: [wc_tile_run] = [], outputRuns: [wc_tile_run] = []
-        var t = first
-        while t < end {
-            let image = t / tilesPerImage, rest = t % tilesPerImage
-            let column = rest % tileColumns, count = Swift.min(tileColumns - column, end - t)
-            inputRuns.append(wc_tile_run(
-                offset: image * geometry.inChannels * inputPlane, tileRow: rest / tileColumns, firstTile: column, count: count))
-            outputRuns.append(wc_tile_run(
-                offset: image * geometry.outChannels * outputPlane, tileRow: rest / tileColumns, firstTile: column, count: count))
-            t += count
-        }
-        return Block(inputRuns: inputRuns, outputRuns: outputRuns, tiles: end - first)
+    /// Calls `body` with the C description of the layout.
+    private func withLayout<Result>(_ body: (UnsafePointer<wc_winograd_layout>) -> Result) -> Result {
+        withUnsafePointer(to: tiling.layout, body)
     }
 
     /// `V_ξ[c][lane]` of every channel of the block's tiles (rows of ``lanes`` floats).
     private func transformInput(
-        _ x: UnsafePointer<Float>, block: Block, into v: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+        _ x: UnsafePointer<Float>, block: WinogradTiling.Block, into v: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>
     ) {
         let g = geometry, lanes = lanes
-        for c in 0..<g.inChannels {
-            wc_winograd_input(
-                Int32(tile.rawValue), x + c * inputPlane, g.inputSize[0], g.inputSize[1], g.padLow[0], g.padLow[1],
-                block.inputRuns, block.inputRuns.count, v + c * lanes, g.inChannels * lanes, scratch)
+        withLayout { layout in
+            for c in 0..<g.inChannels {
+                wc_winograd_input(
+                    layout, x + c * inputPlane, block.inputRuns, block.inputRuns.count, v + c * lanes, g.inChannels * lanes, scratch)
+            }
         }
     }
 
@@ -262,7 +300,7 @@ package struct WinogradConvolution: ConvolutionEngine {
     /// to it at the end, in worker order.
     private func forEachBlock(
         accumulator: Int, into destination: UnsafeMutablePointer<Float>? = nil,
-        _ body: (Block, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+        _ body: (WinogradTiling.Block, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
                  UnsafeMutablePointer<Float>?) -> Void
     ) {
         let blocks = blockCount
@@ -270,7 +308,7 @@ package struct WinogradConvolution: ConvolutionEngine {
         let workers = Swift.min(ComputeThreads.count, blocks)
         let transformed = positions * lanes
         let vCount = transformed * geometry.inChannels, productCount = transformed * geometry.outChannels
-        let scratchCount = vCount + productCount + Int(wc_winograd_scratch(Int32(tile.rawValue), tilesPerBlock))
+        let scratchCount = vCount + productCount + withLayout { Int(wc_winograd_scratch($0, tilesPerBlock)) }
         WorkspaceCache.shared.withBuffer(count: (workers - 1) * accumulator) { partials in
             partials.update(repeating: 0)
             BLASThreads.singleThreaded {
@@ -279,7 +317,7 @@ package struct WinogradConvolution: ConvolutionEngine {
                     WorkspaceCache.shared.withBuffer(count: scratchCount) { buffer in
                         let v = buffer.baseAddress!, product = v + vCount, scratch = product + productCount
                         for index in stride(from: worker, to: blocks, by: workers) {
-                            body(block(index), v, product, scratch, sum)
+                            body(tiling.block(index, size: tilesPerBlock), v, product, scratch, sum)
                         }
                     }
                 }
