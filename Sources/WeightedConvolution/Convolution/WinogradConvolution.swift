@@ -128,13 +128,15 @@ package struct WinogradConvolution: ConvolutionEngine {
     }
 
     /// The tile ``ConvolutionPlanner`` uses, chosen by measured speed and accuracy (see
-    /// `Docs/Convolution.md`): F(4, 3) on 1 or 2 axes and F(2, 3) on 3; F(4, 5) on 1 axis and
-    /// F(2, 5) on more. The 2-output tile replaces a 4-output one whose outputs are narrower than 4.
+    /// `Docs/Convolution.md`): F(4, 3) for 3-tap kernels (on 1, 2 or 3 axes), F(4, 5) for 5-tap
+    /// kernels on one axis and F(2, 5) on more; the 2-output tile when an output is narrower
+    /// than 4 (most of a 4-output tile would be wasted).
     package static func defaultTile(for geometry: ConvolutionGeometry) -> Tile {
-        let small = geometry.kernelSize.first == 3 ? Tile.f2r3 : .f2r5
-        let large = geometry.kernelSize.first == 3 ? Tile.f4r3 : .f4r5
-        guard geometry.spatialRank < (small == .f2r3 ? 3 : 2), geometry.outputSize.allSatisfy({ $0 >= 4 }) else { return small }
-        return large
+        let threeTaps = geometry.kernelSize.first == 3
+        guard geometry.outputSize.allSatisfy({ $0 >= 4 }), threeTaps || geometry.spatialRank == 1 else {
+            return threeTaps ? .f2r3 : .f2r5
+        }
+        return threeTaps ? .f4r3 : .f4r5
     }
 
     /// Prepares the engine for `geometry`.
