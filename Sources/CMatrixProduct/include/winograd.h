@@ -64,4 +64,11 @@ void wc_winograd_output(const wc_winograd_layout *layout, const float *mm, ptrdi
 void wc_winograd_output_adjoint(const wc_winograd_layout *layout, const float *dy, const wc_tile_run *runs,
                                 ptrdiff_t runCount, float *dm, ptrdiff_t stride, float *scratch);
 
+/// The kernel-gradient products of a block: du[ξ·cout·cin + o·cin + c] += Σ_{t < tiles}
+/// dm[(ξ·cout + o)·lanes + t] · v[(ξ·cin + c)·lanes + t] for every transform position ξ < positions
+/// (∂U_ξ += ∂M_ξ · V_ξᵀ with few channels: dot products of rows rather than a matrix product,
+/// whose tiles would be mostly empty for a 16 × 16 result).
+void wc_winograd_kernel_gradient(const float *dm, const float *v, ptrdiff_t lanes, ptrdiff_t tiles, ptrdiff_t positions,
+                                 int cout, int cin, float *du);
+
 #endif
