@@ -14,7 +14,7 @@ import Synchronization
 ///   and `B·Cout·Cin/G` spectral products per forward pass (`FFTCostModel`);
 /// - FFT by blocks (overlap-save): the same per block, for the cheapest block size per axis
 ///   (`FFTCostModel.blocked(_:)`);
-/// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α²` products at a
+/// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α^N` products at a
 ///   share of the direct speed plus a cost per transformed tile value.
 /// `wconv bench conv --method auto` prints which one `.auto` picked next to both timings.
 /// `.measure` times one forward pass of each once per geometry and keeps the faster.
@@ -81,7 +81,7 @@ package final class ConvolutionPlanner: Sendable {
     }
 
     /// The estimated forward time of the Winograd path (``WinogradConvolution``, default tile), in
-    /// seconds: its `α²` matrix products at `directPeak` (less the share of packing their narrow
+    /// seconds: its `α^N` matrix products at `directPeak` (less the share of packing their narrow
     /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value, and
     /// the kernel transforms, `winogradKernelCost` per transformed kernel value.
     package func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
