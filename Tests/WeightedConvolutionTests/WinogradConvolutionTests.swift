@@ -88,9 +88,6 @@ import TestSupport
         #expect(try method([1, 4, 8, 8, 8, 8], [4, 4, 3, 3, 3, 3], .init(method: .winograd)) == .direct)
         #expect(try method([1, 4, 8, 8], [4, 4, 3, 3], .init(stride: [2], method: .auto)) != .winograd)
         #expect(try method([16, 64, 64, 64], [64, 64, 3, 3], .init(padding: .same, method: .auto)) == .winograd)
-        // The 3-D benchmark layer takes F(4, 3)³; the 1-D 5-tap one stays direct (Winograd measured slower there).
-        #expect(try method([4, 16, 32, 32, 32], [16, 16, 3, 3, 3], .init(padding: .same, method: .auto)) == .winograd)
-        #expect(try method([32, 16, 4096], [16, 16, 5], .init(padding: .same, method: .auto)) != .winograd)
         // One image through a 512-channel layer: transforming 262 144 kernels outweighs the products saved.
         #expect(try method([1, 512, 4, 4], [512, 512, 3, 3], .init(padding: .same, method: .auto)) == .direct)
     }
