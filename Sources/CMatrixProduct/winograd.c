@@ -4,7 +4,8 @@
 // terms vanish. Compiled for AVX-512 and for the baseline instruction set, picked when the
 // library loads.
 #include "winograd.h"
-#include <immintrin.h>
+#include "winograd_lines.h"
+#include "winograd_tables.h"
 #include <string.h>
 
 #define CLONES __attribute__((target_clones("avx512f", "default")))
@@ -15,60 +16,6 @@ typedef float vec __attribute__((vector_size(4 * LANES), aligned(4)));
 
 INLINE vec load(const float *p) { vec v; memcpy(&v, p, sizeof v); return v; }
 INLINE void store(float *p, vec v) { memcpy(p, &v, sizeof v); }
-
-// The tables: Bᵀ (α × α), G (α × r), Aᵀ (m × α), derived by Cook–Toom from the points named.
-// F(2, 3): points 0, 1, −1, ∞.
-static const float BT_2_3[] = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
-static const float G_2_3[] = {1, 0, 0, 0.5f, 0.5f, 0.5f, 0.5f, -0.5f, 0.5f, 0, 0, 1};
-static const float AT_2_3[] = {1, 1, 1, 0, 0, 1, -1, -1};
-// F(4, 3) and F(2, 5) share the points 0, ±1, ±2, ∞ (and so Bᵀ).
-static const float BT_4_3[] = {
-    4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
-    0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1};
-static const float G_4_3[] = {
-    1.0f / 4, 0, 0, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, 1.0f / 6, -1.0f / 6,
-    1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 24, -1.0f / 12, 1.0f / 6, 0, 0, 1};
-static const float AT_4_3[] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
-#define BT_2_5 BT_4_3
-static const float G_2_5[] = {
-    1.0f / 4, 0, 0, 0, 0, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6,
-    -1.0f / 6, 1.0f / 6, -1.0f / 6, 1.0f / 6, -1.0f / 6, 1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 3, 2.0f / 3,
-    1.0f / 24, -1.0f / 12, 1.0f / 6, -1.0f / 3, 2.0f / 3, 0, 0, 0, 0, 1};
-static const float AT_2_5[] = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1};
-// F(3, 5): points 0, ±1, ±2, 1/2, ∞.
-static const float BT_3_5[] = {
-    -2, 4, 5.0f / 2, -5, -1.0f / 2, 1, 0, 0, 2, -2, -9.0f / 2, 1.0f / 2, 1, 0,
-    0, -2, 6, -7.0f / 2, -3.0f / 2, 1, 0, 0, 1, -3.0f / 2, -2, 3.0f / 2, 1, 0,
-    0, -1, 5.0f / 2, 0, -5.0f / 2, 1, 0, 0, 4, 0, -5, 0, 1, 0,
-    0, -2, 4, 5.0f / 2, -5, -1.0f / 2, 1};
-static const float G_3_5[] = {
-    -1.0f / 2, 0, 0, 0, 0, -1.0f / 3, -1.0f / 3, -1.0f / 3, -1.0f / 3, -1.0f / 3,
-    1.0f / 9, -1.0f / 9, 1.0f / 9, -1.0f / 9, 1.0f / 9, 1.0f / 36, 1.0f / 18, 1.0f / 9, 2.0f / 9, 4.0f / 9,
-    -1.0f / 60, 1.0f / 30, -1.0f / 15, 2.0f / 15, -4.0f / 15, 32.0f / 45, 16.0f / 45, 8.0f / 45, 4.0f / 45, 2.0f / 45,
-    0, 0, 0, 0, 1};
-static const float AT_3_5[] = {1, 1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1.0f / 2, 0, 0, 1, 1, 4, 4, 1.0f / 4, 1};
-// F(4, 5): points 0, ±1, ±2, ±1/2, ∞.
-static const float BT_4_5[] = {
-    -1, 0, 21.0f / 4, 0, -21.0f / 4, 0, 1, 0, 0, 1, 1, -17.0f / 4, -17.0f / 4, 1, 1, 0,
-    0, -1, 1, 17.0f / 4, -17.0f / 4, -1, 1, 0, 0, 1.0f / 2, 1.0f / 4, -5.0f / 2, -5.0f / 4, 2, 1, 0,
-    0, -1.0f / 2, 1.0f / 4, 5.0f / 2, -5.0f / 4, -2, 1, 0, 0, 2, 4, -5.0f / 2, -5, 1.0f / 2, 1, 0,
-    0, -2, 4, 5.0f / 2, -5, -1.0f / 2, 1, 0, 0, -1, 0, 21.0f / 4, 0, -21.0f / 4, 0, 1};
-static const float G_4_5[] = {
-    -1, 0, 0, 0, 0, -2.0f / 9, -2.0f / 9, -2.0f / 9, -2.0f / 9, -2.0f / 9,
-    -2.0f / 9, 2.0f / 9, -2.0f / 9, 2.0f / 9, -2.0f / 9, 1.0f / 90, 1.0f / 45, 2.0f / 45, 4.0f / 45, 8.0f / 45,
-    1.0f / 90, -1.0f / 45, 2.0f / 45, -4.0f / 45, 8.0f / 45, 32.0f / 45, 16.0f / 45, 8.0f / 45, 4.0f / 45, 2.0f / 45,
-    32.0f / 45, -16.0f / 45, 8.0f / 45, -4.0f / 45, 2.0f / 45, 0, 0, 0, 0, 1};
-static const float AT_4_5[] = {
-    1, 1, 1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1.0f / 2, -1.0f / 2, 0,
-    0, 1, 1, 4, 4, 1.0f / 4, 1.0f / 4, 0, 0, 1, -1, 8, -8, 1.0f / 8, -1.0f / 8, 1};
-
-// Calls X(algorithm, m, r, Bᵀ, G, Aᵀ) for every algorithm.
-#define ALGORITHMS(X)                                        \
-    X(WC_WINOGRAD_F2_3, 2, 3, BT_2_3, G_2_3, AT_2_3)         \
-    X(WC_WINOGRAD_F4_3, 4, 3, BT_4_3, G_4_3, AT_4_3)         \
-    X(WC_WINOGRAD_F2_5, 2, 5, BT_2_5, G_2_5, AT_2_5)         \
-    X(WC_WINOGRAD_F3_5, 3, 5, BT_3_5, G_3_5, AT_3_5)         \
-    X(WC_WINOGRAD_F4_5, 4, 5, BT_4_5, G_4_5, AT_4_5)
 
 // out[r] = Σ_c M[r·rs + c·cs] · in[c] for r < R, c < C (zero coefficients skipped once unrolled).
 INLINE void apply(const float *M, int R, int C, int rs, int cs, const vec *in, vec *out) {
@@ -118,18 +65,6 @@ INLINE ptrdiff_t power(ptrdiff_t base, int exponent) {
     ptrdiff_t p = 1;
     for (int i = 0; i < exponent; i++) p *= base;
     return p;
-}
-
-// The first `count` of 16 lanes (all for count ≥ 16, none for count ≤ 0).
-static inline __mmask16 lane_mask(ptrdiff_t count) {
-    return (__mmask16)(count >= LANES ? 0xFFFF : count <= 0 ? 0 : (1u << count) - 1);
-}
-
-// Whether the processor runs AVX-512 (checked once, when the library loads).
-static int has_avx512;
-__attribute__((constructor)) static void detect_avx512(void) {
-    __builtin_cpu_init();
-    has_avx512 = __builtin_cpu_supports("avx512f");
 }
 
 INLINE ptrdiff_t lane_count(const wc_tile_run *runs, ptrdiff_t runCount) {
@@ -214,65 +149,6 @@ CLONES void wc_winograd_kernel_adjoint(const wc_winograd_layout *layout, const f
     }
 }
 
-// The window positions k < width of `count` consecutive tiles along a line of `length` values:
-// dst[k·lanes + j] = line[start + j·m + k], zero outside [0, length). With AVX-512: per 16 tiles,
-// the ⌈(15m + width)/16⌉ vectors they span are loaded once (masked to the line) and every k is
-// picked out of them by masked permutes (gathers are slow on the machine measured).
-// Which lanes of which loaded vector every window position k picks (see window_lines).
-typedef struct {
-    int chunks;
-    int index[MAX_ALPHA][LANES];
-    __mmask16 from[MAX_ALPHA][MAX_ALPHA];
-} window_picks;
-
-static window_picks picks_for(int m, int width) {
-    window_picks p = {.chunks = (15 * m + width + 15) / 16};
-    for (int k = 0; k < width; k++)
-        for (int j = 0; j < LANES; j++) {
-            p.index[k][j] = (j * m + k) & 15;
-            p.from[k][(j * m + k) >> 4] |= (__mmask16)(1u << j);
-        }
-    return p;
-}
-
-__attribute__((target("avx512f"))) static void window_lines_avx512(const float *line, ptrdiff_t length,
-                                                                   ptrdiff_t start, int m, int width,
-                                                                   ptrdiff_t count, ptrdiff_t lanes, float *dst,
-                                                                   const window_picks *picks) {
-    const int chunks = picks->chunks;
-    __m512i index[MAX_ALPHA];
-    for (int k = 0; k < width; k++) index[k] = _mm512_loadu_si512(picks->index[k]);
-    for (ptrdiff_t j = 0; j < count; j += LANES) {
-        ptrdiff_t first = start + j * m;
-        __m512 chunk[MAX_ALPHA];
-        for (int c = 0; c < chunks; c++) {
-            ptrdiff_t at = first + 16 * c;
-            __mmask16 inside = (__mmask16)(lane_mask(length - at) & ~lane_mask(-at));
-            chunk[c] = _mm512_maskz_loadu_ps(inside, line + at);
-        }
-        __mmask16 store = lane_mask(count - j);
-        for (int k = 0; k < width; k++) {
-            __m512 v = _mm512_setzero_ps();
-            for (int c = 0; c < chunks; c++) v = _mm512_mask_permutexvar_ps(v, picks->from[k][c], index[k], chunk[c]);
-            _mm512_mask_storeu_ps(dst + k * lanes + j, store, v);
-        }
-    }
-}
-
-INLINE void window_lines(const float *line, ptrdiff_t length, ptrdiff_t start, int m, int width, ptrdiff_t count,
-                         ptrdiff_t lanes, float *dst, const window_picks *picks) {
-    if (has_avx512) return window_lines_avx512(line, length, start, m, width, count, lanes, dst, picks);
-    for (int k = 0; k < width; k++, dst += lanes) {
-        // Tiles j in [first, last) read inside the line.
-        ptrdiff_t shift = start + k;
-        ptrdiff_t first = min(count, max(0, (-shift + m - 1) / m));
-        ptrdiff_t last = max(first, min(count, (length - shift + m - 1) / m));
-        for (ptrdiff_t j = 0; j < first; j++) dst[j] = 0;
-        for (ptrdiff_t j = first; j < last; j++) dst[j] = line[shift + j * m];
-        for (ptrdiff_t j = last; j < count; j++) dst[j] = 0;
-    }
-}
-
 // Gathers the windows of every tile of the runs out of the plane: `width` values per tiled
 // axis (1 on the others) starting at tile·m − pad, zero outside the plane, into
 // out[position·lanes + lane] with `position` row-major over the window.
@@ -281,7 +157,7 @@ INLINE void gather_tiles(int m, int width, int rank, const float *plane, const p
                          float *out) {
     const int w0 = rank == 3 ? width : 1, w1 = rank >= 2 ? width : 1;
     const int m0 = rank == 3 ? m : 1, m1 = rank >= 2 ? m : 1;
-    const window_picks picks = picks_for(m, width);
+    const window_picks picks = wc_window_picks(m, width);
     ptrdiff_t lane = 0;
     for (ptrdiff_t i = 0; i < runCount; i++) {
         const wc_tile_run run = runs[i];
@@ -295,7 +171,7 @@ INLINE void gather_tiles(int m, int width, int rank, const float *plane, const p
                         for (ptrdiff_t j = 0; j < run.count; j++) dst[k * lanes + j] = 0;
                     continue;
                 }
-                window_lines(plane + run.offset + (p0 * size[1] + p1) * size[2], size[2], run.firstTile * m - pad[2], m,
+                wc_window_lines(plane + run.offset + (p0 * size[1] + p1) * size[2], size[2], run.firstTile * m - pad[2], m,
                              width, run.count, lanes, dst, &picks);
             }
         lane += run.count;
@@ -334,56 +210,11 @@ CLONES void wc_winograd_input(const wc_winograd_layout *layout, const float *x, 
     }
 }
 
-// Which phase (output q of a tile) and lane every value of m consecutive output vectors takes.
-typedef struct {
-    int index[MAX_ALPHA][LANES];
-    __mmask16 from[MAX_ALPHA][MAX_ALPHA];
-} interleave_picks;
-
-static interleave_picks interleave_picks_for(int m) {
-    interleave_picks p = {0};
-    for (int c = 0; c < m; c++)
-        for (int i = 0; i < LANES; i++) {
-            p.index[c][i] = (LANES * c + i) / m;
-            p.from[c][(LANES * c + i) % m] |= (__mmask16)(1u << i);
-        }
-    return p;
-}
-
-// line[j·m + q] = phases[q·lanes + j] for j·m + q < width: the outputs of consecutive tiles
-// along a line from their m phases. With AVX-512, per 16 tiles the m output vectors are each
-// assembled from the m phase vectors by masked permutes.
-__attribute__((target("avx512f"))) static void interleave_lines_avx512(const float *phases, ptrdiff_t lanes, int m,
-                                                                       ptrdiff_t width, float *line,
-                                                                       const interleave_picks *picks) {
-    __m512i index[MAX_ALPHA];
-    for (int c = 0; c < m; c++) index[c] = _mm512_loadu_si512(picks->index[c]);
-    for (ptrdiff_t j = 0; j * m < width; j += LANES) {
-        __m512 phase[MAX_ALPHA];
-        for (int q = 0; q < m; q++) phase[q] = _mm512_loadu_ps(phases + q * lanes + j);
-        for (int c = 0; c < m; c++) {
-            ptrdiff_t at = j * m + LANES * c;
-            __m512 v = _mm512_setzero_ps();
-            for (int q = 0; q < m; q++) v = _mm512_mask_permutexvar_ps(v, picks->from[c][q], index[c], phase[q]);
-            _mm512_mask_storeu_ps(line + at, lane_mask(width - at), v);
-        }
-    }
-}
-
-INLINE void interleave_lines(const float *phases, ptrdiff_t lanes, int m, ptrdiff_t width, float *line,
-                             const interleave_picks *picks) {
-    if (has_avx512) return interleave_lines_avx512(phases, lanes, m, width, line, picks);
-    for (int q = 0; q < m; q++) {
-        ptrdiff_t count = (width - q + m - 1) / m;
-        for (ptrdiff_t j = 0; j < count; j++) line[j * m + q] = phases[q * lanes + j];
-    }
-}
-
 // Writes the m^rank output tiles of `scratch` (position·lanes + lane) into the output plane.
 INLINE void scatter_tiles(int m, int rank, const float *tiles, ptrdiff_t lanes, float *y, const ptrdiff_t size[3],
                           const wc_tile_run *runs, ptrdiff_t runCount) {
     const int m0 = rank == 3 ? m : 1, m1 = rank >= 2 ? m : 1;
-    const interleave_picks picks = interleave_picks_for(m);
+    const interleave_picks picks = wc_interleave_picks(m);
     ptrdiff_t lane = 0;
     for (ptrdiff_t n = 0; n < runCount; n++) {
         const wc_tile_run run = runs[n];
@@ -393,7 +224,7 @@ INLINE void scatter_tiles(int m, int rank, const float *tiles, ptrdiff_t lanes, 
                 if (p0 >= size[0] || p1 >= size[1]) continue;
                 float *line = y + run.offset + (p0 * size[1] + p1) * size[2] + run.firstTile * m;
                 ptrdiff_t width = min(run.count * m, size[2] - run.firstTile * m);
-                interleave_lines(tiles + (a * m1 + b) * m * lanes + lane, lanes, m, width, line, &picks);
+                wc_interleave_lines(tiles + (a * m1 + b) * m * lanes + lane, lanes, m, width, line, &picks);
             }
         lane += run.count;
     }
