@@ -88,6 +88,8 @@ import TestSupport
         #expect(try method([1, 4, 8, 8, 8, 8], [4, 4, 3, 3, 3, 3], .init(method: .winograd)) == .direct)
         #expect(try method([1, 4, 8, 8], [4, 4, 3, 3], .init(stride: [2], method: .auto)) != .winograd)
         #expect(try method([16, 64, 64, 64], [64, 64, 3, 3], .init(padding: .same, method: .auto)) == .winograd)
+        // 5-tap kernels are left to `.winograd` and `.measure` (never estimated).
+        #expect(try method([64, 128, 16, 16], [128, 128, 5, 5], .init(padding: .same, method: .auto)) != .winograd)
         // One image through a 512-channel layer: transforming 262 144 kernels outweighs the products saved.
         #expect(try method([1, 512, 4, 4], [512, 512, 3, 3], .init(padding: .same, method: .auto)) == .direct)
     }

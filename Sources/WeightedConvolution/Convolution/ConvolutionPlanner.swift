@@ -84,8 +84,11 @@ package final class ConvolutionPlanner: Sendable {
     /// seconds: its `α^N` matrix products at `directPeak` (less the share of packing their narrow
     /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value, and
     /// the kernel transforms, `winogradKernelCost` per transformed kernel value.
+    /// Infinite for 5-tap kernels: the constants were fitted on 3-tap layers, and F(4, 5) measured
+    /// slower than direct on the 1-D benchmark layer (`.winograd` and `.measure` still run it).
     package func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
         let tile = WinogradConvolution.defaultTile(for: g), m = tile.outputs
+        guard tile.taps == 3 else { return .infinity }
         let positions = Double(tile.positions(rank: g.spatialRank))
         let tiles = Double(g.outputSize.reduce(g.batch) { $0 * (($1 + m - 1) / m) })
         let cin = Double(g.inChannels), cout = Double(g.outChannels)
