@@ -28,7 +28,7 @@ package struct FFTConvolution: ConvolutionEngine {
     /// Plans whose transforms are split over the compute threads (rank ≥ 2, more than one thread).
     private let threadedPlans: FFTPlans?
     private let input: StridedBlock, kernel: StridedBlock, output: StridedBlock
-    /// The kernel gradient's taps read by a matrix product, when cheaper than inverse transforms.
+    /// The kernels' spectra and the kernel gradient's taps by matrix products, when cheaper than transforms.
     private let kernelTaps: SpectralTaps?
     /// The kernel spectra, reused while the kernel does not change.
     private let kernelSpectra = KernelSpectra()
@@ -36,8 +36,9 @@ package struct FFTConvolution: ConvolutionEngine {
     /// Prepares the whole-signal FFT path for `geometry`.
     /// - Parameters:
     ///   - g: the geometry; its transform sizes fit in memory (`FFTPlans.fitInMemory`).
-    ///   - tapsByProduct: whether the kernel gradient's taps are read by a matrix product (`true`)
-    ///     or by inverse transforms (`false`); `nil` lets `FFTCostModel` choose.
+    ///   - tapsByProduct: whether the kernels' spectra and the kernel gradient's taps are computed by
+    ///     matrix products (`true`, ``SpectralTaps``) or by transforms (`false`); `nil` lets
+    ///     `FFTCostModel` choose.
     /// - Precondition: the sizes fit (the planner only builds this engine for such geometries).
     package init(geometry g: ConvolutionGeometry, tapsByProduct: Bool? = nil) {
         geometry = g
@@ -49,9 +50,8 @@ package struct FFTConvolution: ConvolutionEngine {
         input = StridedBlock(shape: g.inputSize, size: size, offset: g.padLow, step: ones)
         kernel = StridedBlock(shape: g.kernelSize, size: size, offset: zeros, step: g.dilation)
         output = StridedBlock(shape: g.outputSize, size: size, offset: zeros, step: g.stride)
-        let kernels = SpectralBlocks.signalMajor(signals: g.outChannels * (g.inChannels / g.groups), frequencies: plans.complexCount)
-        kernelTaps = tapsByProduct ?? FFTCostModel.readsTapsByProduct(g, size: size)
-            ? SpectralTaps(size: size, block: kernel, layout: kernels) : nil
+        kernelTaps = tapsByProduct ?? FFTCostModel.transformsTapsByProduct(g, size: size)
+            ? SpectralTaps(size: size, block: kernel, frequencies: plans.complexCount) : nil
     }
 
     /// The bytes of the block descriptions and the tap matrix (the shared plans are counted by their own cache).
@@ -103,6 +103,7 @@ package struct FFTConvolution: ConvolutionEngine {
             }
             if let gradKernel {
                 withSpectra(of: x.baseAddress!, block: input, layout: blocks(g.batch * g.inChannels)) { xs in
+                    // Signal-major: the tap product reads each kernel's spectrum as a matrix row.
                     let layout = SpectralBlocks.signalMajor(signals: g.outChannels * cpg, frequencies: plans.complexCount)
                     withResults(layout, block: kernel, taps: kernelTaps, into: gradKernel.baseAddress!) { gws, range, group in
                         // GW[o,c] = Σ_b X[b, group·Cin/G + c] · conj(G[b,o]), as its transpose (c, o)
@@ -132,7 +133,13 @@ package struct FFTConvolution: ConvolutionEngine {
         let layout = blocks(geometry.outChannels * inPerGroup)
         kernelSpectra.withSpectra(
             of: k, spectraCount: layout.count,
-            transform: { transform($0.baseAddress!, block: kernel, layout: layout, into: $1) }
+            transform: { k, spectra in
+                if let kernelTaps {
+                    kernelTaps.transform(k.baseAddress!, into: spectra, layout: layout)
+                } else {
+                    transform(k.baseAddress!, block: kernel, layout: layout, into: spectra)
+                }
+            }
         ) { spectra in body(StoredSpectra(storage: UnsafeMutablePointer(mutating: spectra), layout: layout)) }
     }
 

@@ -41,16 +41,16 @@ enum FFTCostModel {
         return seconds(transforms: transforms, products: products, size: size, parallelItems: items)
     }
 
-    /// Seconds per multiply-add of the matrix product that reads the kernel gradient's taps from
-    /// its spectra (``SpectralTaps``), two threads.
+    /// Seconds per multiply-add of the matrix products that transform the kernels and read the
+    /// kernel gradient's taps from its spectra (``SpectralTaps``), two threads.
     static let tapProductCost = 0.01e-9
     /// Floats of the tap matrix kept at most per engine (16 MiB).
     static let tapMatrixLimit = 4 << 20
 
-    /// Whether the whole-signal path reads the kernel gradient's `k^d` taps from its spectra by a
-    /// matrix product (`2·F·k^d` multiply-adds per kernel) rather than inverse transforms
-    /// (`L·log₂L` each): when the model finds the product cheaper and its matrix small.
-    static func readsTapsByProduct(_ g: ConvolutionGeometry, size: [Int]) -> Bool {
+    /// Whether the whole-signal path transforms its kernels and reads the kernel gradient's `k^d`
+    /// taps by matrix products (`2·F·k^d` multiply-adds per kernel) rather than transforms
+    /// (`L·log₂L` each): when the model finds the product cheaper and its matrices small.
+    static func transformsTapsByProduct(_ g: ConvolutionGeometry, size: [Int]) -> Bool {
         let length = size.reduce(1.0) { $0 * Double($1) }
         let frequencies = length / Double(size.last!) * Double(size.last! / 2 + 1)
         let taps = Double(g.kernelSize.reduce(1, *))
