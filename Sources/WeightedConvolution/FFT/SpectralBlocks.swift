@@ -78,7 +78,9 @@ struct SpectralBlocks {
 
 /// Spectra in ``SpectralBlocks`` storage.
 struct StoredSpectra {
+    /// The first float of the storage.
     let storage: UnsafeMutablePointer<Float>
+    /// How the spectra are stored.
     let layout: SpectralBlocks
 
     /// The matrix whose element `(i, p)` is the signal `first + i·rowStep + p·depthStep`.
