@@ -13,8 +13,9 @@ import GridCore
 /// The sums over channels are complex matrix products per frequency (``SpectralBlocks``): spectra
 /// are stored in blocks of 16 frequencies, a block of every signal together, and for each block
 /// `Y_f (B × Cout/G) = X_f (B × Cin/G) · conj(W_f)ᵀ` per group, `GX_f = G_f · W_f` and
-/// `GW_f = X_fᵀ · conj(G_f)` (a sum over the batch); the kernel gradient's `k^d` taps are read from
-/// its spectra by one matrix product (``SpectralTaps``) where that is cheaper than inverse transforms.
+/// `GW_f = X_fᵀ · conj(G_f)` (a sum over the batch). The kernels' spectra and the kernel gradient's
+/// `k^d` taps are real matrix products with tables of `cos`/`sin` (``SpectralTaps``) where those
+/// are cheaper than transforms.
 /// Transforms run on `ComputeThreads.count` threads:
 /// one signal per worker, or — when a phase has fewer signals than threads and the signals are
 /// multi-dimensional — each transform split over FFTW's threads; the products on blocks of

@@ -61,13 +61,16 @@ struct SpectralTaps {
     /// block of frequencies, `values · T[:, block]`, the blocks split over the compute threads.
     func transform(_ values: UnsafePointer<Float>, into spectra: UnsafeMutablePointer<Float>, layout: SpectralBlocks) {
         let width = SpectralBlocks.elementWidth
+        // One-threaded products inside the workers (OpenBLAS would start its own threads).
         forward.withUnsafeBufferPointer { t in
-            ComputeThreads.split(layout.blocks) { blocks in
-                for block in blocks {
-                    MatrixProductKernel.preferred.multiply(
-                        transposingA: false, transposingB: false, m: layout.signals, n: width, k: taps, a: values, lda: taps,
-                        b: t.baseAddress! + block * width, ldb: depth, beta: 0, c: spectra + block * layout.blockStride,
-                        ldc: layout.signalStride)
+            BLASThreads.singleThreaded {
+                ComputeThreads.split(layout.blocks) { blocks in
+                    for block in blocks {
+                        MatrixProductKernel.preferred.multiply(
+                            transposingA: false, transposingB: false, m: layout.signals, n: width, k: taps, a: values,
+                            lda: taps, b: t.baseAddress! + block * width, ldb: depth, beta: 0,
+                            c: spectra + block * layout.blockStride, ldc: layout.signalStride)
+                    }
                 }
             }
         }
