@@ -19,7 +19,7 @@ import TestSupport
         ConvolutionCase(input: [2, 9, 30], kernel: [4, 9, 3], options: .init(padding: .symmetric([1]))),
         // Many blocks, more channels than a tile on every side, batch 1 and single channels (threaded plans).
         ConvolutionCase(input: [1, 1, 40, 37], kernel: [1, 1, 7, 7], options: .init(padding: .symmetric([3]))),
-        ConvolutionCase(input: [4, 10, 12, 12], kernel: [11, 10, 7, 7], options: .init(padding: .symmetric([3]))),
+        ConvolutionCase(input: [3, 10, 10, 9], kernel: [11, 10, 7, 7], options: .init(padding: .symmetric([3]))),
         // Rank 3 with groups.
         ConvolutionCase(input: [2, 3, 6, 5, 7], kernel: [3, 1, 3, 2, 3], options: .init(padding: .symmetric([1]), groups: 3)),
     ]
@@ -29,12 +29,9 @@ import TestSupport
         let geometry = try c.geometry()
         let (x, k, gy, expected, expectedGrad) = DirectConvolutionTests.referenceRun(geometry, seed: 31)
         let engine = FFTConvolution(geometry: geometry, tapsByProduct: tapsByProduct)
-        // Twice: the second forward and backward reuse the kernel spectra.
-        for round in 0..<2 {
-            let (y, gx, gk) = DirectConvolutionTests.run(engine, x, k, gy)
-            #expect(DirectConvolutionTests.isClose(y, expected), "forward, round \(round)")
-            #expect(DirectConvolutionTests.isClose(gx, expectedGrad.input), "∂x, round \(round)")
-            #expect(DirectConvolutionTests.isClose(gk, expectedGrad.kernel), "∂k, round \(round)")
-        }
+        let (y, gx, gk) = DirectConvolutionTests.run(engine, x, k, gy)
+        #expect(DirectConvolutionTests.isClose(y, expected), "forward")
+        #expect(DirectConvolutionTests.isClose(gx, expectedGrad.input), "∂x")
+        #expect(DirectConvolutionTests.isClose(gk, expectedGrad.kernel), "∂k")
     }
 }

@@ -2,17 +2,18 @@ import Foundation
 import GridCore
 
 /// Transforms of many signals that are non-zero at a few positions only (taps), and inverse
-/// transforms read at those taps, each as one real matrix product: the FFT path's kernels and
-/// kernel gradient, `k^d` taps of transforms of `L^d` values.
+/// transforms read at those taps, each as real matrix products: the FFT path's kernels and
+/// kernel gradient, `k^d` taps of transforms of `L^d = N` values.
 ///
 /// The spectrum of a signal `x` non-zero at the taps `q` is `S(f) = Σ_q x(q) · (cos θ − i sin θ)`,
-/// `θ = 2π Σ_a f_a·q_a / L_a`: `taps (signals × k^d) · T (k^d × 32·blocks)`. For a real signal of `N` values whose half spectrum `S` (last axis halved, as FFTW's r2c
-/// writes it) is known, the value at position `q` is
-/// `x(q) = (1/N) Σ_f w(f) · (Re S(f) · cos θ − Im S(f) · sin θ)`, with `w = 1` on the planes the halving keeps once (last-axis frequency 0 and, for even
-/// lengths, `L/2`) and 2 elsewhere. Over spectra stored signal-major in ``SpectralBlocks``, the
-/// taps of every signal are `spectra (signals × 32·blocks) · E (32·blocks × taps)`: 2·F·k^d
-/// multiply-adds per signal instead of a c2r transform of `L^d·log L` — fewer for small kernels,
-/// and at the speed of the matrix product; the same for `T`.
+/// `θ = 2π Σ_a f_a·q_a / L_a`: `taps (signals × k^d) · T (k^d × 32·blocks)` in ``SpectralBlocks``
+/// storage. Conversely, a real signal whose half spectrum `S` (last axis halved, as FFTW's r2c
+/// writes it) is known has at `q` the value
+/// `x(q) = (1/N) Σ_f w(f) · (Re S(f) · cos θ − Im S(f) · sin θ)`, with `w = 1` on the planes the
+/// halving keeps once (last-axis frequency 0 and, for even lengths, `L/2`) and 2 elsewhere: over
+/// spectra stored signal-major, `spectra (signals × 32·blocks) · E (32·blocks × taps)`. Either
+/// way `2F·k^d` multiply-adds per signal instead of a transform of `N·log N` — fewer for small
+/// kernels, and at the speed of the matrix product.
 struct SpectralTaps {
     /// `T`, row-major (one row per tap, `32·blocks` columns; zero columns for padded frequencies).
     private let forward: [Float]
