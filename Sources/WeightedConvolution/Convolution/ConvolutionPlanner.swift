@@ -8,10 +8,11 @@ import Synchronization
 /// AVX-512, OpenBLAS 0.3.21, FFTW 3.3.10):
 /// - direct: `flops / rate`, where the rate of the gathered matrix products grows with their rows
 ///   (`Cout/groups`) up to the machine's sustained speed:
-///   `rate = min(directPeak, directPerRow · Cout/groups)`;
-/// - whole-signal FFT: `Σ transforms · fftCost · L·log₂L + products · productCost · F`, with
-///   `L = ∏` transform sizes, `F` complex frequencies, `B·Cin + Cout·Cin/G + B·Cout` transforms
-///   and `B·Cout·Cin/G` spectral products per forward pass (`FFTCostModel`);
+///   `rate = min(directPeak, directPerRow · rows, directBase + directPerRowBeyond · rows)`;
+/// - whole-signal FFT: `Σ transforms · fftCost · L·log₂L + products · channelProductCost · F`,
+///   with `L = ∏` transform sizes, `F` complex frequencies, `B·Cin + B·Cout` transforms, the
+///   `Cout·Cin/G` kernels' transforms or tap products, and `B·Cout·Cin/G` spectral products per
+///   forward pass (`FFTCostModel`);
 /// - FFT by blocks (overlap-save): the same per block, for the cheapest block size per axis
 ///   (`FFTCostModel.blocked(_:)`);
 /// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α^N` products at a
@@ -31,6 +32,12 @@ package final class ConvolutionPlanner: Sendable {
     /// Direct speed per output row of the product, FLOP/s (measured 27–46 GFLOP/s with one row, the
     /// line products: single-channel 1-D, 2-D and 3-D signals with large kernels).
     static let directPerRow = 35e9
+    /// Beyond a few rows the direct speed rises more slowly, `directBase + directPerRowBeyond · rows`:
+    /// fitted to the quiet-machine figures of `Docs/Performance.md` (2026-12-03), 127–133 GFLOP/s
+    /// with 16 rows (1-D k5 and 3-D 3³ layers) and 189 with 32 ([8,32,64,64]·7×7).
+    static let directBase = 70e9
+    /// See ``directBase``.
+    static let directPerRowBeyond = 3.7e9
     /// The Winograd products' speed relative to `directPeak` (depth = the input channels, width =
     /// a block of tiles) and the cost of its tile transforms, seconds per transformed value (input
     /// and output, two threads): fitted so that F(4×4, 3×3) costs 0.55× the direct path on
@@ -76,7 +83,8 @@ package final class ConvolutionPlanner: Sendable {
     /// seconds (infinite for a path that does not apply).
     package func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double, overlap: Double) {
         let rows = Double(g.outChannels / g.groups)
-        let direct = g.forwardFlops / Swift.min(Self.directPeak, Self.directPerRow * rows)
+        let rate = Swift.min(Self.directPeak, Self.directPerRow * rows, Self.directBase + Self.directPerRowBeyond * rows)
+        let direct = g.forwardFlops / rate
         return (direct, FFTCostModel.wholeSeconds(g) ?? .infinity, FFTCostModel.blocked(g)?.seconds ?? .infinity)
     }
 

@@ -134,7 +134,7 @@ package struct BlockedFFTConvolution: ConvolutionEngine {
                     for t in 0..<pass.targetChannels {
                         sum.update(repeating: 0, count: width)
                         terms(t) { s, k in
-                            FFTConvolution.accumulate(sum, spectra + s * width, UnsafeMutablePointer(mutating: ks) + k * width,
+                            Self.accumulate(sum, spectra + s * width, UnsafeMutablePointer(mutating: ks) + k * width,
                                                       conjugate: pass.conjugate, frequencies: plans.complexCount)
                         }
                         plans.inverse(sum, into: real)
@@ -177,7 +177,7 @@ package struct BlockedFFTConvolution: ConvolutionEngine {
                             plans.transform(real, into: gs)
                             let first = (o / outPerGroup) * inPerGroup
                             for c in 0..<inPerGroup {
-                                FFTConvolution.accumulate(sum + (o * inPerGroup + c) * width, xs + (first + c) * width, gs,
+                                Self.accumulate(sum + (o * inPerGroup + c) * width, xs + (first + c) * width, gs,
                                                           conjugate: true, frequencies: plans.complexCount)
                             }
                         }
@@ -198,6 +198,17 @@ package struct BlockedFFTConvolution: ConvolutionEngine {
                     }
                 }
             }
+        }
+    }
+
+    /// `sum += a · b` or `sum += a · conj(b)` over interleaved complex spectra of `frequencies` values.
+    private static func accumulate(_ sum: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>,
+                                   _ b: UnsafeMutablePointer<Float>, conjugate: Bool, frequencies: Int) {
+        let sign: Float = conjugate ? -1 : 1
+        for f in 0..<frequencies {
+            let (ar, ai, br, bi) = (a[2 * f], a[2 * f + 1], b[2 * f], sign * b[2 * f + 1])
+            sum[2 * f] += ar * br - ai * bi
+            sum[2 * f + 1] += ar * bi + ai * br
         }
     }
 

@@ -5,8 +5,9 @@ import GridCore
 /// ``ConvolutionPlanner``'s choice, in the spirit of scipy's `choose_conv_method`.
 ///
 /// A pass costs `transforms · fftCost · L·log₂L · cache(L) + products · productCost · F` (`L`
-/// real values, `F` complex frequencies per transform) divided by the share of the compute
-/// threads its work items can occupy: a single 1-D signal's whole-signal transforms run on one
+/// real values, `F` complex frequencies per transform; the whole-signal path's channel products
+/// at ``channelProductCost``, its kernels by tap products where cheaper, ``tapProductCost``)
+/// divided by the share of the compute threads its work items can occupy: a single 1-D signal's whole-signal transforms run on one
 /// thread; multi-dimensional ones and a single signal's blocks on all of them. `cache(L)` is 1 for transforms whose
 /// buffers fit in the second-level cache and ``outOfCacheFactor`` beyond.
 enum FFTCostModel {
@@ -14,8 +15,13 @@ enum FFTCostModel {
     /// the FFT timings of [8,32,64,64]·7×7 (16 ms) and [16,64,64,64]·3×3 (95 ms); it predicts
     /// [64,128,16,16]·3×3 within 1 % and [64,64,32,32]·3×3 within 30 %.
     static let fftCost = 0.09e-9
-    /// Seconds per complex multiply-add of a spectral product (fitted as above).
+    /// Seconds per complex multiply-add of the blocked path's spectral products, one spectrum
+    /// pair at a time (fitted as above).
     static let productCost = 0.35e-9
+    /// Seconds per complex multiply-add of the whole-signal path's channel products, complex
+    /// matrix products per frequency (``SpectralBlocks``), two threads: 3.3 ms for the
+    /// 8·32·32·2520 of [8,32,64,64]·7×7 (2026-12-03, wall clock, best of 5, shared machine).
+    static let channelProductCost = 0.15e-9
     /// The cost of a transform of more than ``cachedValues`` real values per `L·log₂L`,
     /// relative to one that stays in cache: fitted to single-thread CPU times of the forward
     /// pass on 512² ⊛ 31² and 64³ ⊛ 15³ (2026-12-03, shared machine, best of 3 × 3): 0.63 ns
@@ -33,12 +39,47 @@ enum FFTCostModel {
     /// The estimated forward time of the whole-signal FFT path, or `nil` when a transform size overflows.
     static func wholeSeconds(_ g: ConvolutionGeometry) -> Double? {
         guard let size = FFTPlans.sizes(for: g) else { return nil }
-        let inPerGroup = g.inChannels / g.groups
-        let transforms = Double(g.batch) * Double(g.inChannels + g.outChannels) + Double(g.outChannels * inPerGroup)
+        let inPerGroup = g.inChannels / g.groups, kernels = Double(g.outChannels * inPerGroup)
+        let taps = transformsTapsByProduct(g, size: size)
+        let transforms = Double(g.batch) * Double(g.inChannels + g.outChannels) + (taps ? 0 : kernels)
         let products = Double(g.batch) * Double(g.outChannels) * Double(inPerGroup)
         // Multi-dimensional transforms of fewer signals than threads are split over FFTW's threads.
         let items = g.spatialRank > 1 ? ComputeThreads.count : g.batch * g.inChannels
-        return seconds(transforms: transforms, products: products, size: size, parallelItems: items)
+        let kernelProducts = taps ? kernels * tapProducts(g, size: size) * tapProductCost : 0
+        return kernelProducts + seconds(
+            transforms: transforms, products: products, productCost: channelProductCost, size: size, parallelItems: items)
+    }
+
+    /// Seconds per multiply-add of the matrix products that transform the kernels and read the
+    /// kernel gradient's taps from its spectra (``SpectralTaps``), two threads: the kernels of
+    /// [8,32,64,64]·7×7 (1024 × 49 by 49 × 5056) took 6.5 ms of CPU time (same sitting as
+    /// ``channelProductCost``), where their 1024 transforms took 37 ms.
+    static let tapProductCost = 0.015e-9
+    /// Floats of the tap matrix kept at most per engine (16 MiB).
+    static let tapMatrixLimit = 4 << 20
+
+    /// Whether the whole-signal path transforms its kernels and reads the kernel gradient's `k^d`
+    /// taps by matrix products (`2·F·k^d` multiply-adds per kernel) rather than transforms
+    /// (`L·log₂L` each): when the model finds the product cheaper and its matrices small.
+    static func transformsTapsByProduct(_ g: ConvolutionGeometry, size: [Int]) -> Bool {
+        let product = tapProducts(g, size: size)
+        return product <= Double(tapMatrixLimit) && product * tapProductCost < transformSeconds(size)
+    }
+
+    /// Multiply-adds of one kernel's tap product, `k^d · 2F` (also the floats of its matrix).
+    private static func tapProducts(_ g: ConvolutionGeometry, size: [Int]) -> Double {
+        Double(g.kernelSize.reduce(1, *)) * 2 * frequencies(size)
+    }
+
+    /// Complex frequencies of a real transform of `size` (the last axis halved).
+    private static func frequencies(_ size: [Int]) -> Double {
+        size.dropLast().reduce(1.0) { $0 * Double($1) } * Double(size.last! / 2 + 1)
+    }
+
+    /// The estimated time of one real transform of `size` on all threads, `fftCost · cache(L) · L·log₂L`.
+    private static func transformSeconds(_ size: [Int]) -> Double {
+        let length = size.reduce(1.0) { $0 * Double($1) }
+        return fftCost * (length > Double(cachedValues) ? outOfCacheFactor : 1) * length * Swift.max(1, log2(length))
     }
 
     /// The blocked path's choice for one geometry.
@@ -88,7 +129,8 @@ enum FFTCostModel {
             let transforms = Double(items) * Double(g.inChannels + g.outChannels) + kernels
             let products = Double(items) * Double(g.outChannels * inPerGroup)
             let size = choice.map(\.size)
-            let estimate = blockOverhead * seconds(transforms: transforms, products: products, size: size, parallelItems: items)
+            let estimate = blockOverhead * seconds(
+                transforms: transforms, products: products, productCost: productCost, size: size, parallelItems: items)
             if estimate < best?.seconds ?? .infinity, fitsInMemory(g, blockSize: size) {
                 best = BlockChoice(blockSize: size, seconds: estimate)
             }
@@ -104,14 +146,12 @@ enum FFTCostModel {
     }
 
     /// The estimated time of `transforms` real transforms of `size` and `products` spectral
-    /// products, with work items that occupy `min(threads, parallelItems)` threads.
-    static func seconds(transforms: Double, products: Double, size: [Int], parallelItems: Int) -> Double {
-        let length = size.reduce(1.0) { $0 * Double($1) }
-        let frequencies = length / Double(size.last!) * Double(size.last! / 2 + 1)
-        let cache = length > Double(cachedValues) ? outOfCacheFactor : 1
+    /// products of `productCost` per frequency, with work items that occupy
+    /// `min(threads, parallelItems)` threads.
+    static func seconds(transforms: Double, products: Double, productCost: Double, size: [Int], parallelItems: Int) -> Double {
         let threads = Double(ComputeThreads.count)
         let occupancy = Swift.min(threads, Double(Swift.max(1, parallelItems))) / threads
-        let work = transforms * fftCost * cache * length * Swift.max(1, log2(length)) + products * productCost * frequencies
+        let work = transforms * transformSeconds(size) + products * productCost * frequencies(size)
         return work / occupancy
     }
 

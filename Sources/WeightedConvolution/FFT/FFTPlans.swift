@@ -136,12 +136,14 @@ final class FFTPlans: @unchecked Sendable {
         return sizes.count == geometry.spatialRank ? sizes : nil
     }
 
-    /// Whether the FFT path's buffers for `geometry` (the spectra of every signal of the largest
-    /// of its three sets, at the transform sizes) fit in memory.
+    /// Whether the FFT path's buffers for `geometry` (the spectra of every signal of its three
+    /// sets — inputs, kernels, outputs — held together by the channel products, at the
+    /// transform sizes) fit in memory.
     static func fitInMemory(_ geometry: ConvolutionGeometry) -> Bool {
         guard let size = sizes(for: geometry), let real = SizeLimits.product(size) else { return false }
         let g = geometry, inPerGroup = g.inChannels / g.groups
-        let signals = [g.batch * g.inChannels, g.outChannels * inPerGroup, g.batch * g.outChannels].max()!
+        // Channel and batch counts of existing tensors: their products and sum cannot overflow.
+        let signals = g.batch * (g.inChannels + g.outChannels) + g.outChannels * inPerGroup
         let complex = real / size[size.count - 1] * (size[size.count - 1] / 2 + 1)
         guard let floats = SizeLimits.product([signals, 2, complex]) else { return false }
         return SizeLimits.fitsInMemory(count: floats, width: MemoryLayout<Float>.size)
