@@ -58,7 +58,20 @@ public final class BatchNorm: Module {
     /// Normalises each channel.
     /// - Throws: ``NetworkError`` when the channel axis does not match, or in training when a
     ///   channel has a single value (no variance to estimate; PyTorch refuses too).
-    public func forward(_ x: Variable) throws -> Variable {
+    public func forward(_ x: Variable) throws -> Variable { try forward(x, rectified: false) }
+
+    /// Normalises each channel and, when `rectified`, applies ReLU in the same sweep: the same
+    /// values and gradients as `relu(forward(x))` with one pass less over the activations each
+    /// way and one activation less kept for the backward pass (whose masking by the output joins
+    /// the sweep that sums the gradient per channel). ``Sequential`` fuses a batch norm followed by
+    /// ``Function/relu`` this way.
+    /// - Parameters:
+    ///   - x: `[B, C, spatial…]` or `[B, C]`.
+    ///   - rectified: whether ReLU follows.
+    /// - Returns: the normalised (and rectified) values, shaped as `x`.
+    /// - Throws: ``NetworkError`` when the channel axis does not match, or in training when a
+    ///   channel has a single value.
+    public func forward(_ x: Variable, rectified: Bool) throws -> Variable {
         let channels = weight.value.count
         guard x.shape.count >= 2, x.shape[1] == channels else {
             throw NetworkError.shapeMismatch("batch norm over \(channels) channels got \(x.shape)")
@@ -85,17 +98,24 @@ public final class BatchNorm: Module {
         let gamma = weight.value.scalars, beta = bias.value.scalars
         let output = input.withUnsafeBufferPointer { v in
             [Float].filled(input.count) { y in
+                guard plane > 0 else { return }
                 ComputeThreads.split(channels) { part in
                     for c in part {
                         let scale = gamma[c] * inverse[c], shift = beta[c] - mean[c] * scale
-                        planes.forEach(c) { start in for i in start..<(start + plane) { y[i] = v[i] * scale + shift } }
+                        planes.forEach(c) { start in
+                            let (input, output) = (v.baseAddress! + start, y.baseAddress! + start)
+                            for i in 0..<plane { output[i] = input[i] * scale + shift }
+                            if rectified { Kernels.mask(output, wherePositive: output, output, plane) }
+                        }
                     }
                 }
             }
         }
+        let rectifiedOutput = rectified ? output : []  // ReLU's mask (the storage the result holds anyway)
         let batchStatistics = isTraining, weight = self.weight, bias = self.bias, count = n
         let replicas = isTraining ? self.replicas : nil
-        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
+        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias],
+                             operation: rectified ? "batch norm + relu" : "batch norm") { g in
             var dGamma: [Float] = [], dBeta: [Float] = []
             let requiresGrad = x.requiresGrad
             // dx = γ·inv·(dy − mean(dy) − x̂·mean(dy·x̂)) with batch statistics, γ·inv·dy with
@@ -111,6 +131,11 @@ public final class BatchNorm: Module {
                 sums.withUnsafeMutableBufferPointer { sums in
                     ComputeThreads.split(channels) { part in
                         for c in part {
+                            if rectified {  // ReLU's backward pass: the gradient where the output is positive
+                                rectifiedOutput.withUnsafeBufferPointer { y in
+                                    planes.forEach(c) { Kernels.mask(g.baseAddress! + $0, wherePositive: y.baseAddress! + $0, g.baseAddress! + $0, plane) }
+                                }
+                            }
                             sums[c] = Float(planes.total(c) { Kernels.sum(g.baseAddress! + $0, plane) })
                             sums[channels + c] = Float(planes.total(c) { Kernels.centredDot(g.baseAddress! + $0, 0, v.baseAddress! + $0, mean[c], plane) })
                             if requiresGrad && replicas == nil { inputGradient(c, v, sumDy: sums[c], sumDyCentred: sums[channels + c]) }

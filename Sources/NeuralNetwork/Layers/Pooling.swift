@@ -74,7 +74,7 @@ public final class Pooling: Module {
                 }
             }
         }
-        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x]) { g in
+        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x], operation: "\(kind) pool \(window.map(String.init).joined(separator: "×"))") { g in
             x.accumulateGradient(zeroed: true) { dx in
                 for p in 0..<planes {
                     for (o, origin) in origins.enumerated() {
@@ -131,7 +131,7 @@ public final class AdaptiveAveragePooling: Module {
                 }
             }
         }
-        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x]) { g in
+        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x], operation: "adaptive average pool") { g in
             x.accumulateGradient(zeroed: true) { dx in
                 for p in 0..<planes {
                     for (o, members) in cells.enumerated() {

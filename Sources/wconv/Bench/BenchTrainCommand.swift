@@ -18,6 +18,9 @@ struct BenchTrainCommand: ParsableCommand {
 
     @OptionGroup var comparison: AnchorOptions<PyTorchFramework>
 
+    @Flag(help: "Print where the steps' time goes: per phase (forward, backward, optimizer) and op, standard and weighted.")
+    var profile = false
+
     @Option(help: ArgumentHelp(
         "Print the peak memory of a few training steps of the one --model with this convolution (standard or weighted), then exit.",
         visibility: .hidden))
@@ -57,6 +60,7 @@ struct BenchTrainCommand: ParsableCommand {
             return (name, c)
         }
         if let kind = peakMemoryOf { return try printPeakMemory(cases, kind: kind) }
+        if profile { return try printProfiles(cases) }
         if let anchor = comparison.anchor() { return try compareAgainstPyTorch(anchor, cases: cases) }
         var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB", "cached MiB (engines + scratch)"]]
         for (_, c) in cases {
@@ -130,14 +134,25 @@ struct BenchTrainCommand: ParsableCommand {
         }
 
         /// Runs one step and returns its time in seconds (``BenchClock``).
-        func step() throws -> Double {
+        /// - Parameter profile: records the step's laps when given (zeroing the gradients is
+        ///   phase `other`).
+        func step(profile: StepProfile? = nil) throws -> Double {
             try BenchClock.seconds {
-                model.zeroGradients()
-                let output = try model(Variable(input))
-                let loss = classification ? try Loss.crossEntropy(output, labels: labels) : try Loss.meanSquaredError(output, target: input)
-                loss.backward()
-                optimizer.step()
+                guard let profile else { return try run(nil) }
+                try profile.recording {
+                    profile.restart()
+                    try run(profile)
+                }
             }
+        }
+
+        private func run(_ profile: StepProfile?) throws {
+            model.zeroGradients()
+            profile?.lap("zero gradients", .other)
+            let output = try model(Variable(input))
+            let loss = classification ? try Loss.crossEntropy(output, labels: labels) : try Loss.meanSquaredError(output, target: input)
+            loss.backward()
+            optimizer.step()
         }
     }
 }
