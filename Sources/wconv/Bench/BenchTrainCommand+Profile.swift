@@ -2,8 +2,8 @@ import Foundation
 import NeuralNetwork
 
 extension BenchTrainCommand {
-    /// `--profile`: per model, the standard and the weighted training step alternating as in the
-    /// timed comparison, each recorded by a ``StepProfile``; prints per phase and op the time per
+    /// `--profile`: per model, standard and weighted training steps in pairs as in the timed
+    /// comparison, each recorded by a ``StepProfile``; prints per phase and op the time per
     /// step of both, the weighted model's difference and the share of the standard step, then the
     /// phase totals and what no lap covered.
     func printProfiles(_ cases: [(String, Case)]) throws {
@@ -14,8 +14,9 @@ extension BenchTrainCommand {
             for _ in 0..<Self.warmUpSteps { _ = try runners.0.step(); _ = try runners.1.step() }
             let profiles = (StepProfile(clock: clock), StepProfile(clock: clock))
             var stepSeconds = (0.0, 0.0)
-            for _ in 0..<steps {
+            try Self.pairSteps(steps) {
                 stepSeconds.0 += try runners.0.step(profile: profiles.0)
+            } weighted: {
                 stepSeconds.1 += try runners.1.step(profile: profiles.1)
             }
             Self.printRows(profileTable(profiles, stepSeconds: stepSeconds))

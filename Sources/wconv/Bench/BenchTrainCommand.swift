@@ -53,7 +53,7 @@ struct BenchTrainCommand: ParsableCommand {
         clock.apply()
         print("timed by the \(BenchClock.name)")
         print("\(BLASKernels.description), threads: \(ComputeThreads.count)")
-        print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, standard and weighted alternating; "
+        print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, in pairs of a standard and a weighted step (each first in every other pair); "
               + "median step time; weighted vs standard: median and quartiles of the paired ratios")
         let cases = try model.map { name in
             guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (vgg16, resnet18, dncnn, nafnet)") }
@@ -80,14 +80,22 @@ struct BenchTrainCommand: ParsableCommand {
         let weighted = try StepRunner(c, kind: try Self.kind(named: "weighted"))
         for _ in 0..<Self.warmUpSteps { _ = try standard.step(); _ = try weighted.step() }
         var times: (standard: [Double], weighted: [Double]) = ([], [])
-        for _ in 0..<steps {
-            times.standard.append(try standard.step())
-            times.weighted.append(try weighted.step())
-        }
+        try Self.pairSteps(steps) { times.standard.append(try standard.step()) } weighted: { times.weighted.append(try weighted.step()) }
         let ratios = zip(times.weighted, times.standard).map { 100 * ($0 / $1 - 1) }.sorted()
         let spread = String(format: "%+.1f %% [%+.1f, %+.1f]", Self.quantile(ratios, 0.5), Self.quantile(ratios, 0.25),
                             Self.quantile(ratios, 0.75))
         return (Self.quantile(times.standard.sorted(), 0.5), Self.quantile(times.weighted.sorted(), 0.5), spread)
+    }
+
+    /// Runs `count` pairs of a standard and a weighted step, the standard one first in even pairs
+    /// and second in odd ones, so that neither kind gains from its place in the pair (the step
+    /// after another model's step runs on caches and heap that step left).
+    static func pairSteps(_ count: Int, standard: () throws -> Void, weighted: () throws -> Void) rethrows {
+        for pair in 0..<count {
+            if pair % 2 == 0 { try standard() }
+            try weighted()
+            if pair % 2 == 1 { try standard() }
+        }
     }
 
     /// Prints `rows` as columns: the first two left-aligned, the rest right-aligned.
