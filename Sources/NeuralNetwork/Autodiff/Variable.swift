@@ -65,7 +65,11 @@ public class Variable {
         guard grad != nil else { grad = delta; return }
         delta.withUnsafeBufferPointer { delta in
             grad!.withUnsafeMutableBufferPointer { g in
-                ComputeThreads.splitElements(g.count) { slice in for i in slice { g[i] += delta[i] } }
+                guard let (target, source) = g.baseAddress.map({ ($0, delta.baseAddress!) }) else { return }
+                ComputeThreads.splitElements(g.count) { slice in
+                    let start = slice.lowerBound
+                    Kernels.add(target + start, 1, source + start, target + start, slice.count)
+                }
             }
         }
     }

@@ -104,8 +104,11 @@ public final class BatchNorm: Module {
                         let scale = gamma[c] * inverse[c], shift = beta[c] - mean[c] * scale
                         planes.forEach(c) { start in
                             let (input, output) = (v.baseAddress! + start, y.baseAddress! + start)
-                            for i in 0..<plane { output[i] = input[i] * scale + shift }
-                            if rectified { Kernels.mask(output, wherePositive: output, output, plane) }
+                            if rectified {
+                                for i in 0..<plane { let value = input[i] * scale + shift; output[i] = value > 0 ? value : 0 }
+                            } else {
+                                for i in 0..<plane { output[i] = input[i] * scale + shift }
+                            }
                         }
                     }
                 }
@@ -131,13 +134,15 @@ public final class BatchNorm: Module {
                 sums.withUnsafeMutableBufferPointer { sums in
                     ComputeThreads.split(channels) { part in
                         for c in part {
-                            if rectified {  // ReLU's backward pass: the gradient where the output is positive
-                                rectifiedOutput.withUnsafeBufferPointer { y in
-                                    planes.forEach(c) { Kernels.mask(g.baseAddress! + $0, wherePositive: y.baseAddress! + $0, g.baseAddress! + $0, plane) }
+                            var total = (dy: 0.0, dyCentred: 0.0)
+                            rectifiedOutput.withUnsafeBufferPointer { y in
+                                planes.forEach(c) { start in
+                                    let mask = rectified ? y.baseAddress! + start : nil
+                                    let part = Self.gradientSums(g.baseAddress! + start, maskedBy: mask, v.baseAddress! + start, mean[c], plane)
+                                    total = (total.dy + Double(part.dy), total.dyCentred + Double(part.dyCentred))
                                 }
                             }
-                            sums[c] = Float(planes.total(c) { Kernels.sum(g.baseAddress! + $0, plane) })
-                            sums[channels + c] = Float(planes.total(c) { Kernels.centredDot(g.baseAddress! + $0, 0, v.baseAddress! + $0, mean[c], plane) })
+                            (sums[c], sums[channels + c]) = (Float(total.dy), Float(total.dyCentred))
                             if requiresGrad && replicas == nil { inputGradient(c, v, sumDy: sums[c], sumDyCentred: sums[channels + c]) }
                         }
                     }
@@ -153,6 +158,34 @@ public final class BatchNorm: Module {
             weight.accumulate(dGamma)
             bias.accumulate(dBeta)
         }
+    }
+
+    /// `Σ dy` and `Σ dy·(x − μ)` over `n` values in one sweep (eight lanes, as `Kernels.sum` and
+    /// `Kernels.centredDot`); with `mask` (a fused ReLU's output) `dy` is first zeroed in place
+    /// where the output is not positive: ReLU's backward pass in the same sweep.
+    @inline(__always)
+    private static func gradientSums(
+        _ dy: UnsafeMutablePointer<Float>, maskedBy mask: UnsafePointer<Float>?, _ x: UnsafePointer<Float>, _ mean: Float, _ n: Int
+    ) -> (dy: Float, dyCentred: Float) {
+        var sum = SIMD8<Float>(), dot = SIMD8<Float>(), i = 0
+        let centre = SIMD8<Float>(repeating: mean)
+        while i + 8 <= n {
+            var g = Kernels.load(dy + i)
+            if let mask {
+                g.replace(with: 0, where: Kernels.load(mask + i) .<= 0)
+                Kernels.store(g, dy + i)
+            }
+            sum += g
+            dot += g * (Kernels.load(x + i) - centre)
+            i += 8
+        }
+        var total = (dy: sum.sum(), dyCentred: dot.sum())
+        while i < n {
+            if let mask, mask[i] <= 0 { dy[i] = 0 }
+            total = (total.dy + dy[i], total.dyCentred + dy[i] * (x[i] - mean))
+            i += 1
+        }
+        return total
     }
 
     /// Per-channel mean and sum of squared deviations of a batch in training, over the

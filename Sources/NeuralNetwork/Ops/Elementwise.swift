@@ -69,7 +69,11 @@ private func combine(_ a: Variable, _ b: Variable, sign: Float) throws -> Variab
     let sum = a.value.scalars.withUnsafeBufferPointer { lhs in
         b.value.scalars.withUnsafeBufferPointer { rhs in
             [Float].filled(lhs.count) { out in
-                ComputeThreads.splitElements(out.count) { slice in for i in slice { out[i] = lhs[i] + sign * rhs[i] } }
+                guard let (a, b, y) = out.baseAddress.map({ (lhs.baseAddress!, rhs.baseAddress!, $0) }) else { return }
+                ComputeThreads.splitElements(out.count) { slice in
+                    let start = slice.lowerBound
+                    Kernels.add(a + start, sign, b + start, y + start, slice.count)
+                }
             }
         }
     }
