@@ -12,7 +12,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Weighted vs standard convolution, same weights and data, several seeds.",
         discussion: """
-            Without --task, runs both default experiments on the embedded Debian data (about 2.5 minutes on 2 cores):
+            Without --task, runs both default experiments on the embedded Debian data (2.5 to 6.5 minutes on the 2-core machines measured):
               classification: a small VGG with 7×7 kernels on Fashion-MNIST (12 000 training / 2 000 test images),
                               density [0.25, 0.15, 0.55];
               denoising:      an 8-layer DnCNN with 5×5 kernels on 32×32 grey patches of the MATE nature photographs,
