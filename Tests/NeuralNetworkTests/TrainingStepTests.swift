@@ -53,6 +53,16 @@ import TestSupport
         }
     }
 
+    /// A NaN reaches the output through the fused op as through `relu` (so a diverged run is seen).
+    @Test func fusedBatchNormWithReLUPropagatesNaN() throws {
+        var input = randomTensor([2, 5, 3, 3], seed: 4)
+        input.scalars[7] = .nan
+        let fused = try norm(training: true).forward(Variable(input), rectified: true)
+        let composed = relu(try norm(training: true)(Variable(input)))
+        #expect(fused.value.scalars.contains { $0.isNaN } && composed.value.scalars.contains { $0.isNaN })
+        #expect(zip(fused.value.scalars, composed.value.scalars).allSatisfy { $0.isNaN == $1.isNaN })
+    }
+
     /// `Sequential` fuses `BatchNorm, Function.relu` (one "batch norm + relu" op) and leaves a
     /// user's own ReLU function alone; both give the same values.
     @Test func sequentialFusesBatchNormAndReLUOnly() throws {

@@ -105,7 +105,7 @@ public final class BatchNorm: Module {
                         planes.forEach(c) { start in
                             let (input, output) = (v.baseAddress! + start, y.baseAddress! + start)
                             if rectified {
-                                for i in 0..<plane { let value = input[i] * scale + shift; output[i] = value > 0 ? value : 0 }
+                                for i in 0..<plane { let value = input[i] * scale + shift; output[i] = value <= 0 ? 0 : value }  // NaN stays, as in relu
                             } else {
                                 for i in 0..<plane { output[i] = input[i] * scale + shift }
                             }
