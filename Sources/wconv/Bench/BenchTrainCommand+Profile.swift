@@ -3,7 +3,7 @@ import NeuralNetwork
 
 extension BenchTrainCommand {
     /// `--profile`: per model, standard and weighted training steps in pairs as in the timed
-    /// comparison, each recorded by a ``StepProfile``; prints per phase and op the time per
+    /// comparison, each recorded by a `StepProfile`; prints per phase and op the time per
     /// step of both, the weighted model's difference and the share of the standard step, then the
     /// phase totals and what no lap covered.
     func printProfiles(_ cases: [(String, Case)]) throws {
