@@ -27,7 +27,7 @@ public final class BasicBlock: Module {
 
     /// `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`.
     public func forward(_ x: Variable) throws -> Variable {
-        let y = try bn2(try conv2(relu(try bn1(try conv1(x)))))
+        let y = try bn2(try conv2(try bn1.forward(try conv1(x), rectified: true)))
         return relu(try add(y, try shortcut?(x) ?? x))
     }
 }

@@ -88,9 +88,20 @@ public final class Sequential: Module {
     /// A chain of modules.
     public init(_ layers: [any Module]) { self.layers = layers }
 
-    /// Applies every layer in order.
+    /// Applies every layer in order; a ``BatchNorm`` followed by ``Function/relu`` runs as one
+    /// fused op (``BatchNorm/forward(_:rectified:)``, same values and gradients).
     public func forward(_ input: Variable) throws -> Variable {
-        try layers.reduce(input) { try $1.forward($0) }
+        var x = input, i = 0
+        while i < layers.count {
+            if let norm = layers[i] as? BatchNorm, i + 1 < layers.count, (layers[i + 1] as? Function)?.isReLU == true {
+                x = try norm.forward(x, rectified: true)
+                i += 2
+            } else {
+                x = try layers[i].forward(x)
+                i += 1
+            }
+        }
+        return x
     }
 
     /// Children named by position.

@@ -1,3 +1,5 @@
+import GridCore
+
 /// A node of the computation graph: a value, its accumulated gradient, and how to send that
 /// gradient to the nodes it was computed from (define-by-run reverse-mode differentiation).
 ///
@@ -20,6 +22,8 @@ public class Variable {
     public var requiresGrad: Bool
     private var parents: [Variable]
     private var backwardFunction: ((Variable) throws -> Void)?
+    /// What produced the node, for a ``StepProfile`` (only set while one records).
+    private let operation: String?
 
     /// A leaf (input or parameter).
     public init(_ value: Tensor, requiresGrad: Bool = false) {
@@ -27,17 +31,26 @@ public class Variable {
         self.requiresGrad = requiresGrad
         self.parents = []
         self.backwardFunction = nil
+        self.operation = nil
     }
 
     /// The result of an op; it requires a gradient when any parent does and recording is on
     /// (see ``withoutGradients(_:)``). Otherwise the op's backward closure is dropped at once.
     /// The closure throws only when it must talk to other replicas and cannot (synchronised batch norm).
-    init(_ value: Tensor, parents: [Variable], backward: @escaping (Variable) throws -> Void) {
+    /// While a ``StepProfile`` records, the op's forward lap is taken here under `operation`.
+    init(_ value: Tensor, parents: [Variable], operation: @autoclosure () -> String, backward: @escaping (Variable) throws -> Void) {
         self.value = value
         let records = GradientRecording.isEnabled && parents.contains { $0.requiresGrad }
         self.requiresGrad = records
         self.parents = records ? parents : []
         self.backwardFunction = records ? backward : nil
+        if let profile = StepProfile.current {
+            let operation = operation()
+            profile.lap(operation, .forward)
+            self.operation = operation
+        } else {
+            self.operation = nil
+        }
     }
 
     /// The shape of the value.
@@ -52,7 +65,11 @@ public class Variable {
         guard grad != nil else { grad = delta; return }
         delta.withUnsafeBufferPointer { delta in
             grad!.withUnsafeMutableBufferPointer { g in
-                for i in 0..<g.count { g[i] += delta[i] }
+                guard let (target, source) = g.baseAddress.map({ ($0, delta.baseAddress!) }) else { return }
+                ComputeThreads.splitElements(g.count) { slice in
+                    let start = slice.lowerBound
+                    Kernels.add(target + start, 1, source + start, target + start, slice.count)
+                }
             }
         }
     }
@@ -127,6 +144,8 @@ public class Variable {
         for node in order { for case let parameter as Parameter in node.parents { uses[ObjectIdentifier(parameter), default: 0] += 1 } }
         grad = [scale]
         var failure: (any Error)?
+        let profile = StepProfile.current
+        profile?.lap("graph order", .backward)
         for node in order.reversed() {
             guard let backward = node.backwardFunction else { continue }
             if failure == nil {
@@ -141,6 +160,7 @@ public class Variable {
             node.backwardFunction = nil
             node.parents = []
             node.grad = nil
+            profile?.lap(node.operation ?? "unnamed op", .backward)
         }
         if let failure { throw failure }
     }
@@ -149,9 +169,9 @@ public class Variable {
 /// The result of an op whose input gradient has the output's shape and can be computed in
 /// place: `backward` receives the output gradient to overwrite with `∂L/∂x` (each element from
 /// the same element of `∂L/∂y` and of saved values), and the result flows into `x` without a copy.
-func inPlaceResult(_ value: Tensor, _ x: Variable, _ others: [Variable] = [],
+func inPlaceResult(_ value: Tensor, _ x: Variable, _ others: [Variable] = [], operation: @autoclosure () -> String,
                    backward: @escaping (UnsafeMutableBufferPointer<Float>) throws -> Void) -> Variable {
-    Variable(value, parents: [x] + others) { y in
+    Variable(value, parents: [x] + others, operation: operation()) { y in
         var g = y.takeGradient()
         try g.withUnsafeMutableBufferPointer { try backward($0) }
         x.accumulate(g)

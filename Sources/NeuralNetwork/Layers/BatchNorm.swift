@@ -58,7 +58,20 @@ public final class BatchNorm: Module {
     /// Normalises each channel.
     /// - Throws: ``NetworkError`` when the channel axis does not match, or in training when a
     ///   channel has a single value (no variance to estimate; PyTorch refuses too).
-    public func forward(_ x: Variable) throws -> Variable {
+    public func forward(_ x: Variable) throws -> Variable { try forward(x, rectified: false) }
+
+    /// Normalises each channel and, when `rectified`, applies ReLU in the same sweep: the same
+    /// values and gradients as `relu(forward(x))` with one pass less over the activations forward
+    /// and one activation less kept for the backward pass, which masks the gradient by the output
+    /// in one streaming sweep before the per-channel sums (masking inside the per-channel sweep
+    /// was slower on small maps). ``Sequential`` fuses a batch norm followed by ``Function/relu``.
+    /// - Parameters:
+    ///   - x: `[B, C, spatial…]` or `[B, C]`.
+    ///   - rectified: whether ReLU follows.
+    /// - Returns: the normalised (and rectified) values, shaped as `x`.
+    /// - Throws: ``NetworkError`` when the channel axis does not match, or in training when a
+    ///   channel has a single value.
+    public func forward(_ x: Variable, rectified: Bool) throws -> Variable {
         let channels = weight.value.count
         guard x.shape.count >= 2, x.shape[1] == channels else {
             throw NetworkError.shapeMismatch("batch norm over \(channels) channels got \(x.shape)")
@@ -85,17 +98,27 @@ public final class BatchNorm: Module {
         let gamma = weight.value.scalars, beta = bias.value.scalars
         let output = input.withUnsafeBufferPointer { v in
             [Float].filled(input.count) { y in
+                guard plane > 0 else { return }
                 ComputeThreads.split(channels) { part in
                     for c in part {
                         let scale = gamma[c] * inverse[c], shift = beta[c] - mean[c] * scale
-                        planes.forEach(c) { start in for i in start..<(start + plane) { y[i] = v[i] * scale + shift } }
+                        planes.forEach(c) { start in
+                            let (input, output) = (v.baseAddress! + start, y.baseAddress! + start)
+                            if rectified {
+                                for i in 0..<plane { let value = input[i] * scale + shift; output[i] = value <= 0 ? 0 : value }  // NaN stays, as in relu
+                            } else {
+                                for i in 0..<plane { output[i] = input[i] * scale + shift }
+                            }
+                        }
                     }
                 }
             }
         }
+        let rectifiedOutput = rectified ? output : []  // ReLU's mask (the storage the result holds anyway)
         let batchStatistics = isTraining, weight = self.weight, bias = self.bias, count = n
         let replicas = isTraining ? self.replicas : nil
-        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
+        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias],
+                             operation: rectified ? "batch norm + relu" : "batch norm") { g in
             var dGamma: [Float] = [], dBeta: [Float] = []
             let requiresGrad = x.requiresGrad
             // dx = γ·inv·(dy − mean(dy) − x̂·mean(dy·x̂)) with batch statistics, γ·inv·dy with
@@ -108,11 +131,18 @@ public final class BatchNorm: Module {
             }
             var sums = [Float](repeating: 0, count: 2 * channels)   // Σdy, then Σdy·(x − μ), per channel
             try input.withUnsafeBufferPointer { v in
+                if rectified, let dy = g.baseAddress {  // ReLU's backward pass, one streaming sweep
+                    rectifiedOutput.withUnsafeBufferPointer { mask(dy, wherePositive: $0.baseAddress!, dy, g.count) }
+                }
                 sums.withUnsafeMutableBufferPointer { sums in
                     ComputeThreads.split(channels) { part in
                         for c in part {
-                            sums[c] = Float(planes.total(c) { Kernels.sum(g.baseAddress! + $0, plane) })
-                            sums[channels + c] = Float(planes.total(c) { Kernels.centredDot(g.baseAddress! + $0, 0, v.baseAddress! + $0, mean[c], plane) })
+                            var total = (dy: 0.0, dyCentred: 0.0)
+                            planes.forEach(c) { start in
+                                let part = Self.gradientSums(g.baseAddress! + start, v.baseAddress! + start, mean[c], plane)
+                                total = (total.dy + Double(part.dy), total.dyCentred + Double(part.dyCentred))
+                            }
+                            (sums[c], sums[channels + c]) = (Float(total.dy), Float(total.dyCentred))
                             if requiresGrad && replicas == nil { inputGradient(c, v, sumDy: sums[c], sumDyCentred: sums[channels + c]) }
                         }
                     }
@@ -128,6 +158,26 @@ public final class BatchNorm: Module {
             weight.accumulate(dGamma)
             bias.accumulate(dBeta)
         }
+    }
+
+    /// `Σ dy` and `Σ dy·(x − μ)` over `n` values in one sweep (eight lanes each, as `Kernels.sum`
+    /// and `Kernels.centredDot` add them).
+    @inline(__always)
+    private static func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ mean: Float, _ n: Int) -> (dy: Float, dyCentred: Float) {
+        var sum = SIMD8<Float>(), dot = SIMD8<Float>(), i = 0
+        let centre = SIMD8<Float>(repeating: mean)
+        while i + 8 <= n {
+            let g = Kernels.load(dy + i)
+            sum += g
+            dot += g * (Kernels.load(x + i) - centre)
+            i += 8
+        }
+        var total = (dy: sum.sum(), dyCentred: dot.sum())
+        while i < n {
+            total = (total.dy + dy[i], total.dyCentred + dy[i] * (x[i] - mean))
+            i += 1
+        }
+        return total
     }
 
     /// Per-channel mean and sum of squared deviations of a batch in training, over the

@@ -68,7 +68,7 @@ public final class ChannelLayerNorm: Module {
             }
         }
         let weight = self.weight, bias = self.bias
-        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias]) { g in
+        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [weight, bias], operation: "channel layer norm") { g in
             // Images split over threads; each slice sums its own γ and β gradients.
             let threads = Swift.min(ComputeThreads.count, batch)
             var partials = [Float](repeating: 0, count: threads * 2 * channels)

@@ -58,13 +58,15 @@ public final class Convolution: Module {
         let plan = try PreparedConvolution(
             WeightedConvolution(density: currentDensity, options: options), inputShape: x.shape,
             weight: weight.value.scalars, weightShape: weight.shape, biasCount: bias?.value.count)
+        StepProfile.lap(density == nil ? "conv plan" : "conv plan and W ⊙ Φ fold", .forward)
         let output = x.value.scalars.withUnsafeBufferPointer { input in
             guard let bias = self.bias else { return plan.forward(input: input, bias: nil) }
             return bias.value.scalars.withUnsafeBufferPointer { plan.forward(input: input, bias: $0) }
         }
         let weight = self.weight, bias = self.bias, density = self.density
         let parents = [x, weight] + [bias, density].compactMap { $0 }
-        return Variable(Tensor(shape: plan.outputShape, scalars: output), parents: parents) { y in
+        return Variable(Tensor(shape: plan.outputShape, scalars: output), parents: parents,
+                        operation: profileLabel(inputShape: x.shape)) { y in
             let gradients = x.value.scalars.withUnsafeBufferPointer { input in
                 y.grad!.withUnsafeBufferPointer { plan.backward(input: input, gradOutput: $0, computeInputGradient: x.requiresGrad) }
             }
@@ -73,5 +75,14 @@ public final class Convolution: Module {
             bias?.accumulate(gradients.bias)
             density?.accumulate(gradients.density)
         }
+    }
+
+    /// `conv 3×3 64→64 s2 on 32×32`: one ``StepProfile`` row per kind of layer, the same for the
+    /// standard and the weighted layer (whose fold of `W ⊙ Φ` has a row of its own).
+    private func profileLabel(inputShape: [Int]) -> String {
+        let size = { (extents: ArraySlice<Int>) in extents.map(String.init).joined(separator: "×") }
+        let stride = options.stride.allSatisfy { $0 == 1 } ? "" : " s" + size(options.stride[...])
+        let groups = options.groups == 1 ? "" : " g\(options.groups)"
+        return "conv \(size(weight.shape.dropFirst(2))) \(inputShape[1])→\(weight.shape[0])\(stride)\(groups) on \(size(inputShape.dropFirst(2)))"
     }
 }

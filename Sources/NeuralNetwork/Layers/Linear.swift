@@ -35,7 +35,8 @@ public final class Linear: Module {
         let input = x.value.scalars, w = weight.value.scalars
         gemm(transposeA: false, transposeB: true, m: batch, n: outFeatures, k: inFeatures, input, w, &output, beta: 1)
         let weight = self.weight, bias = self.bias
-        return result(Tensor(shape: [batch, outFeatures], scalars: output), [x, weight] + (bias.map { [$0] } ?? [])) { g in
+        return result(Tensor(shape: [batch, outFeatures], scalars: output), [x, weight] + (bias.map { [$0] } ?? []),
+                      operation: "linear \(inFeatures)→\(outFeatures)") { g in
             let dy = Array(g)
             if x.requiresGrad {
                 var dx = [Float](repeating: 0, count: input.count)

@@ -42,7 +42,7 @@ public final class PixelShuffle: Module {
         let output = x.value.scalars.withUnsafeBufferPointer { input in
             [Float].filled(input.count) { out in layout.move(input, out, toShuffled: toShuffled) }
         }
-        return result(Tensor(shape: shape, scalars: output), [x]) { g in
+        return result(Tensor(shape: shape, scalars: output), [x], operation: "pixel shuffle") { g in
             x.accumulateGradient { dx in layout.move(g, dx, toShuffled: !toShuffled) }
         }
     }

@@ -46,43 +46,50 @@ public final class Pooling: Module {
                 [Float].filled(planes * outPlane) { out in
                     if kind == .max {
                         argmax = [Int32](unsafeUninitializedCapacity: out.count) { best, count in
-                            for p in 0..<planes {
-                                for (o, origin) in origins.enumerated() {
-                                    let window = v.baseAddress! + (p * inPlane + origin)  // no checked sums per tap
-                                    var top = window[taps[0]], at = taps[0]
-                                    for k in 1..<taps.count {
-                                        let t = taps[k], candidate = window[t]
-                                        at = candidate > top ? t : at
-                                        top = candidate > top ? candidate : top
+                            ComputeThreads.split(planes) { part in
+                                for p in part {
+                                    for (o, origin) in origins.enumerated() {
+                                        let window = v.baseAddress! + (p * inPlane + origin)  // no checked sums per tap
+                                        var top = window[taps[0]], at = taps[0]
+                                        for k in 1..<taps.count {
+                                            let t = taps[k], candidate = window[t]
+                                            at = candidate > top ? t : at
+                                            top = candidate > top ? candidate : top
+                                        }
+                                        out[p * outPlane + o] = top
+                                        best[p * outPlane + o] = Int32(origin + at)
                                     }
-                                    out[p * outPlane + o] = top
-                                    best[p * outPlane + o] = Int32(origin + at)
                                 }
                             }
                             count = out.count
                         }
                     } else {
-                        for p in 0..<planes {
-                            for (o, origin) in origins.enumerated() {
-                                let window = v.baseAddress! + (p * inPlane + origin)
-                                var total: Float = 0
-                                for t in taps { total += window[t] }
-                                out[p * outPlane + o] = total * scale
+                        ComputeThreads.split(planes) { part in
+                            for p in part {
+                                for (o, origin) in origins.enumerated() {
+                                    let window = v.baseAddress! + (p * inPlane + origin)
+                                    var total: Float = 0
+                                    for t in taps { total += window[t] }
+                                    out[p * outPlane + o] = total * scale
+                                }
                             }
                         }
                     }
                 }
             }
         }
-        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x]) { g in
+        let label = "\(kind) pool \(window.map(String.init).joined(separator: "×"))"
+        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x], operation: label) { g in
             x.accumulateGradient(zeroed: true) { dx in
-                for p in 0..<planes {
-                    for (o, origin) in origins.enumerated() {
-                        let gradient = g[p * outPlane + o]
-                        if kind == .max {
-                            dx[p * inPlane + Int(argmax[p * outPlane + o])] += gradient
-                        } else {
-                            for t in taps { dx[p * inPlane + origin + t] += gradient * scale }
+                ComputeThreads.split(planes) { part in  // each plane's gradient is its own
+                    for p in part {
+                        for (o, origin) in origins.enumerated() {
+                            let gradient = g[p * outPlane + o]
+                            if kind == .max {
+                                dx[p * inPlane + Int(argmax[p * outPlane + o])] += gradient
+                            } else {
+                                for t in taps { dx[p * inPlane + origin + t] += gradient * scale }
+                            }
                         }
                     }
                 }
@@ -131,7 +138,7 @@ public final class AdaptiveAveragePooling: Module {
                 }
             }
         }
-        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x]) { g in
+        return result(Tensor(shape: Array(x.shape.prefix(2)) + outSize, scalars: output), [x], operation: "adaptive average pool") { g in
             x.accumulateGradient(zeroed: true) { dx in
                 for p in 0..<planes {
                     for (o, members) in cells.enumerated() {

@@ -8,18 +8,25 @@ public final class Function: Module {
     private let body: (Variable) throws -> Variable
     /// No effect.
     public var isTraining = true
+    /// Whether this is ``relu`` (which ``Sequential`` fuses into a batch norm before it).
+    let isReLU: Bool
 
     /// A module applying `body`.
-    public init(_ name: String, _ body: @escaping (Variable) throws -> Variable) {
+    public convenience init(_ name: String, _ body: @escaping (Variable) throws -> Variable) {
+        self.init(name, isReLU: false, body)
+    }
+
+    private init(_ name: String, isReLU: Bool, _ body: @escaping (Variable) throws -> Variable) {
         self.name = name
         self.body = body
+        self.isReLU = isReLU
     }
 
     /// Applies the function.
     public func forward(_ input: Variable) throws -> Variable { try body(input) }
 
     /// `max(x, 0)`.
-    public static var relu: Function { Function("relu", NeuralNetwork.relu) }
+    public static var relu: Function { Function("relu", isReLU: true, NeuralNetwork.relu) }
     /// GELU (erf form).
     public static var gelu: Function { Function("gelu", NeuralNetwork.gelu) }
     /// `[B, …]` → `[B, ∏…]` (no copy).
@@ -56,7 +63,7 @@ public final class Dropout: Module {
         let output = x.value.scalars.withUnsafeBufferPointer { v in
             mask.withUnsafeBufferPointer { m in [Float].filled(v.count) { y in for i in 0..<y.count { y[i] = v[i] * m[i] } } }
         }
-        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x) { g in
+        return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, operation: "dropout") { g in
             mask.withUnsafeBufferPointer { m in for i in 0..<g.count { g[i] *= m[i] } }
         }
     }

@@ -34,7 +34,7 @@ public enum Loss {
             }
             total += Double(loss)
         }
-        return result(Tensor(shape: [1], scalars: [Float(total / Double(batch))]), [logits]) { g in
+        return result(Tensor(shape: [1], scalars: [Float(total / Double(batch))]), [logits], operation: "cross-entropy") { g in
             let scale = g[0] / Float(batch)
             var dz = probabilities
             for b in 0..<batch {
@@ -72,7 +72,7 @@ public enum Loss {
             (0..<size).reduce(Float(0)) { let d = p[b * size + $1] - t[b * size + $1]; return $0 + d * d } / Float(size)
         }
         let loss = mse.reduce(Float(0)) { $0 + 10 * log10f($1 + 1e-8) } / Float(batch)
-        return result(Tensor(shape: [1], scalars: [loss]), [prediction]) { g in
+        return result(Tensor(shape: [1], scalars: [loss]), [prediction], operation: "PSNR loss") { g in
             let factor = 10 / logf(10) * g[0] / Float(batch)
             prediction.accumulate((0..<p.count).map { i in
                 factor / (mse[i / size] + 1e-8) * 2 * (p[i] - t[i]) / Float(size)
@@ -94,7 +94,7 @@ public enum Loss {
             if squared { return Kernels.centredDot(base, 0, base, 0, d.count) }
             return d.reduce(Float(0)) { $0 + abs($1) }
         }
-        return result(Tensor(shape: [1], scalars: [total / n]), [prediction]) { g in
+        return result(Tensor(shape: [1], scalars: [total / n]), [prediction], operation: "\(name) loss") { g in
             let scale = g[0] / n
             difference.withUnsafeBufferPointer { d in
                 prediction.accumulateGradient { dp in

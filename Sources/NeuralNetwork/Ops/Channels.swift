@@ -16,7 +16,7 @@ public func channels(_ x: Variable, _ range: Range<Int>) throws -> Variable {
             for b in 0..<batch { copy(input, from: b * total + offset, to: out, at: b * width, count: width) }
         }
     }
-    return result(Tensor(shape: shape, scalars: output), [x]) { g in
+    return result(Tensor(shape: shape, scalars: output), [x], operation: "channel slice") { g in
         x.accumulateGradient(zeroed: true) { dx in
             for b in 0..<batch { copy(g, from: b * width, to: dx, at: b * total + offset, count: width) }
         }
@@ -43,7 +43,7 @@ public func concatenateChannels(_ parts: [Variable]) throws -> Variable {
     }
     var shape = first.shape
     shape[1] = parts.reduce(0) { $0 + $1.shape[1] }
-    return result(Tensor(shape: shape, scalars: output), parts) { g in
+    return result(Tensor(shape: shape, scalars: output), parts, operation: "concatenate channels") { g in
         for (p, (width, start)) in zip(parts, zip(widths, starts)) {
             p.accumulateGradient { dp in
                 for b in 0..<batch { copy(g, from: b * total + start, to: dp, at: b * width, count: width) }
@@ -72,7 +72,7 @@ public func simpleGate(_ x: Variable) throws -> Variable {
             }
         }
     }
-    return result(Tensor(shape: shape, scalars: output), [x]) { g in
+    return result(Tensor(shape: shape, scalars: output), [x], operation: "simple gate") { g in
         input.withUnsafeBufferPointer { v in
             x.accumulateGradient { dx in
                 guard half > 0 else { return }
@@ -108,7 +108,7 @@ public func scaleChannels(_ x: Variable, by s: Variable) throws -> Variable {
             }
         }
     }
-    return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [s]) { g in
+    return inPlaceResult(Tensor(shape: x.shape, scalars: output), x, [s], operation: "scale channels") { g in
         if plane > 0 {
             input.withUnsafeBufferPointer { v in
                 s.accumulateGradient(zeroed: true) { ds in

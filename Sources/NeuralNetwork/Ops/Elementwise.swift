@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// The result of an op whose backward only needs the output gradient.
-func result(_ value: Tensor, _ parents: [Variable], backward: @escaping (UnsafeBufferPointer<Float>) -> Void) -> Variable {
-    Variable(value, parents: parents) { output in
+func result(_ value: Tensor, _ parents: [Variable], operation: @autoclosure () -> String,
+            backward: @escaping (UnsafeBufferPointer<Float>) -> Void) -> Variable {
+    Variable(value, parents: parents, operation: operation()) { output in
         output.grad!.withUnsafeBufferPointer { backward($0) }
     }
 }
@@ -16,14 +17,22 @@ public func relu(_ x: Variable) -> Variable {
     let y = x.value.scalars.withUnsafeBufferPointer { input in
         [Float].filled(input.count) { out in
             guard let v = input.baseAddress else { return }
-            Kernels.mask(v, wherePositive: v, out.baseAddress!, out.count)
+            mask(v, wherePositive: v, out.baseAddress!, out.count)
         }
     }
-    return inPlaceResult(Tensor(shape: x.shape, scalars: y), x) { g in
+    return inPlaceResult(Tensor(shape: x.shape, scalars: y), x, operation: "relu") { g in
         y.withUnsafeBufferPointer { y in
             guard let y = y.baseAddress else { return }
-            Kernels.mask(g.baseAddress!, wherePositive: y, g.baseAddress!, g.count)
+            mask(g.baseAddress!, wherePositive: y, g.baseAddress!, g.count)
         }
+    }
+}
+
+/// `Kernels.mask` split over the compute threads: `out[i] = x[i] > 0 ? g[i] : 0`.
+func mask(_ g: UnsafePointer<Float>, wherePositive x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int) {
+    ComputeThreads.splitElements(n) { slice in
+        let start = slice.lowerBound
+        Kernels.mask(g + start, wherePositive: x + start, out + start, slice.count)
     }
 }
 
@@ -35,7 +44,7 @@ public func gelu(_ x: Variable) -> Variable {
             for i in 0..<out.count { out[i] = 0.5 * input[i] * (1 + erff(input[i] * 0.70710678)) }
         }
     }
-    return inPlaceResult(Tensor(shape: x.shape, scalars: y), x) { g in
+    return inPlaceResult(Tensor(shape: x.shape, scalars: y), x, operation: "gelu") { g in
         input.withUnsafeBufferPointer { input in
             for i in 0..<g.count {
                 let v = input[i]
@@ -59,16 +68,24 @@ private func combine(_ a: Variable, _ b: Variable, sign: Float) throws -> Variab
     guard a.shape == b.shape else { throw NetworkError.shapeMismatch("\(sign > 0 ? "add" : "subtract"): \(a.shape) and \(b.shape)") }
     let sum = a.value.scalars.withUnsafeBufferPointer { lhs in
         b.value.scalars.withUnsafeBufferPointer { rhs in
-            [Float].filled(lhs.count) { out in for i in 0..<out.count { out[i] = lhs[i] + sign * rhs[i] } }
+            [Float].filled(lhs.count) { out in
+                guard let (a, b, y) = out.baseAddress.map({ (lhs.baseAddress!, rhs.baseAddress!, $0) }) else { return }
+                ComputeThreads.splitElements(out.count) { slice in
+                    let start = slice.lowerBound
+                    Kernels.add(a + start, sign, b + start, y + start, slice.count)
+                }
+            }
         }
     }
-    return Variable(Tensor(shape: a.shape, scalars: sum), parents: [a, b]) { y in
+    return Variable(Tensor(shape: a.shape, scalars: sum), parents: [a, b], operation: sign > 0 ? "add" : "subtract") { y in
         let g = y.grad!
         a.accumulate(g)
         if sign > 0 {
             b.accumulate(g)
         } else {
-            g.withUnsafeBufferPointer { g in b.accumulateGradient { db in for i in 0..<db.count { db[i] = -g[i] } } }
+            g.withUnsafeBufferPointer { g in
+                b.accumulateGradient { db in ComputeThreads.splitElements(db.count) { slice in for i in slice { db[i] = -g[i] } } }
+            }
         }
     }
 }
@@ -81,7 +98,7 @@ public func multiply(_ a: Variable, _ b: Variable) throws -> Variable {
     let product = x.withUnsafeBufferPointer { x in
         y.withUnsafeBufferPointer { y in [Float].filled(x.count) { out in for i in 0..<out.count { out[i] = x[i] * y[i] } } }
     }
-    return result(Tensor(shape: a.shape, scalars: product), [a, b]) { g in
+    return result(Tensor(shape: a.shape, scalars: product), [a, b], operation: "multiply") { g in
         y.withUnsafeBufferPointer { y in a.accumulateGradient { da in for i in 0..<da.count { da[i] = g[i] * y[i] } } }
         x.withUnsafeBufferPointer { x in b.accumulateGradient { db in for i in 0..<db.count { db[i] = g[i] * x[i] } } }
     }
@@ -93,7 +110,7 @@ public func reshape(_ x: Variable, to shape: [Int]) throws -> Variable {
     guard shape.reduce(1, *) == x.value.count else {
         throw NetworkError.shapeMismatch("reshape \(x.shape) to \(shape)")
     }
-    return Variable(Tensor(shape: shape, scalars: x.value.scalars), parents: [x]) { y in x.accumulate(y.grad!) }
+    return Variable(Tensor(shape: shape, scalars: x.value.scalars), parents: [x], operation: "reshape") { y in x.accumulate(y.grad!) }
 }
 
 /// `Σᵢ wᵢ·xᵢ` as a scalar (a probe loss for gradient checks, or a weighted objective).
@@ -103,7 +120,7 @@ public func sum(_ x: Variable, weightedBy weights: [Float]) -> Variable {
     let total = x.value.scalars.withUnsafeBufferPointer { v in
         weights.withUnsafeBufferPointer { w in v.isEmpty ? 0 : Kernels.centredDot(v.baseAddress!, 0, w.baseAddress!, 0, v.count) }
     }
-    return result(Tensor(shape: [1], scalars: [total]), [x]) { g in
+    return result(Tensor(shape: [1], scalars: [total]), [x], operation: "weighted sum") { g in
         let scale = g[0]
         weights.withUnsafeBufferPointer { w in x.accumulateGradient { dx in for i in 0..<dx.count { dx[i] = w[i] * scale } } }
     }

@@ -90,7 +90,7 @@ public final class Optimizer {
                     values.withUnsafeMutableBufferPointer { value in
                         grad.withUnsafeBufferPointer { g in
                             slot.first.withUnsafeMutableBufferPointer { buffer in
-                                forEachSlice(value.count) { slice in
+                                ComputeThreads.splitElements(value.count) { slice in
                                     for i in slice {
                                         var d = g[i] + wd * value[i]
                                         if momentum != 0 {
@@ -111,19 +111,18 @@ public final class Optimizer {
                 let t = Double(slot.steps)
                 let stepSize = Float(Double(lr) / (1 - pow(Double(beta1), t)))
                 let root2 = Float((1 - pow(Double(beta2), t)).squareRoot())
-                let mix1 = 1 - beta1, mix2 = 1 - beta2
+                let update = AdamUpdate(factor: decay.factor, l2: decay.l2, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                                        stepSize: stepSize, root2: root2)
                 p.updateInPlace { values in
                     values.withUnsafeMutableBufferPointer { value in
                         grad.withUnsafeBufferPointer { g in
                             slot.first.withUnsafeMutableBufferPointer { m in
                                 slot.second.withUnsafeMutableBufferPointer { v in
-                                    forEachSlice(value.count) { slice in
-                                        for i in slice {
-                                            let p = value[i] * decay.factor, gi = g[i] + decay.l2 * p
-                                            m[i] += mix1 * (gi - m[i])
-                                            v[i] = beta2 * v[i] + mix2 * gi * gi
-                                            value[i] = p - stepSize * m[i] / (v[i].squareRoot() / root2 + epsilon)
-                                        }
+                                    guard let base = value.baseAddress else { return }
+                                    let (g, m, v) = (g.baseAddress!, m.baseAddress!, v.baseAddress!)
+                                    ComputeThreads.splitElements(value.count) { slice in
+                                        let start = slice.lowerBound
+                                        update.apply(base + start, g + start, m + start, v + start, slice.count)
                                     }
                                 }
                             }
@@ -132,6 +131,7 @@ public final class Optimizer {
                 }
             }
         }
+        StepProfile.lap("optimizer step", .optimizer)
     }
 
     /// The state as named arrays: `step` (calls of ``step()``), and per parameter `<name>.step`
@@ -175,12 +175,36 @@ public final class Optimizer {
     }
 }
 
-/// Calls `body` on slices covering `0..<count`: one slice for small counts, else one per compute
-/// thread (element-wise updates only, so the result does not depend on the split).
-private func forEachSlice(_ count: Int, _ body: (Range<Int>) -> Void) {
-    if count < 1 << 15 {
-        body(0..<count)
-    } else {
-        ComputeThreads.split(count, body)
+/// One Adam(W) update of a run of values, eight lanes at a time (the square root and division
+/// of a plain loop stay scalar): `p ← p·factor`, `g ← g + l2·p`, `m ← m + (1−β₁)(g − m)`,
+/// `v ← β₂v + (1−β₂)g²`, `p ← p − stepSize·m/(√v/root2 + ε)`.
+private struct AdamUpdate {
+    let factor: Float, l2: Float, beta1: Float, beta2: Float, epsilon: Float, stepSize: Float, root2: Float
+
+    /// Updates `n` values of the parameter `p` and its moments `m`, `v` from the gradient `g`.
+    func apply(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
+               _ v: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            var (mi, vi) = (Kernels.load(m + i), Kernels.load(v + i))
+            Kernels.store(lanes(Kernels.load(p + i), Kernels.load(g + i), &mi, &vi), p + i)
+            Kernels.store(mi, m + i)
+            Kernels.store(vi, v + i)
+            i += 8
+        }
+        guard i < n else { return }
+        // The last values in zero-padded lanes, whose results are dropped.
+        var (pt, gt, mt, vt) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+        for j in 0..<(n - i) { (pt[j], gt[j], mt[j], vt[j]) = (p[i + j], g[i + j], m[i + j], v[i + j]) }
+        pt = lanes(pt, gt, &mt, &vt)
+        for j in 0..<(n - i) { (p[i + j], m[i + j], v[i + j]) = (pt[j], mt[j], vt[j]) }
+    }
+
+    @inline(__always)
+    private func lanes(_ p: SIMD8<Float>, _ g: SIMD8<Float>, _ m: inout SIMD8<Float>, _ v: inout SIMD8<Float>) -> SIMD8<Float> {
+        let decayed = p * factor, gradient = g + l2 * decayed
+        m += (1 - beta1) * (gradient - m)
+        v = beta2 * v + (1 - beta2) * gradient * gradient
+        return decayed - stepSize * m / (v.squareRoot() / root2 + epsilon)
     }
 }

@@ -87,22 +87,20 @@ public struct PreparedConvolution: Sendable {
     public func backward(
         input: UnsafeBufferPointer<Float>, gradOutput: UnsafeBufferPointer<Float>, computeInputGradient: Bool = true
     ) -> ConvolutionGradients {
-        var gradInput: [Float]? = computeInputGradient ? [Float](repeating: 0, count: input.count) : nil
-        var gradWeight = [Float](repeating: 0, count: weight.count)
-        var gradBias = [Float](repeating: 0, count: operation.geometry.outChannels)
-        kernel.withUnsafeBufferPointer { kernel in
-            gradWeight.withUnsafeMutableBufferPointer { gk in
-                gradBias.withUnsafeMutableBufferPointer { gb in
-                    if gradInput != nil {
-                        gradInput!.withUnsafeMutableBufferPointer { gi in
-                            operation.backward(input: input, kernel: kernel, gradOutput: gradOutput, gradInput: gi, gradKernel: gk, gradBias: gb)
-                        }
-                    } else {
-                        operation.backward(input: input, kernel: kernel, gradOutput: gradOutput, gradInput: nil, gradKernel: gk, gradBias: gb)
+        // The operator overwrites every destination, so none is zero-filled first (that fill was
+        // one more write of every layer's input gradient per step).
+        var gradWeight: [Float] = [], gradBias: [Float] = []
+        func run(_ gi: UnsafeMutableBufferPointer<Float>?) {
+            gradWeight = .filled(weight.count) { gk in
+                gradBias = .filled(operation.geometry.outChannels) { gb in
+                    kernel.withUnsafeBufferPointer { kernel in
+                        operation.backward(input: input, kernel: kernel, gradOutput: gradOutput, gradInput: gi, gradKernel: gk, gradBias: gb)
                     }
                 }
             }
         }
+        let gradInput: [Float]? = computeInputGradient ? .filled(input.count) { run($0) } : nil
+        if !computeInputGradient { run(nil) }
         guard !density.isUniform else {
             return ConvolutionGradients(input: gradInput, weight: gradWeight, bias: gradBias, density: [])
         }

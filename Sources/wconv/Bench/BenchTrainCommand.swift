@@ -18,6 +18,9 @@ struct BenchTrainCommand: ParsableCommand {
 
     @OptionGroup var comparison: AnchorOptions<PyTorchFramework>
 
+    @Flag(help: "Print where the steps' time goes: per phase (forward, backward, optimizer) and op, standard and weighted.")
+    var profile = false
+
     @Option(help: ArgumentHelp(
         "Print the peak memory of a few training steps of the one --model with this convolution (standard or weighted), then exit.",
         visibility: .hidden))
@@ -50,13 +53,14 @@ struct BenchTrainCommand: ParsableCommand {
         clock.apply()
         print("timed by the \(BenchClock.name)")
         print("\(BLASKernels.description), threads: \(ComputeThreads.count)")
-        print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, standard and weighted alternating; "
+        print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, in pairs of a standard and a weighted step (each first in every other pair); "
               + "median step time; weighted vs standard: median and quartiles of the paired ratios")
         let cases = try model.map { name in
             guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (vgg16, resnet18, dncnn, nafnet)") }
             return (name, c)
         }
         if let kind = peakMemoryOf { return try printPeakMemory(cases, kind: kind) }
+        if profile { return try printProfiles(cases) }
         if let anchor = comparison.anchor() { return try compareAgainstPyTorch(anchor, cases: cases) }
         var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB", "cached MiB (engines + scratch)"]]
         for (_, c) in cases {
@@ -76,14 +80,22 @@ struct BenchTrainCommand: ParsableCommand {
         let weighted = try StepRunner(c, kind: try Self.kind(named: "weighted"))
         for _ in 0..<Self.warmUpSteps { _ = try standard.step(); _ = try weighted.step() }
         var times: (standard: [Double], weighted: [Double]) = ([], [])
-        for _ in 0..<steps {
-            times.standard.append(try standard.step())
-            times.weighted.append(try weighted.step())
-        }
+        try Self.pairSteps(steps) { times.standard.append(try standard.step()) } weighted: { times.weighted.append(try weighted.step()) }
         let ratios = zip(times.weighted, times.standard).map { 100 * ($0 / $1 - 1) }.sorted()
         let spread = String(format: "%+.1f %% [%+.1f, %+.1f]", Self.quantile(ratios, 0.5), Self.quantile(ratios, 0.25),
                             Self.quantile(ratios, 0.75))
         return (Self.quantile(times.standard.sorted(), 0.5), Self.quantile(times.weighted.sorted(), 0.5), spread)
+    }
+
+    /// Runs `count` pairs of a standard and a weighted step, the standard one first in even pairs
+    /// and second in odd ones, so that neither kind gains from its place in the pair (the step
+    /// after another model's step runs on caches and heap that step left).
+    static func pairSteps(_ count: Int, standard: () throws -> Void, weighted: () throws -> Void) rethrows {
+        for pair in 0..<count {
+            if pair % 2 == 0 { try standard() }
+            try weighted()
+            if pair % 2 == 1 { try standard() }
+        }
     }
 
     /// Prints `rows` as columns: the first two left-aligned, the rest right-aligned.
@@ -130,14 +142,25 @@ struct BenchTrainCommand: ParsableCommand {
         }
 
         /// Runs one step and returns its time in seconds (``BenchClock``).
-        func step() throws -> Double {
+        /// - Parameter profile: records the step's laps when given (zeroing the gradients is
+        ///   phase `other`).
+        func step(profile: StepProfile? = nil) throws -> Double {
             try BenchClock.seconds {
-                model.zeroGradients()
-                let output = try model(Variable(input))
-                let loss = classification ? try Loss.crossEntropy(output, labels: labels) : try Loss.meanSquaredError(output, target: input)
-                loss.backward()
-                optimizer.step()
+                guard let profile else { return try run(nil) }
+                try profile.recording {
+                    profile.restart()
+                    try run(profile)
+                }
             }
+        }
+
+        private func run(_ profile: StepProfile?) throws {
+            model.zeroGradients()
+            profile?.lap("zero gradients", .other)
+            let output = try model(Variable(input))
+            let loss = classification ? try Loss.crossEntropy(output, labels: labels) : try Loss.meanSquaredError(output, target: input)
+            loss.backward()
+            optimizer.step()
         }
     }
 }
