@@ -4,6 +4,7 @@
 // terms vanish. Compiled for AVX-512 and for the baseline instruction set, picked when the
 // library loads.
 #include "winograd.h"
+#include "row_dot_products.h"
 #include "winograd_lines.h"
 #include "winograd_tables.h"
 #include <string.h>
@@ -261,51 +262,12 @@ CLONES void wc_winograd_output_adjoint(const wc_winograd_layout *layout, const f
     }
 }
 
-// du[o·cin + c] += Σ_{t < tiles} dm[o·lanes + t] · v[c·lanes + t] for one transform position:
-// dot products of rows, register-blocked 4 × 4 (16 vector accumulators over the tiles, reduced
-// once at the end), the tail of the tiles masked to zero.
-INLINE void gradient_position(const float *dm, const float *v, ptrdiff_t lanes, ptrdiff_t tiles, int cout, int cin,
-                              float *du) {
-    enum { BLOCK = 4 };
-    for (int o0 = 0; o0 < cout; o0 += BLOCK)
-        for (int c0 = 0; c0 < cin; c0 += BLOCK) {
-            const float *a[BLOCK], *b[BLOCK];
-            for (int i = 0; i < BLOCK; i++) {
-                a[i] = dm + (ptrdiff_t)min(o0 + i, cout - 1) * lanes;
-                b[i] = v + (ptrdiff_t)min(c0 + i, cin - 1) * lanes;
-            }
-            vec acc[BLOCK][BLOCK] = {{{0}}};
-            ptrdiff_t whole = tiles / LANES * LANES;
-            for (ptrdiff_t t = 0; t < tiles; t += LANES) {
-                vec x[BLOCK], y[BLOCK];
-                for (int i = 0; i < BLOCK; i++) {
-                    if (t < whole) {
-                        x[i] = load(a[i] + t);
-                        y[i] = load(b[i] + t);
-                    } else {
-                        float tail[2][LANES] = {{0}};
-                        memcpy(tail[0], a[i] + t, sizeof(float) * (size_t)(tiles - t));
-                        memcpy(tail[1], b[i] + t, sizeof(float) * (size_t)(tiles - t));
-                        x[i] = load(tail[0]);
-                        y[i] = load(tail[1]);
-                    }
-                }
-#pragma clang loop unroll(full)
-                for (int i = 0; i < BLOCK; i++)
-#pragma clang loop unroll(full)
-                    for (int j = 0; j < BLOCK; j++) acc[i][j] += x[i] * y[j];
-            }
-            for (int i = 0; i < BLOCK && o0 + i < cout; i++)
-                for (int j = 0; j < BLOCK && c0 + j < cin; j++) {
-                    float sum = 0;
-                    for (int l = 0; l < LANES; l++) sum += acc[i][j][l];
-                    du[(o0 + i) * cin + c0 + j] += sum;
-                }
-        }
-}
-
 CLONES void wc_winograd_kernel_gradient(const float *dm, const float *v, ptrdiff_t lanes, ptrdiff_t tiles,
                                         ptrdiff_t positions, int cout, int cin, float *du) {
+    ptrdiff_t outRows[cout], inRows[cin];
+    for (int o = 0; o < cout; o++) outRows[o] = o * lanes;
+    for (int c = 0; c < cin; c++) inRows[c] = c * lanes;
     for (ptrdiff_t xi = 0; xi < positions; xi++)
-        gradient_position(dm + xi * cout * lanes, v + xi * cin * lanes, lanes, tiles, cout, cin, du + xi * cout * cin);
+        wc_row_dot_products(cout, cin, tiles, dm + xi * cout * lanes, outRows, v + xi * cin * lanes, inRows,
+                            du + xi * cout * cin, cin);
 }

@@ -60,7 +60,7 @@ import TestSupport
     /// `Double` rounding (≈ 1e-13 / h); the tolerance is the `Float` one of the library.
     @Test(arguments: [ConvolutionMethod.direct, .fft, .overlap].flatMap { method in
         ConvolutionCase.random(seed: 7, ranks: [1, 2, 3, 4], maxExtent: { [0, 8, 5, 4, 3][$0] }, method: method)
-    } + ConvolutionCase.winograd(seed: 8, count: 8, maxExtent: 9))
+    } + ConvolutionCase.winograd(seed: 8, count: 8, maxExtent: 9) + winogradRanks + longLines)
     func gradientsMatchFiniteDifferences(_ c: ConvolutionCase) throws {
         var random = TestRandom(seed: 3)
         let geometry = try c.geometry()
@@ -89,6 +89,26 @@ import TestSupport
         }
     }
 
+    /// The Winograd engine beyond 2-D 3 × 3: 1-D and 2-D 5-tap kernels, 3-D 3³ (small shapes,
+    /// asymmetric padding, a padding mode other than zeros).
+    static let winogradRanks = [
+        ConvolutionCase(input: [2, 3, 23], kernel: [4, 3, 5], options: .init(padding: .explicit(low: [3], high: [1]), method: .winograd)),
+        ConvolutionCase(input: [1, 2, 9, 7], kernel: [3, 2, 5, 5], options: .init(padding: .same, paddingMode: .reflect, method: .winograd)),
+        ConvolutionCase(
+            input: [1, 2, 5, 6, 4], kernel: [3, 2, 3, 3, 3],
+            options: .init(padding: .explicit(low: [2, 0, 1], high: [0, 2, 1]), method: .winograd)),
+    ]
+
+    /// Output lines long enough for the direct engine's kernel gradient by dot products of rows
+    /// (``DirectConvolution/rowDotLine``): odd lengths, groups, dilation, 1-D and 2-D.
+    static let longLines = [
+        ConvolutionCase(
+            input: [2, 4, 301], kernel: [4, 2, 5],
+            options: .init(padding: .explicit(low: [3], high: [1]), dilation: [2], groups: 2, method: .direct)),
+        ConvolutionCase(
+            input: [1, 3, 3, 263], kernel: [5, 3, 2, 3], options: .init(padding: .explicit(low: [1, 2], high: [0, 1]), method: .direct)),
+    ]
+
     /// Every matrix-product kernel this processor runs (the own AVX-512 one and the OpenBLAS
     /// fallback), threading policy, image chunking (including a ragged last chunk) and tiling
     /// (tiles of 37 positions cut output lines anywhere; default tiles) computes the same
@@ -105,9 +125,12 @@ import TestSupport
         ConvolutionCase(input: [1, 3, 500], kernel: [2, 3, 5], options: .init(padding: .explicit(low: [3], high: [1]))),
         ConvolutionCase(input: [2, 3, 16, 15], kernel: [2, 3, 5, 5], options: .init(padding: .explicit(low: [3, 1], high: [2, 4]), dilation: [2])),
         ConvolutionCase(input: [1, 2, 7, 8, 6], kernel: [2, 2, 3, 3, 3], options: .init(padding: .symmetric([1]))),
-    ])
+    ] + longLines)
     func everyThreadingAndChunkingAgrees(_ c: ConvolutionCase) throws {
         let geometry = try c.geometry()
+        if Self.longLines.contains(where: { $0.description == c.description }) {
+            #expect(DirectConvolution(geometry: geometry).usesRowDots, "the long-line cases must take the row-dot path")
+        }
         let (x, k, gy, expected, expectedGrad) = Self.referenceRun(geometry, seed: 4)
         let variants = DirectConvolution.Threading.allCases.flatMap { threading in
             ([(nil, nil), (1, 37), (2, nil), (3, nil)] as [(Int?, Int?)]).map { (threading, $0.0, $0.1) }

@@ -55,6 +55,10 @@ package struct DirectConvolution: ConvolutionEngine {
     private let columns: GatheredColumns
     /// One output channel per group: line products instead of matrix products.
     private let isRowProduct: Bool
+    /// Whether the kernel gradient runs as dot products of rows (``rowDotKernelGradient(source:gradOutput:into:)``):
+    /// one image per item, unit stride along long output lines, and few output channels per group,
+    /// for which the matrix product's 12 × 32 register tiles would be mostly empty.
+    package let usesRowDots: Bool
     /// Whether work items go to worker threads (else each matrix product is threaded).
     private let usesWorkers: Bool
     /// The engine whose forward pass computes this one's input gradient, if there is one.
@@ -73,6 +77,10 @@ package struct DirectConvolution: ConvolutionEngine {
     static let tileElements = 2 * 1024 * 1024
     /// Output positions per tile of a depthwise layer's col2im: 16 KiB of output, inside L1.
     static let rowProductTile = 4096
+
+    /// Shortest output line and most output channels per group for which the kernel gradient
+    /// runs as dot products of rows.
+    package static let rowDotLine = 256, rowDotOutputs = 16
 
     /// Prepares the engine for `geometry`.
     /// - Parameters:
@@ -111,6 +119,8 @@ package struct DirectConvolution: ConvolutionEngine {
         self.columns = GatheredColumns(geometry: geometry, images: isRowProduct ? 0 : chunk)
         self.isRowProduct = isRowProduct
         self.imagesPerChunk = chunk
+        self.usesRowDots = !isRowProduct && chunk == 1 && geometry.stride.last == 1
+            && geometry.outputSize.last! >= Self.rowDotLine && geometry.outChannels / geometry.groups <= Self.rowDotOutputs
         let items = (geometry.batch + chunk - 1) / chunk * geometry.groups
         self.usesWorkers = switch threading {
         case .automatic: items >= 2 && ComputeThreads.count >= 2
@@ -281,7 +291,12 @@ package struct DirectConvolution: ConvolutionEngine {
                 }
                 (dy, ldy) = (UnsafePointer(gathered), n)
             }
-            if let sum {
+            if let sum, usesRowDots {
+                let source = columns.source(
+                    groupInput(x, image: item.firstImage, group: item.group), images: 1, imageStride: inputImage,
+                    padded: scratch)
+                rowDotKernelGradient(source: source, gradOutput: dy, into: sum + item.group * outGroup * rows)
+            } else if let sum {
                 let source = columns.source(
                     groupInput(x, image: item.firstImage, group: item.group), images: item.images, imageStride: inputImage,
                     padded: scratch)
@@ -303,6 +318,23 @@ package struct DirectConvolution: ConvolutionEngine {
                     beta: 0, c: product, ldc: n, threads: productThreads)
                 for i in 0..<item.images {
                     layout.unpackAdding(product + i * width, ld: n, positions: part, into: gxFirst + i * inputImage)
+                }
+            }
+        }
+    }
+
+    /// `∂K_g += ∂y_g · colᵀ` for one image as dot products of rows (`wc_row_dot_products`), line
+    /// by line: each output line of `∂y_g` (`Cout_g` rows of `length` floats) against the rows of
+    /// the column matrix, which along a line with unit stride are `length` consecutive input floats.
+    private func rowDotKernelGradient(source: UnsafePointer<Float>, gradOutput dy: UnsafePointer<Float>, into sum: UnsafeMutablePointer<Float>) {
+        let outGroup = outGroup, positions = layout.positions
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: outGroup) { outRows in
+            for o in 0..<outGroup { outRows[o] = o * positions }
+            columns.withLines(base: source) { lines in
+                for l in 0..<lines.count {
+                    wc_row_dot_products(
+                        outGroup, layout.rows, lines.length, dy + l * lines.length, outRows.baseAddress!, lines.x + lines.lines[l],
+                        lines.taps, sum, layout.rows)
                 }
             }
         }
