@@ -6,7 +6,7 @@
 
 #define CLONES __attribute__((target_clones("avx512f", "default")))
 #define INLINE __attribute__((always_inline)) static inline
-enum { LANES = 16, BLOCK = 4, SLICE = 384 };
+enum { LANES = 16, BLOCK = 4 };
 
 typedef float vec __attribute__((vector_size(4 * LANES), aligned(4)));
 
@@ -62,15 +62,13 @@ INLINE void dot_block(const float *const *x, const float *const *y, ptrdiff_t de
 
 CLONES void wc_row_dot_products(ptrdiff_t m, ptrdiff_t n, ptrdiff_t depth, const float *a, const ptrdiff_t *aRows,
                                 const float *b, const ptrdiff_t *bRows, float *c, ptrdiff_t ldc) {
-    // Depth in slices whose rows stay in L1 while every block reads them.
-    for (ptrdiff_t t0 = 0; t0 < depth; t0 += SLICE)
-        for (ptrdiff_t i0 = 0; i0 < m; i0 += BLOCK)
-            for (ptrdiff_t j0 = 0; j0 < n; j0 += BLOCK) {
-                const float *x[BLOCK], *y[BLOCK];
-                for (int i = 0; i < BLOCK; i++) {
-                    x[i] = a + aRows[min(i0 + i, m - 1)] + t0;
-                    y[i] = b + bRows[min(j0 + i, n - 1)] + t0;
-                }
-                dot_block(x, y, min(SLICE, depth - t0), min(BLOCK, m - i0), min(BLOCK, n - j0), c + i0 * ldc + j0, ldc);
+    for (ptrdiff_t i0 = 0; i0 < m; i0 += BLOCK)
+        for (ptrdiff_t j0 = 0; j0 < n; j0 += BLOCK) {
+            const float *x[BLOCK], *y[BLOCK];
+            for (int i = 0; i < BLOCK; i++) {
+                x[i] = a + aRows[min(i0 + i, m - 1)];
+                y[i] = b + bRows[min(j0 + i, n - 1)];
             }
+            dot_block(x, y, depth, min(BLOCK, m - i0), min(BLOCK, n - j0), c + i0 * ldc + j0, ldc);
+        }
 }
