@@ -99,8 +99,9 @@ import TestSupport
             options: .init(padding: .explicit(low: [2, 0, 1], high: [0, 2, 1]), method: .winograd)),
     ]
 
-    /// Output lines long enough for the direct engine's kernel gradient by dot products of rows
-    /// (``DirectConvolution/rowDotLine``): odd lengths, groups, dilation, 1-D and 2-D.
+    /// Output lines long enough for the direct engine's line kernels (forward by line blocks,
+    /// kernel gradient by dot products of rows, ``DirectConvolution/lineKernelLength``): odd
+    /// lengths, groups, dilation, 1-D and 2-D.
     static let longLines = [
         ConvolutionCase(
             input: [2, 4, 301], kernel: [4, 2, 5],
@@ -129,7 +130,7 @@ import TestSupport
     func everyThreadingAndChunkingAgrees(_ c: ConvolutionCase) throws {
         let geometry = try c.geometry()
         if Self.longLines.contains(where: { $0.description == c.description }) {
-            #expect(DirectConvolution(geometry: geometry).usesRowDots, "the long-line cases must take the row-dot path")
+            #expect(DirectConvolution(geometry: geometry).usesLineKernels, "the long-line cases must take the line kernels")
         }
         let (x, k, gy, expected, expectedGrad) = Self.referenceRun(geometry, seed: 4)
         let variants = DirectConvolution.Threading.allCases.flatMap { threading in

@@ -18,7 +18,11 @@ import GridCore
 /// Small outputs pack several images side by side (one wider product). With one output channel
 /// per group (depthwise convolutions) the products would have a single row; they run line by
 /// line instead (`wc_line_products`, `wc_line_correlations`), each output line kept in L1
-/// while every tap is added onto it.
+/// while every tap is added onto it. With few output channels per group along long output
+/// lines (``usesLineKernels``, e.g. 1-D layers), packing the columns would not be amortised:
+/// the forward pass reads the input directly in blocks of 8 kernel rows × 48 positions
+/// (`wc_line_block_products`), and the kernel gradient is dot products of rows in 4 × 4 blocks
+/// (`wc_row_dot_products`).
 ///
 /// Work items are spread over worker threads, each running single-threaded products on scratch
 /// buffers reused across calls (see ``Threading``). Results are deterministic: the split depends
@@ -55,10 +59,12 @@ package struct DirectConvolution: ConvolutionEngine {
     private let columns: GatheredColumns
     /// One output channel per group: line products instead of matrix products.
     private let isRowProduct: Bool
-    /// Whether the kernel gradient runs as dot products of rows (``rowDotKernelGradient(source:gradOutput:into:)``):
-    /// one image per item, unit stride along long output lines, and few output channels per group,
-    /// for which the matrix product's 12 × 32 register tiles would be mostly empty.
-    package let usesRowDots: Bool
+    /// Whether the products run line by line without packed columns: one image per item, unit
+    /// stride along long output lines, and few output channels per group, over which packing
+    /// the columns would not be amortised and the 12 × 32 tiles of the kernel gradient's product
+    /// would be mostly empty. The forward pass (and the adjoint's, the input gradient) then runs
+    /// `wc_line_block_products`, the kernel gradient ``rowDotKernelGradient(source:gradOutput:into:)``.
+    package let usesLineKernels: Bool
     /// Whether work items go to worker threads (else each matrix product is threaded).
     private let usesWorkers: Bool
     /// The engine whose forward pass computes this one's input gradient, if there is one.
@@ -78,9 +84,9 @@ package struct DirectConvolution: ConvolutionEngine {
     /// Output positions per tile of a depthwise layer's col2im: 16 KiB of output, inside L1.
     static let rowProductTile = 4096
 
-    /// Shortest output line and most output channels per group for which the kernel gradient
-    /// runs as dot products of rows.
-    package static let rowDotLine = 256, rowDotOutputs = 16
+    /// Shortest output line and most output channels per group for which the products run line
+    /// by line (``usesLineKernels``).
+    package static let lineKernelLength = 256, lineKernelOutputs = 16
 
     /// Prepares the engine for `geometry`.
     /// - Parameters:
@@ -119,8 +125,8 @@ package struct DirectConvolution: ConvolutionEngine {
         self.columns = GatheredColumns(geometry: geometry, images: isRowProduct ? 0 : chunk)
         self.isRowProduct = isRowProduct
         self.imagesPerChunk = chunk
-        self.usesRowDots = !isRowProduct && chunk == 1 && geometry.stride.last == 1
-            && geometry.outputSize.last! >= Self.rowDotLine && geometry.outChannels / geometry.groups <= Self.rowDotOutputs
+        self.usesLineKernels = !isRowProduct && chunk == 1 && geometry.stride.last == 1
+            && geometry.outputSize.last! >= Self.lineKernelLength && geometry.outChannels / geometry.groups <= Self.lineKernelOutputs
         let items = (geometry.batch + chunk - 1) / chunk * geometry.groups
         self.usesWorkers = switch threading {
         case .automatic: items >= 2 && ComputeThreads.count >= 2
@@ -211,6 +217,12 @@ package struct DirectConvolution: ConvolutionEngine {
                 columns.withLines(base: source) { wc_line_products($0.x, $0.lines, $0.count, $0.length, $0.step, $0.taps, rows, kg, out) }
                 return
             }
+            if usesLineKernels {
+                columns.withLines(base: source) {
+                    wc_line_block_products(outGroup, kg, rows, $0.x, $0.lines, $0.count, $0.length, $0.taps, out, positions)
+                }
+                return
+            }
             guard item.images > 1 else {
                 forEachTile { part, width in
                     columns.withMatrix(base: source, images: 1, positions: part, indices: indices) { col in
@@ -291,7 +303,7 @@ package struct DirectConvolution: ConvolutionEngine {
                 }
                 (dy, ldy) = (UnsafePointer(gathered), n)
             }
-            if let sum, usesRowDots {
+            if let sum, usesLineKernels {
                 let source = columns.source(
                     groupInput(x, image: item.firstImage, group: item.group), images: 1, imageStride: inputImage,
                     padded: scratch)
