@@ -30,7 +30,7 @@ public enum WConvTool {
         // Files rather than pipes: a long log cannot fill a pipe and block the process.
         let base = NSTemporaryDirectory() + "wconv-tool-\(UUID().uuidString)"
         defer { for name in [".out", ".err"] { try? FileManager.default.removeItem(atPath: base + name) } }
-        for name in [".out", ".err"] { FileManager.default.createFile(atPath: base + name, contents: nil) }
+        for name in [".out", ".err"] { try Data().write(to: URL(fileURLWithPath: base + name)) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".out"))
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: base + ".err"))
         process.standardOutput = output
