@@ -51,7 +51,7 @@ struct TrainedRun {
 }
 
 extension Experiment {
-    /// The task, model, data, kernel and convolution in words (see ``TrainedRun/summary``).
+    /// The task, model, data, kernel and convolution in words (see `TrainedRun.summary`).
     func summary(convolution: String, classes: Int?) -> String {
         let density = convolution == "weighted"
             ? " with density \(den.map { String($0) }.joined(separator: ","))\(trainableDensity ? " (trained)" : "")" : ""

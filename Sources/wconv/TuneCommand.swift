@@ -17,9 +17,10 @@ struct TuneCommand: ParsableCommand {
             retrained on all the training data with fresh seeds and scored once on the test set.
 
             Example (Fashion-MNIST, 7×7 VGG, ≈ 30 minutes on 2 cores):
-              wconv tune --task classification --study fmnist7 --budget 24 --epochs 1 --train-subset 6000 --test-subset 2000
+              wconv tune --task classification --study fmnist7 --budget 24 --epochs 1 \\
+                --train-subset 6000 --test-subset 2000
             After a kill, the same command with --resume reads finished evaluations back instead of retraining them.
-              wconv tune --show fmnist7    # the study's table, also while another process writes it
+              wconv tune --show fmnist7    # the study's table, also while it is written
 
             Under mpirun -np K, rank 0 runs the optimiser and writes the study; the seeds of each evaluation train on the \
             other K−1 ranks (one seed per rank at a time, each in a child process, --jobs is not used), with the same \
@@ -29,7 +30,6 @@ struct TuneCommand: ParsableCommand {
 
             Boxes (outer → inner, from the paper): 3×3 [0.5, 1.5]; 5×5 [0.05, 1] × [0.5, 1.5]; \
             7×7 [0.05, 0.5] × [0.15, 1] × [0.25, 1.5]; other sizes [0.05, 1.5] per entry; --box overrides.
-
             """)
 
     @OptionGroup var experiment: ExperimentOptions

@@ -31,9 +31,9 @@ import Testing
         try guide.write(toFile: root + "/Docs/Guide.md", atomically: true, encoding: .utf8)
         let outcome = try WConvTool.run(["check-docs", root])
         #expect(outcome.status != 0)
-        #expect(outcome.errors.contains("Docs/Guide.md:2: wconv train --no-such-flag 3"), "\(outcome.log)")
-        #expect(outcome.errors.contains("Docs/Guide.md:3: wconv train --method sideways --epochs 1"), "\(outcome.log)")
-        #expect(outcome.errors.contains("Docs/Guide.md:6: link to ../nowhere.md"), "\(outcome.log)")
+        #expect(outcome.errors.contains("Docs/Guide.md:3: wconv train --no-such-flag 3: Unknown option"), "\(outcome.log)")
+        #expect(outcome.errors.contains("Docs/Guide.md:4: wconv train --method sideways --epochs 1: The value 'sideways' is invalid"), "\(outcome.log)")
+        #expect(outcome.errors.contains("Docs/Guide.md:7: link to ../nowhere.md: no such file"), "\(outcome.log)")
         #expect(outcome.errors.contains("3 problems"), "\(outcome.log)")
         #expect(outcome.output.contains("checked 4 wconv command lines and 2 relative links in 2 files"), "\(outcome.log)")
     }

@@ -4,8 +4,8 @@ extension ConvolutionMethod {
     /// The layers the Winograd path computes; every other layer runs the direct path.
     public static let winogradCoverage = "3- or 5-tap, unit-stride, undilated, ungrouped layers of rank 1, 2 or 3"
 
-    /// The methods a training run may use: every method but ``measure`` (which times each layer
-    /// and is not reproducible).
+    /// The methods a training run may use: every method but ``ConvolutionMethod/measure``
+    /// (which times each layer and is not reproducible).
     public static let reproducible: [ConvolutionMethod] = allCases.filter { $0 != .measure }
 
     /// The method and what it does, e.g. `winograd (3- or 5-tap, …; the others run direct)`.

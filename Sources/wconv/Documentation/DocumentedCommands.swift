@@ -28,12 +28,25 @@ struct DocumentedCommands {
     /// The info strings of code blocks that hold shell commands (others, e.g. `text` or `swift`, are not read).
     static let shellLanguages: Set<String> = ["", "sh", "bash", "shell", "console", "zsh"]
 
-    /// Reads the commands and links of `text`.
+    /// Reads the commands and links of `text`: shell code blocks line by line (with `\\`
+    /// continuations), prose paragraph by paragraph (inline code may span lines).
     init(markdown text: String) {
-        var fenced = false, shell = false, pending = "", pendingLine = 0
+        var fenced = false, shell = false, pending = "", pendingLine = 0, paragraph: [String] = [], paragraphLine = 0
+        func endParagraph() {
+            let (prose, spans) = Self.splitInlineCode(paragraph.joined(separator: " "))
+            // A span with a placeholder (`wconv …`) names a command, it does not show one.
+            for span in spans where span.hasPrefix("wconv ") && !span.contains("…") {
+                for arguments in Self.wconvArguments(in: span) {
+                    commands.append(CommandLine(arguments: arguments, line: paragraphLine, inline: true))
+                }
+            }
+            links += Self.relativeLinks(in: prose).map { Link(path: $0, line: paragraphLine) }
+            paragraph = []
+        }
         for (index, line) in text.components(separatedBy: "\n").enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.hasPrefix("```") {
+                endParagraph()
                 fenced.toggle()
                 shell = fenced && Self.shellLanguages.contains(String(trimmed.dropFirst(3)).trimmingCharacters(in: .whitespaces))
                 pending = ""
@@ -54,14 +67,14 @@ struct DocumentedCommands {
                 }
                 continue
             }
-            let (prose, spans) = Self.splitInlineCode(line)
-            for span in spans where span.hasPrefix("wconv ") {
-                for arguments in Self.wconvArguments(in: span) {
-                    commands.append(CommandLine(arguments: arguments, line: index + 1, inline: true))
-                }
+            if trimmed.isEmpty {
+                endParagraph()
+            } else {
+                if paragraph.isEmpty { paragraphLine = index + 1 }
+                paragraph.append(trimmed)
             }
-            links += Self.relativeLinks(in: prose).map { Link(path: $0, line: index + 1) }
         }
+        endParagraph()
     }
 
     /// The text of `line` outside backquotes, and the inline code spans.
