@@ -11,20 +11,24 @@ struct TuneCommand: ParsableCommand {
         commandName: "tune",
         abstract: "Optimal densities: DIRECT-L over a box of density values, a durable study, test scores at the end.",
         discussion: """
-            Every evaluation trains the model from the same initial weights and data order with a candidate density and
-            scores it on a validation split carved from the training data; the standard convolution, the hand-picked
-            --den and the box centre come first. At the end the best density, the standard and the hand-picked ones are
+            Every evaluation trains the model from the same initial weights and data order with a candidate density and \
+            scores it on a validation split carved from the training data; the standard convolution, the hand-picked \
+            --den and the box centre come first. At the end the best density, the standard and the hand-picked ones are \
             retrained on all the training data with fresh seeds and scored once on the test set.
+
             Example (Fashion-MNIST, 7×7 VGG, ≈ 30 minutes on 2 cores):
-              wconv tune --task classification --study fmnist7 --budget 24 --epochs 1 --train-subset 6000 --test-subset 2000
-              (after a kill: the same command with --resume; finished evaluations are read back, not retrained)
-              wconv tune --show fmnist7                # the study's table, also while another process writes it
-            Under mpirun -np K, rank 0 runs the optimiser and writes the study; the seeds of each evaluation train on the
-            other K−1 ranks (one seed per rank at a time, each in a child process, --jobs is not used), with the same
-            results as one process; a run that crashes or passes --job-timeout is retried once on another rank, then the
-            evaluation is recorded as failed. With K ≥ 2 × seeds the ranks form one group per seed instead, and each
+              wconv tune --task classification --study fmnist7 --budget 24 --epochs 1 \\
+                --train-subset 6000 --test-subset 2000
+            After a kill, the same command with --resume reads finished evaluations back instead of retraining them.
+              wconv tune --show fmnist7    # the study's table, also while it is written
+
+            Under mpirun -np K, rank 0 runs the optimiser and writes the study; the seeds of each evaluation train on the \
+            other K−1 ranks (one seed per rank at a time, each in a child process, --jobs is not used), with the same \
+            results as one process; a run that crashes or passes --job-timeout is retried once on another rank, then the \
+            evaluation is recorded as failed. With K ≥ 2 × seeds the ranks form one group per seed instead, and each \
             seed's run is data-parallel over its group.
-            Boxes (outer → inner, from the paper): 3×3 [0.5, 1.5]; 5×5 [0.05, 1] × [0.5, 1.5];
+
+            Boxes (outer → inner, from the paper): 3×3 [0.5, 1.5]; 5×5 [0.05, 1] × [0.5, 1.5]; \
             7×7 [0.05, 0.5] × [0.15, 1] × [0.25, 1.5]; other sizes [0.05, 1.5] per entry; --box overrides.
             """)
 
