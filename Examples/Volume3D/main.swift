@@ -2,7 +2,7 @@
 // brain template from Debian's `mricron-data`. A thin caller of the library: the NIfTI reader
 // and the 3-D patch sampler (`NIfTI`, `VolumePatches`), a 3-D DnCNN whose last layer starts at
 // zero (the network starts as the identity, at the noisy input's PSNR), and the trainer. The
-// volume is halved (2×2×2 means), scaled to [0, 1] and cut along z into a training region and a
+// volume is halved (2×2×2 means), scaled to [0, 1] and cut along y into a training region and a
 // validation region; random noisy cubes of the first train, fixed ones of the second validate.
 // The noisy input's PSNR (clipped to [0, 1], as the models') is printed beside both arms.
 //
@@ -62,7 +62,7 @@ struct VolumeDenoising: TrainingTask {
 do {
     let raw = try NIfTI.read(options.volume)
     let volume = VolumePatches.unitScaled(VolumePatches.downscaled(raw, by: 2))
-    let (trainingRegion, validationRegion) = try VolumePatches.split(volume, axis: 2, validationFraction: 0.25)
+    let (trainingRegion, validationRegion) = try VolumePatches.split(volume, axis: 1, validationFraction: 0.25)
     let training = try VolumePatches(volumes: [trainingRegion], patchSize: patch, sigma: sigma)
     let validation = try VolumePatches(volumes: [validationRegion], patchSize: patch, sigma: sigma)
     print("\(options.volume): \(raw.dims) → \(volume.dims) after 2× downsampling, training \(trainingRegion.dims), validation \(validationRegion.dims); σ = \(sigma) on the 0–255 scale")

@@ -90,6 +90,9 @@ import TestSupport
             #expect(abs(length - size) < 1e-6)
         }
         #expect(affine.map { $0[3] } == [10, -20, 30, 1])
+        // The qform of this header as nibabel 5.4.2 computes it (`get_qform()`, rounded to 6 digits).
+        let nibabel: [[Double]] = [[0.37, -0.447313, 0.388681], [0.258209, 0.6, 0.38184], [0.215472, 0.049104, -1.125]]
+        for r in 0..<3 { for c in 0..<3 { #expect(abs(affine[r][c] - nibabel[r][c]) < 2e-6, "[\(r)][\(c)]") } }
         header.qformCode = 0
         #expect(header.affine == [[0.5, 0, 0, 0], [0, 0.75, 0, 0], [0, 0, 1.25, 0], [0, 0, 0, 1]])
     }
