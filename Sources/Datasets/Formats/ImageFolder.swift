@@ -51,14 +51,14 @@ public enum ImageFolder {
     /// - Throws: ``DataError`` for a missing root, a root without class folders, class folders
     ///   that differ from `classes`, an empty class, a corrupt image, or `size < 1`.
     public static func read(_ root: String, size: Int, fit: ImageFit = .resize, grey: Bool = false,
-                            classes expected: [String]? = nil) throws(DataError) -> Contents {
+                            classes: [String]? = nil) throws(DataError) -> Contents {
         guard size >= 1 else { throw DataError(root, "image size must be at least 1, got \(size)") }
-        let classes = try classes(in: root)
-        if let expected, expected != classes {
-            throw DataError(root, "class folders \(classes) differ from the training classes \(expected)")
+        let found = try Self.classes(in: root)
+        if let classes, classes != found {
+            throw DataError(root, "class folders \(found) differ from the training classes \(classes)")
         }
         var pixels: [Float] = [], labels: [Int] = [], files: [String] = [], skipped: [String] = []
-        for (label, name) in classes.enumerated() {
+        for (label, name) in found.enumerated() {
             let (images, others) = listFiles(in: root + "/" + name)
             skipped += others
             guard !images.isEmpty else {
@@ -72,7 +72,7 @@ public enum ImageFolder {
             }
         }
         let images = LabelledImages(shape: [labels.count, grey ? 1 : 3, size, size], pixels: pixels, labels: labels)
-        return Contents(images: images, classes: classes, files: files, skipped: skipped)
+        return Contents(images: images, classes: found, files: files, skipped: skipped)
     }
 
     /// Images split in two at random: a seeded choice of `round(n·fraction)` images (at least
