@@ -103,6 +103,7 @@ import Datasets
             expectError([name] + says) { _ = try UCRSeries.read(write(text, name)) }
         }
         expectError(["t.tsv", "line 2", "NaN"]) { _ = try UCRSeries.read(write("a\t1\t2\nb\t1\tNaN\n", "t.tsv")) }
+        expectError(["w.tsv", "line 2", "empty label"]) { _ = try UCRSeries.read(write("a\t1\t2\n\t1\t2\n", "w.tsv")) }
         expectError(["u.tsv", "line 2", "unequal"]) { _ = try UCRSeries.read(write("a\t1\t2\nb\t1\n", "u.tsv")) }
         expectError(["v.csv", "line 1", "a label and at least one value"]) { _ = try UCRSeries.read(write("a\n", "v.csv")) }
         expectError(["nothing.ts", "no such file"]) { _ = try UCRSeries.read(folder + "/nothing.ts") }

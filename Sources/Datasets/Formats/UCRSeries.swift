@@ -63,8 +63,9 @@ public enum UCRSeries {
         var declared: [String]? = nil
         var inData = layout != .ts
         for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = raw.trimmingCharacters()
-            if line.isEmpty { continue }
+            // Tabs separate .tsv fields: a leading tab is an empty label, not space to trim.
+            let line = layout == .tsv ? String(raw) : raw.trimmingCharacters()
+            if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             table.line = index + 1
             switch layout {
             case .ts:
