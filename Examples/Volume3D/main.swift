@@ -1,6 +1,10 @@
 // Weighted vs standard 3-D convolution for denoising a real MRI volume: the Colin27 (ch2)
-// brain template from Debian's `mricron-data`. A small residual 3-D denoiser learns from random
-// noisy 24³ patches; the noisy input's PSNR (clipped to [0, 1], as the models') is printed beside both arms.
+// brain template from Debian's `mricron-data`. A thin caller of the library: the NIfTI reader
+// and the 3-D patch sampler (`NIfTI`, `VolumePatches`), a 3-D DnCNN whose last layer starts at
+// zero (the network starts as the identity, at the noisy input's PSNR), and the trainer. The
+// volume is halved (2×2×2 means), scaled to [0, 1] and cut along y into a training region and a
+// validation region; random noisy cubes of the first train, fixed ones of the second validate.
+// The noisy input's PSNR (clipped to [0, 1], as the models') is printed beside both arms.
 //
 //   apt-get install mricron-data && swift run -c release volume3d [VOLUME] [--epochs 30] [--seeds 1,2]
 import ArgumentParser
@@ -17,104 +21,67 @@ struct Options: ParsableCommand {
     @Argument(help: "A NIfTI-1 volume (.nii or .nii.gz).") var volume = "/usr/share/mricron/templates/ch2.nii.gz"
     @Option(parsing: .unconditional, help: "Epochs per run (1 or more).") var epochs = 30
     @Option(parsing: .unconditional, help: "Seeds, comma-separated non-negative integers; each gives one run per arm.") var seeds = "1,2"
+    @Option(parsing: .unconditional, help: "DnCNN layers (2 or more).") var depth = 3
+    @Option(parsing: .unconditional, help: "DnCNN hidden channels (1 or more).") var width = 8
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard depth >= 2 else { throw ValidationError("--depth must be at least 2, got \(depth)") }
+        guard width >= 1 else { throw ValidationError("--width must be at least 1, got \(width)") }
         _ = try TrainingSettings.seeds(from: seeds)
     }
 }
 
 HeapReuse.enable()
 let options = Options.parseOrExit()
-let (epochs, path) = (options.epochs, options.volume)
 let seeds = try TrainingSettings.seeds(from: options.seeds)
-let (patch, sigma): (Int, Float) = (24, 25)
+let (patch, sigma, batchSize, patchesPerEpoch, validationPatches) = (24, Float(25), 4, 96, 16)
 
-/// Noisy/clean 3-D patches of one volume: random ones for training, fixed ones for evaluation.
+/// Training on random cubes of one region, validation on fixed cubes of another.
 struct VolumeDenoising: TrainingTask {
-    let volume: Grid<3>
+    let training: VolumePatches
+    let evaluation: [Batch]
     let seed: UInt64
-    let batchSize = 4, patchesPerEpoch = 96
     var metricName: String { "PSNR (dB)" }
     var baseline: (name: String, value: Double)? {
-        let batches = evaluationBatches()
-        let total = batches.reduce(0.0) { $0 + DenoisingTask.clippedPSNRSum($1.input, $1) }
-        return (DenoisingTask.noisyInputName, total / Double(batches.reduce(0) { $0 + $1.count }))
+        let total = evaluation.reduce(0.0) { $0 + DenoisingTask.clippedPSNRSum($1.input, $1) }
+        return (DenoisingTask.noisyInputName, total / Double(evaluation.reduce(0) { $0 + $1.count }))
     }
-
-    func patches(_ count: Int, _ generator: inout SeededGenerator) -> Batch {
-        var clean: [Float] = [], noisy: [Float] = []
-        for _ in 0..<count {
-            let start = (0..<3).map { Int.random(in: 0...(volume.dims[$0] - patch), using: &generator) }
-            // A random crop of the volume (crops of valid windows cannot fail).
-            let cube = (try? volume.cropped(start: [start[0], start[1], start[2]], size: [patch, patch, patch]))?.scalars ?? []
-            clean += cube
-            noisy += cube.map { $0 + sigma / 255 * generator.nextNormal() }
-        }
-        return Batch(shape: [count, 1, patch, patch, patch], input: noisy, target: clean)
-    }
-
-    func trainingBatchCount(epoch: Int) -> Int { patchesPerEpoch / batchSize }
+    func trainingBatchCount(epoch: Int) -> Int { (patchesPerEpoch + batchSize - 1) / batchSize }
     func trainingBatches(epoch: Int) -> @Sendable (Int) -> Batch {
-        let task = self
-        return { index in
-            var generator = SeededGenerator(seed: task.seed &* 1_000_003 &+ UInt64(epoch * 10_000 + index))
-            return task.patches(task.batchSize, &generator)
-        }
+        let (data, seed) = (training, seed)
+        return { data.trainingBatch($0, size: batchSize, count: patchesPerEpoch, seed: seed, epoch: epoch) }
     }
-    func evaluationBatches() -> [Batch] {
-        var generator = SeededGenerator(seed: 424_242)
-        return (0..<4).map { _ in patches(batchSize, &generator) }
-    }
+    func evaluationBatches() -> [Batch] { evaluation }
     func loss(_ output: Variable, _ batch: Batch) throws -> Variable {
         try Loss.meanSquaredError(output, target: Tensor(shape: batch.shape, scalars: batch.target))
     }
     func metricSum(_ output: Tensor, _ batch: Batch) -> Double { DenoisingTask.clippedPSNRSum(output.scalars, batch) }
 }
 
-/// `x − f(x)`: three 5×5×5 convolutions predict the noise (DnCNN's residual learning in 3-D).
-final class VolumeDenoiser: Module {
-    let body: Sequential
-    var isTraining = true
-    init(kind: ConvolutionKind, seed: UInt64) {
-        let factory = ConvolutionFactory(kind: kind, seed: seed)
-        body = Sequential([
-            factory.make(1, 8, size: 5, spatialRank: 3), Function.relu,
-            factory.make(8, 8, size: 5, spatialRank: 3, bias: false), BatchNorm(channels: 8), Function.relu,
-            factory.make(8, 1, size: 5, spatialRank: 3, bias: false),
-        ])
-    }
-    var children: [(name: String, module: any Module)] { [("body", body)] }
-    func forward(_ x: Variable) throws -> Variable { try subtract(x, try body(x)) }
-}
-
 do {
-    let raw = try NIfTI.read(path)
-    let peak = raw.max() ?? 1
-    // Halve the resolution (2×2×2 means) and scale to [0, 1].
-    let d = raw.dims.map { $0 / 2 }
-    var volume = Grid<3>(shape: [d[0], d[1], d[2]])
-    for x in 0..<d[0] { for y in 0..<d[1] { for z in 0..<d[2] {
-        var sum: Float = 0
-        for i in 0..<8 { sum += raw[[2 * x + (i >> 2), 2 * y + ((i >> 1) & 1), 2 * z + (i & 1)]] }
-        volume[[x, y, z]] = sum / 8 / peak
-    } } }
-    print("\(path): \(raw.dims) → \(volume.dims) after 2× downsampling; σ = \(sigma) on the 0–255 scale")
+    let raw = try NIfTI.read(options.volume)
+    let volume = VolumePatches.unitScaled(VolumePatches.downscaled(raw, by: 2))
+    let (trainingRegion, validationRegion) = try VolumePatches.split(volume, axis: 1, validationFraction: 0.25)
+    let training = try VolumePatches(volumes: [trainingRegion], patchSize: patch, sigma: sigma)
+    let validation = try VolumePatches(volumes: [validationRegion], patchSize: patch, sigma: sigma)
+    print("\(options.volume): \(raw.dims) → \(volume.dims) after 2× downsampling, training \(trainingRegion.dims), validation \(validationRegion.dims); σ = \(sigma) on the 0–255 scale")
     var settings = TrainingSettings()
-    settings.epochs = epochs
+    settings.epochs = options.epochs
     var finals: [String: [Double]] = [:]
     var baseline = 0.0
     for seed in seeds {
         settings.seed = seed
-        let task = VolumeDenoising(volume: volume, seed: seed)
+        let task = VolumeDenoising(training: training, evaluation: validation.validationBatches(size: batchSize, count: validationPatches, seed: 424_242), seed: seed)
         baseline = task.baseline?.value ?? .nan
         for kind in [ConvolutionKind.standard, .weighted(den: [0.5, 0.8], trainable: false)] {
-            let result = try Trainer(settings: settings, directory: nil, label: "\(kind.name) s\(seed)")
-                .run(model: VolumeDenoiser(kind: kind, seed: seed), task: task)
+            let model = DnCNN(channels: 1, depth: options.depth, width: options.width, kernelSize: 5, spatialRank: 3, zeroLastLayer: true,
+                              factory: ConvolutionFactory(kind: kind, seed: seed))
+            let result = try Trainer(settings: settings, directory: nil, label: "\(kind.name) s\(seed)").run(model: model, task: task)
             finals[kind.name, default: []].append(result.finalMetric)
         }
     }
-    print("\nvalidation PSNR after \(epochs) epochs, seeds \(seeds.map(String.init).joined(separator: ",")) (mean ± std):")
+    print("\nvalidation PSNR after \(options.epochs) epochs, seeds \(seeds.map(String.init).joined(separator: ",")) (mean ± std):")
     for arm in ["standard", "weighted"] {
         let (m, s) = meanAndSpread(finals[arm]!)
         print(String(format: "  %-9@ %6.2f ± %.2f dB", arm, m, s))

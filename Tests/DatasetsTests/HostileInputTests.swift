@@ -98,7 +98,8 @@ import TestSupport
         let path = NSTemporaryDirectory() + "wconv-crlf-\(UUID().uuidString).ts"
         FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let (series, classes) = try UCRSeries.read(path)
+        let read = try UCRSeries.read(path)
+        let (series, classes) = (read.series, read.classes)
         #expect(classes == ["a", "b"] && series.shape == [2, 1, 3] && series.labels == [0, 1])
         #expect(series.pixels == [1, 2, 3, 4, 5, 6])
     }

@@ -1,5 +1,6 @@
 import Communication
 import NeuralNetwork
+import TestSupport
 import Testing
 
 /// ``Variable/backward(scale:whenFinal:)``: each parameter is reported once, when its gradient is

@@ -1,5 +1,6 @@
 import Testing
 import NeuralNetwork
+import TestSupport
 
 /// Every layer's backward pass against finite differences (see `checkGradients`).
 @Suite struct LayerGradientTests {

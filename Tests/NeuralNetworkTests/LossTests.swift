@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 import NeuralNetwork
+import TestSupport
 
 /// Losses against finite differences and hand-computed values.
 @Suite struct LossTests {

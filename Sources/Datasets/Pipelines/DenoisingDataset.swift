@@ -90,8 +90,6 @@ public struct DenoisingDataset: Sendable {
                 }
             }
         }
-        let scale = sigma / 255
-        let noisy = clean.map { $0 + scale * generator.nextNormal() }
-        return Batch(shape: [count, c, p, p], input: noisy, target: clean)
+        return Batch(shape: [count, c, p, p], input: noisy(clean, sigma: sigma, generator: &generator), target: clean)
     }
 }
