@@ -157,12 +157,18 @@ public struct Experiment: Codable, Sendable, Equatable {
         throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
         switch task {
         case "classification":
-            var (evaluation, classes) = try loadClassification(training: false)
+            var (evaluation, classes, evaluationSource) = try loadClassification(training: false)
             if evaluationSubset > 0 { evaluation = evaluation.prefix(evaluationSubset) }
             var training = evaluation
             if normalisation == nil {
-                training = try loadClassification(training: true).images
+                let source: String
+                (training, _, source) = try loadClassification(training: true)
                 if trainingSubset > 0 { training = training.prefix(trainingSubset) }
+                guard evaluation.shape.dropFirst() == training.shape.dropFirst() else {
+                    let size = { (images: LabelledImages) in images.shape.dropFirst().map(String.init).joined(separator: "×") }
+                    throw DataError(evaluationSource, "the test images are \(size(evaluation)) (channels×height×width), the training images "
+                                    + "of \(source) are \(size(training)); the model takes one size")
+                }
             }
             let (mean, std) = normalisation ?? ClassificationDataset.statistics(of: training)
             guard mean.count == evaluation.shape[1], std.count == mean.count, std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
@@ -190,9 +196,9 @@ public struct Experiment: Codable, Sendable, Equatable {
     }
 
     /// The training or test images of a classification dataset, checked: not empty, labels
-    /// within the classes.
-    private func loadClassification(training: Bool) throws -> (images: LabelledImages, classes: Int) {
-        let (images, classes, folder): (LabelledImages, Int, String)
+    /// within the classes; with the file (IDX) or folder (CIFAR) they came from.
+    private func loadClassification(training: Bool) throws -> (images: LabelledImages, classes: Int, source: String) {
+        let (images, classes, folder, source): (LabelledImages, Int, String, String)
         switch dataset {
         case "fashion-mnist", "mnist":
             folder = dataDirectory ?? (dataset == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : "")
@@ -202,7 +208,8 @@ public struct Experiment: Codable, Sendable, Equatable {
                 ["\(prefix)-\(kind)", "\(prefix)-\(kind).gz"].map { folder + "/" + $0 }
                     .first { FileManager.default.fileExists(atPath: $0) } ?? folder + "/\(prefix)-\(kind).gz"
             }
-            (images, classes) = (try IDX.read(images: name("images-idx3-ubyte"), labels: name("labels-idx1-ubyte")), 10)
+            source = name("images-idx3-ubyte")
+            (images, classes) = (try IDX.read(images: source, labels: name("labels-idx1-ubyte")), 10)
         case "cifar10", "cifar100", "cifar100-coarse":
             guard let given = dataDirectory else { throw TrainingError("--data-dir is needed for \(dataset) (its binary files)") }
             let variant: CIFAR.Variant = dataset == "cifar10" ? .cifar10 : dataset == "cifar100" ? .cifar100Fine : .cifar100Coarse
@@ -211,13 +218,14 @@ public struct Experiment: Codable, Sendable, Equatable {
             let unpacked = given + (variant == .cifar10 ? "/cifar-10-batches-bin" : "/cifar-100-binary")
             folder = FileManager.default.fileExists(atPath: given + "/" + files[0]) || !FileManager.default.fileExists(atPath: unpacked)
                 ? given : unpacked
+            source = folder
             (images, classes) = (try CIFAR.read(files.map { folder + "/" + $0 }, variant: variant), variant.classes)
         default:
             throw TrainingError("unknown classification dataset \(dataset) (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
         }
         guard images.count > 0 else { throw DataError(folder, "the \(training ? "training" : "test") set of \(dataset) is empty") }
         try images.checkLabels(classes: classes, source: folder)
-        return (images, classes)
+        return (images, classes, source)
     }
 
     private func loadDenoising() throws -> ([Image], [Image]) {
@@ -225,9 +233,9 @@ public struct Experiment: Codable, Sendable, Equatable {
         case "photos", "folder":
             let folder = dataDirectory ?? (dataset == "photos" ? "/usr/share/backgrounds/mate/nature" : "")
             guard !folder.isEmpty else { throw TrainingError("--data-dir is needed for a folder of images") }
-            let images = try DenoisingDataset.loadFolder(folder, grey: grey, downscale: downscale)
+            let images = try DenoisingDataset.loadFolder(folder, grey: grey, downscale: downscale, patchSize: patchSize)
             if let validationDirectory {
-                return (images, try DenoisingDataset.loadFolder(validationDirectory, grey: grey, downscale: downscale))
+                return (images, try DenoisingDataset.loadFolder(validationDirectory, grey: grey, downscale: downscale, patchSize: patchSize))
             }
             guard images.count >= 2 else { throw TrainingError("\(folder): need at least 2 images to hold one out for validation") }
             let held = max(1, images.count / 6)
