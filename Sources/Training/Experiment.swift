@@ -151,23 +151,31 @@ public struct Experiment: Codable, Sendable, Equatable {
     ///   - normalisation: for classification, the per-channel mean and standard
     ///     deviation a trained model was trained with (stored in its weights file): then only the
     ///     evaluation images are read, and serve as both sets.
-    /// - Throws: `DataError` for missing or corrupt files, an empty set, or labels outside the
-    ///   classes; ``TrainingError`` for unknown names.
-    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil)
+    ///   - trainedImageShape: for classification, the `[channels, height, width]` of the images a
+    ///     trained model was trained on (stored in its weights file), which the evaluation
+    ///     images must have.
+    /// - Throws: `DataError` for missing or corrupt files, an empty set, labels outside the
+    ///   classes, or test images of another size than the training images (or `trainedImageShape`);
+    ///   ``TrainingError`` for unknown names.
+    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil, trainedImageShape: [Int]? = nil)
         throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
         switch task {
         case "classification":
             var (evaluation, classes, evaluationSource) = try loadClassification(training: false)
             if evaluationSubset > 0 { evaluation = evaluation.prefix(evaluationSubset) }
+            let size = { (shape: [Int]) in shape.map(String.init).joined(separator: "×") }
+            if let trainedImageShape, Array(evaluation.shape.dropFirst()) != trainedImageShape {
+                throw DataError(evaluationSource, "the test images are \(size(Array(evaluation.shape.dropFirst()))) (channels×height×width), "
+                                + "the model was trained on \(size(trainedImageShape))")
+            }
             var training = evaluation
             if normalisation == nil {
                 let source: String
                 (training, _, source) = try loadClassification(training: true)
                 if trainingSubset > 0 { training = training.prefix(trainingSubset) }
                 guard evaluation.shape.dropFirst() == training.shape.dropFirst() else {
-                    let size = { (images: LabelledImages) in images.shape.dropFirst().map(String.init).joined(separator: "×") }
-                    throw DataError(evaluationSource, "the test images are \(size(evaluation)) (channels×height×width), the training images "
-                                    + "of \(source) are \(size(training)); the model takes one size")
+                    throw DataError(evaluationSource, "the test images are \(size(Array(evaluation.shape.dropFirst()))) (channels×height×width), "
+                                    + "the training images of \(source) are \(size(Array(training.shape.dropFirst()))); the model takes one size")
                 }
             }
             let (mean, std) = normalisation ?? ClassificationDataset.statistics(of: training)

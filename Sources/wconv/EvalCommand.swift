@@ -31,7 +31,8 @@ struct EvalCommand: ParsableCommand {
         let (e, _) = try experiment.resolve(run: run?.configuration.experiment)
         guard images >= 0 else { throw CommandFailure("--images must be ≥ 0, got \(images)") }
         let file = try trained.file(run: run)
-        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file))
+        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file),
+                                                             trainedImageShape: TrainedModelOptions.imageShape(of: file.file))
         let model = try trained.load(e, file: file, run: run, seed: seed, channels: channels, size: size, classes: classes)
         if let task = task as? ClassificationTask {
             var correct = 0, top5 = 0, total = 0

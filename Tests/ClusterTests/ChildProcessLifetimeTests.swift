@@ -36,10 +36,18 @@ import Testing
         return found
     }
 
-    /// Whether `pid` is alive (not gone, not a zombie).
-    static func alive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
-        return !stat[stat.index(after: close)...].hasPrefix(" Z")
+    /// The state and start time (in clock ticks after boot) of `pid`, from /proc.
+    static func status(_ pid: Int32) -> (state: Substring, start: Substring)? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? (fields[0], fields[19]) : nil
+    }
+
+    /// Whether the process `pid` that started at `start` is alive (not gone, not a zombie; a
+    /// process that reused the id does not count).
+    static func alive(_ pid: Int32, start: Substring) -> Bool {
+        guard let now = status(pid) else { return false }
+        return now.start == start && now.state != "Z" && now.state != "X"
     }
 
     @Test(.enabled(if: ready, "needs mpirun and wconv beside the tests"), arguments: [SIGTERM, SIGINT, SIGKILL])
@@ -61,14 +69,16 @@ import Testing
         }
         let commands = children.map { (try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "?" }
         #expect(children.count >= 2, "mpirun and the measuring wconv should run: \(commands)")
+        let started = Dictionary(uniqueKeysWithValues: children.compactMap { pid in Self.status(pid).map { (pid, $0.start) } })
+        let living = { started.filter { Self.alive($0.key, start: $0.value) }.map(\.key) }
         kill(process.processIdentifier, signal)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline && process.isRunning { usleep(100_000) }
         #expect(!process.isRunning, "wconv did not end on signal \(signal)")
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        while ContinuousClock.now < deadline && children.contains(where: Self.alive) { usleep(100_000) }
-        let left = children.filter(Self.alive)
+        while ContinuousClock.now < deadline && !living().isEmpty { usleep(100_000) }
+        let left = living()
         for pid in left { kill(pid, SIGKILL) }
         #expect(left.isEmpty, "still running after signal \(signal): \(left.map { (try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8)) ?? "?" })")
     }

@@ -33,8 +33,13 @@ import Training
             if !ok { Issue.record("message: \(text)") }
             return ok
         }
+        // Evaluating trained weights reads only the test images: they must have the trained size.
+        #expect { _ = try e.makeTask(seed: 1, normalisation: ([0.5], [0.3]), trainedImageShape: [1, 8, 8]) } throws: { error in
+            "\(error)" == data + "/t10k-images-idx3-ubyte: the test images are 1×6×6 (channels×height×width), the model was trained on 1×8×8"
+        }
         try idx(data, "t10k", count: 3, side: 8)
         _ = try e.makeTask(seed: 1)
+        _ = try e.makeTask(seed: 1, normalisation: ([0.5], [0.3]), trainedImageShape: [1, 8, 8])
     }
 
     @Test func anImageSmallerThanAPatchIsNamed() throws {

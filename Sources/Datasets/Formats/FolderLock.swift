@@ -32,11 +32,11 @@ public final class FolderLock {
     ///   - advice: what to do then.
     /// - Throws: ``DataError`` when another process holds the lock (naming it), or the lock file
     ///   cannot be opened.
-    public init(lockFile path: String, subject: String, busy: String, advice: String) throws(DataError) {
-        descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644)
-        guard descriptor >= 0 else { throw DataError(path, "cannot open the lock file (\(String(cString: strerror(errno))))") }
+    public init(lockFile: String, subject: String, busy: String, advice: String) throws(DataError) {
+        descriptor = open(lockFile, O_RDWR | O_CREAT | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else { throw DataError(lockFile, "cannot open the lock file (\(String(cString: strerror(errno))))") }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8)).map { " (process \($0.trimmingCharacters()))" } ?? ""
+            let holder = (try? String(contentsOfFile: lockFile, encoding: .utf8)).map { " (process \($0.trimmingCharacters()))" } ?? ""
             close(descriptor)
             throw DataError(subject, "\(busy)\(holder); \(advice)")
         }
