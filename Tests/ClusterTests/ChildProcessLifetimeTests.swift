@@ -8,7 +8,7 @@ import Testing
 /// running. Runs once, outside `mpirun` (it starts its own).
 @Suite(.serialized) struct ChildProcessLifetimeTests {
     static let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: FileManager.default.isExecutableFile)
-    static let ready = WConvRun.built && mpirun != nil && !Launcher.isMPI
+    static let ready = WConvTool.isBuilt && mpirun != nil && !Launcher.isMPI
 
     /// The parent process id of each process of /proc.
     static func parents() -> [Int32: Int32] {
@@ -53,7 +53,7 @@ import Testing
     @Test(.enabled(if: ready, "needs mpirun and wconv beside the tests"), arguments: [SIGTERM, SIGINT, SIGKILL])
     func benchScalingLeavesNoProcessBehind(signal: Int32) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: WConvRun.path)
+        process.executableURL = URL(fileURLWithPath: WConvTool.path)
         process.arguments = ["bench", "scaling", "--ranks", "1", "--model", "resnet18", "--batch", "2", "--steps", "100000", "--threads", "1"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -91,7 +91,7 @@ extension MPITests {
             let groups = try RankGroups(world: world, groups: 1)
             if world.isRoot {
                 defer { try? groups.endBatches() }
-                var alone = try Self.study(seeds: [1])
+                let alone = try Self.study(seeds: [1])
                 let aloneFinals = try alone.finalRuns(records: try alone.search())
                 var grouped = try Self.study(seeds: [1])
                 grouped.worker = { request in try evaluate(request, seedJobs: { try groups.mapBatch($0) { try evaluate($0, group: $1) } }) }
