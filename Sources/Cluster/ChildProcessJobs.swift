@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -64,7 +65,7 @@ public struct ChildProcessJobs: Sendable {
         }
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        do { try process.run() } catch { throw ChildProcessError("could not start \(executable): \(error)") }
+        do { try ChildProcesses.run(process) } catch { throw ChildProcessError("could not start \(executable): \(error)") }
         let timedOut = waitForExit(of: process)
         let tail = Self.tail(of: log)
         if timedOut {
@@ -106,8 +107,8 @@ public struct ChildProcessJobs: Sendable {
     }
 
     /// The child's side: reads the job from `input`, runs `work` and writes its output or its
-    /// error to `output` (atomically). The child ends itself (exit code 70) within a second of
-    /// its parent's death, so a rank that dies leaves no run behind.
+    /// error to `output` (atomically). The child was started by `ChildProcesses` (of
+    /// Communication), so it ends with its parent: a rank that dies leaves no run behind.
     /// - Parameters:
     ///   - input: the job's JSON file.
     ///   - output: where the reply goes.
@@ -115,11 +116,6 @@ public struct ChildProcessJobs: Sendable {
     /// - Throws: when the job cannot be read or the reply cannot be written (the parent then
     ///   reports the exit code and this error's message).
     public static func serve<Job: Decodable, Output: Codable>(input: String, output: String, _ work: (Job) throws -> Output) throws {
-        let parent = getppid()
-        Thread.detachNewThread {
-            while getppid() == parent { sleep(1) }
-            _exit(70)
-        }
         let job = try JSONDecoder().decode(Job.self, from: Data(contentsOf: URL(fileURLWithPath: input)))
         var reply = Reply<Output>()
         do { reply.output = try work(job) } catch { reply.error = "\(error)" }

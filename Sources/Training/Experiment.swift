@@ -151,18 +151,32 @@ public struct Experiment: Codable, Sendable, Equatable {
     ///   - normalisation: for classification, the per-channel mean and standard
     ///     deviation a trained model was trained with (stored in its weights file): then only the
     ///     evaluation images are read, and serve as both sets.
-    /// - Throws: `DataError` for missing or corrupt files, an empty set, or labels outside the
-    ///   classes; ``TrainingError`` for unknown names.
-    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil)
+    ///   - trainedImageShape: for classification, the `[channels, height, width]` of the images a
+    ///     trained model was trained on (stored in its weights file), which the evaluation
+    ///     images must have.
+    /// - Throws: `DataError` for missing or corrupt files, an empty set, labels outside the
+    ///   classes, or test images of another size than the training images (or `trainedImageShape`);
+    ///   ``TrainingError`` for unknown names.
+    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil, trainedImageShape: [Int]? = nil)
         throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
         switch task {
         case "classification":
-            var (evaluation, classes) = try loadClassification(training: false)
+            var (evaluation, classes, evaluationSource) = try loadClassification(training: false)
             if evaluationSubset > 0 { evaluation = evaluation.prefix(evaluationSubset) }
+            let size = { (shape: [Int]) in shape.map(String.init).joined(separator: "×") }
+            if let trainedImageShape, Array(evaluation.shape.dropFirst()) != trainedImageShape {
+                throw DataError(evaluationSource, "the test images are \(size(Array(evaluation.shape.dropFirst()))) (channels×height×width), "
+                                + "the model was trained on \(size(trainedImageShape))")
+            }
             var training = evaluation
             if normalisation == nil {
-                training = try loadClassification(training: true).images
+                let source: String
+                (training, _, source) = try loadClassification(training: true)
                 if trainingSubset > 0 { training = training.prefix(trainingSubset) }
+                guard evaluation.shape.dropFirst() == training.shape.dropFirst() else {
+                    throw DataError(evaluationSource, "the test images are \(size(Array(evaluation.shape.dropFirst()))) (channels×height×width), "
+                                    + "the training images of \(source) are \(size(Array(training.shape.dropFirst()))); the model takes one size")
+                }
             }
             let (mean, std) = normalisation ?? ClassificationDataset.statistics(of: training)
             guard mean.count == evaluation.shape[1], std.count == mean.count, std.allSatisfy({ $0.isFinite && $0 > 0 }) else {
@@ -190,9 +204,9 @@ public struct Experiment: Codable, Sendable, Equatable {
     }
 
     /// The training or test images of a classification dataset, checked: not empty, labels
-    /// within the classes.
-    private func loadClassification(training: Bool) throws -> (images: LabelledImages, classes: Int) {
-        let (images, classes, folder): (LabelledImages, Int, String)
+    /// within the classes; with the file (IDX) or folder (CIFAR) they came from.
+    private func loadClassification(training: Bool) throws -> (images: LabelledImages, classes: Int, source: String) {
+        let (images, classes, folder, source): (LabelledImages, Int, String, String)
         switch dataset {
         case "fashion-mnist", "mnist":
             folder = dataDirectory ?? (dataset == "fashion-mnist" ? "/usr/share/datasets/fashion-mnist" : "")
@@ -202,7 +216,8 @@ public struct Experiment: Codable, Sendable, Equatable {
                 ["\(prefix)-\(kind)", "\(prefix)-\(kind).gz"].map { folder + "/" + $0 }
                     .first { FileManager.default.fileExists(atPath: $0) } ?? folder + "/\(prefix)-\(kind).gz"
             }
-            (images, classes) = (try IDX.read(images: name("images-idx3-ubyte"), labels: name("labels-idx1-ubyte")), 10)
+            source = name("images-idx3-ubyte")
+            (images, classes) = (try IDX.read(images: source, labels: name("labels-idx1-ubyte")), 10)
         case "cifar10", "cifar100", "cifar100-coarse":
             guard let given = dataDirectory else { throw TrainingError("--data-dir is needed for \(dataset) (its binary files)") }
             let variant: CIFAR.Variant = dataset == "cifar10" ? .cifar10 : dataset == "cifar100" ? .cifar100Fine : .cifar100Coarse
@@ -211,13 +226,14 @@ public struct Experiment: Codable, Sendable, Equatable {
             let unpacked = given + (variant == .cifar10 ? "/cifar-10-batches-bin" : "/cifar-100-binary")
             folder = FileManager.default.fileExists(atPath: given + "/" + files[0]) || !FileManager.default.fileExists(atPath: unpacked)
                 ? given : unpacked
+            source = folder
             (images, classes) = (try CIFAR.read(files.map { folder + "/" + $0 }, variant: variant), variant.classes)
         default:
             throw TrainingError("unknown classification dataset \(dataset) (fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse)")
         }
         guard images.count > 0 else { throw DataError(folder, "the \(training ? "training" : "test") set of \(dataset) is empty") }
         try images.checkLabels(classes: classes, source: folder)
-        return (images, classes)
+        return (images, classes, source)
     }
 
     private func loadDenoising() throws -> ([Image], [Image]) {
@@ -225,9 +241,9 @@ public struct Experiment: Codable, Sendable, Equatable {
         case "photos", "folder":
             let folder = dataDirectory ?? (dataset == "photos" ? "/usr/share/backgrounds/mate/nature" : "")
             guard !folder.isEmpty else { throw TrainingError("--data-dir is needed for a folder of images") }
-            let images = try DenoisingDataset.loadFolder(folder, grey: grey, downscale: downscale)
+            let images = try DenoisingDataset.loadFolder(folder, grey: grey, downscale: downscale, patchSize: patchSize)
             if let validationDirectory {
-                return (images, try DenoisingDataset.loadFolder(validationDirectory, grey: grey, downscale: downscale))
+                return (images, try DenoisingDataset.loadFolder(validationDirectory, grey: grey, downscale: downscale, patchSize: patchSize))
             }
             guard images.count >= 2 else { throw TrainingError("\(folder): need at least 2 images to hold one out for validation") }
             let held = max(1, images.count / 6)

@@ -111,10 +111,12 @@ public struct ClassificationTask: TrainingTask {
         try Loss.crossEntropy(output, labels: batch.labels, smoothing: labelSmoothing)
     }
 
-    /// The per-channel normalisation of the inputs (`mean`, `std`: JSON arrays) and the class
-    /// count, so that evaluation needs no training data.
+    /// The per-channel normalisation of the inputs (`mean`, `std`: JSON arrays), the class count
+    /// and the image shape (`imageShape`: channels, height, width as a JSON array), so that
+    /// evaluation needs no training data and refuses images of another size when it reads them.
     public var modelMetadata: [String: String] {
-        ["mean": "\(training.mean)", "std": "\(training.standardDeviation)", "classes": String(training.classes)]
+        ["mean": "\(training.mean)", "std": "\(training.standardDeviation)", "classes": String(training.classes),
+         "imageShape": "\(Array(training.images.shape.dropFirst()))"]
     }
 
     /// 100 × correct predictions.

@@ -60,13 +60,8 @@ struct ConvCommand: ParsableCommand {
         if let gaussian, !(gaussian.isFinite && gaussian > 0) {
             throw ValidationError("--gaussian needs a finite σ > 0, got \(gaussian)")
         }
-        let outputs = [output, gradInput, gradWeight, gradBias, gradDen].compactMap { $0 }
-        if let repeated = Dictionary(grouping: outputs, by: { URL(fileURLWithPath: $0).standardizedFileURL.path }).first(where: { $1.count > 1 }) {
-            throw ValidationError("\(repeated.key) is given for two outputs; each output needs its own file")
-        }
-        if let clash = outputs.first(where: { [input, weight, bias, gradOutput].contains($0) }) {
-            throw ValidationError("\(clash) is both an input and an output")
-        }
+        try DistinctFiles.check(inputs: [input, weight, bias, gradOutput].compactMap { $0 },
+                                outputs: [output, gradInput, gradWeight, gradBias, gradDen].compactMap { $0 })
     }
 
     var density: Density {

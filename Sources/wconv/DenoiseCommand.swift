@@ -19,6 +19,10 @@ struct DenoiseCommand: ParsableCommand {
     @Flag(help: "Add Gaussian noise of --sigma first (to try the model on a clean image); also prints PSNR.") var addNoise = false
     @Option(parsing: .unconditional, help: "Seed of the added noise.") var seed: UInt64 = 1
 
+    func validate() throws {
+        try DistinctFiles.check(inputs: [input, trained.weights].compactMap { $0 }, outputs: [outputImage])
+    }
+
     func run() throws {
         try compute.apply()
         let run = try runDirectory.map { try TrainedRun(directory: $0) }

@@ -31,7 +31,8 @@ struct EvalCommand: ParsableCommand {
         let (e, _) = try experiment.resolve(run: run?.configuration.experiment)
         guard images >= 0 else { throw CommandFailure("--images must be ≥ 0, got \(images)") }
         let file = try trained.file(run: run)
-        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file))
+        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file),
+                                                             trainedImageShape: TrainedModelOptions.imageShape(of: file.file))
         let model = try trained.load(e, file: file, run: run, seed: seed, channels: channels, size: size, classes: classes)
         if let task = task as? ClassificationTask {
             var correct = 0, top5 = 0, total = 0
@@ -54,7 +55,7 @@ struct EvalCommand: ParsableCommand {
     /// Denoises whole validation images: PSNR and SSIM of input and output, PNGs of both.
     private func denoiseWholeImages(_ e: Experiment, model: any Module, output: String) throws {
         let folder = e.validationDirectory ?? e.dataDirectory ?? "/usr/share/backgrounds/mate/nature"
-        let all = try DenoisingDataset.loadFolder(folder, grey: e.grey, downscale: e.downscale)
+        let all = try DenoisingDataset.loadFolder(folder, grey: e.grey, downscale: e.downscale, patchSize: e.patchSize)
         let chosen = e.validationDirectory == nil ? Array(all.suffix(max(1, all.count / 6))) : all
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var generator = SeededGenerator(seed: seed)
@@ -63,8 +64,10 @@ struct EvalCommand: ParsableCommand {
             let restored = try e.denoiser(model: model).denoise(Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy))
             let q = (ImageQuality.ssim(noisy.map { min(max($0, 0), 1) }, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width),
                      ImageQuality.ssim(restored.pixels, clean.pixels, channels: clean.channels, height: clean.height, width: clean.width))
-            print(String(format: "image %d (%d×%d): PSNR %.2f → %.2f dB, SSIM %.3f → %.3f", index, clean.width, clean.height,
-                         Metric.psnr(noisy.map { min(max($0, 0), 1) }, clean.pixels), Metric.psnr(restored.pixels, clean.pixels), q.0, q.1))
+            let window = ImageQuality.ssimWindow(height: clean.height, width: clean.width)
+            print(String(format: "image %d (%d×%d): PSNR %.2f → %.2f dB, SSIM %.3f → %.3f%@", index, clean.width, clean.height,
+                         Metric.psnr(noisy.map { min(max($0, 0), 1) }, clean.pixels), Metric.psnr(restored.pixels, clean.pixels), q.0, q.1,
+                         window < 11 ? " (\(window)×\(window) window: the image is smaller than 11×11)" : ""))
             try Image(channels: clean.channels, height: clean.height, width: clean.width, pixels: noisy).writePNG(to: "\(output)/image\(index)-noisy.png")
             try restored.writePNG(to: "\(output)/image\(index)-denoised.png")
             try clean.writePNG(to: "\(output)/image\(index)-clean.png")

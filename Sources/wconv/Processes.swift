@@ -63,8 +63,9 @@ enum Processes {
     /// - Parameters:
     ///
     /// With at least twice as many ranks as `seeds`, the ranks form one group per seed instead
-    /// (`RankGroups`; rank 0 trains in the first), and each seed's run is data-parallel over its
-    /// group, in the rank's own process.
+    /// (`RankGroups`; rank 0 trains in the first), and each seed's run of the search is
+    /// data-parallel over its group, in the rank's own process; the final runs train whole on the
+    /// groups' first ranks, so their test scores equal one process's (`evaluate(_:group:)`).
     /// - Parameters:
     ///   - world: the ranks.
     ///   - seeds: the seeds of an evaluation.
@@ -75,7 +76,7 @@ enum Processes {
         guard world.size > 1 else { return nil }
         if let world = world as? MPICommunicator, world.size >= 2 * seeds {
             let groups = try RankGroups(world: world, groups: seeds)
-            let work = { (request: EvaluationRequest, group: any Communicator) in try evaluate(request, showsProgress: false, replicas: group) }
+            let work = { (request: EvaluationRequest, group: any Communicator) in try evaluate(request, group: group) }
             guard world.isRoot else {
                 try groups.serveBatches(work)
                 return nil

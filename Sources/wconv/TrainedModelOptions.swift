@@ -36,6 +36,13 @@ struct TrainedModelOptions: ParsableArguments {
         }
     }
 
+    /// The `[channels, height, width]` of the images classification weights were trained on
+    /// (`nil` for older files).
+    static func imageShape(of file: SafeTensors) -> [Int]? {
+        guard let text = file.metadata["imageShape"], let list = PerAxis(argument: String(text.dropFirst().dropLast())) else { return nil }
+        return list.values
+    }
+
     /// The input normalisation stored with classification weights (`nil` for older files).
     static func normalisation(of file: SafeTensors) -> (mean: [Float], std: [Float])? {
         func floats(_ key: String) -> [Float]? {

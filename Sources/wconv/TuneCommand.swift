@@ -26,7 +26,8 @@ struct TuneCommand: ParsableCommand {
             other K−1 ranks (one seed per rank at a time, each in a child process, --jobs is not used), with the same \
             results as one process; a run that crashes or passes --job-timeout is retried once on another rank, then the \
             evaluation is recorded as failed. With K ≥ 2 × seeds the ranks form one group per seed instead, and each \
-            seed's run is data-parallel over its group.
+            seed's run of the search is data-parallel over its group (its scores equal one process's to float rounding); \
+            the final runs then train whole on the groups' first ranks, so the test scores equal one process's.
 
             Boxes (outer → inner, from the paper): 3×3 [0.5, 1.5]; 5×5 [0.05, 1] × [0.5, 1.5]; \
             7×7 [0.05, 0.5] × [0.15, 1] × [0.25, 1.5]; other sizes [0.05, 1.5] per entry; --box overrides.

@@ -82,6 +82,29 @@ extension MPITests {
             #expect(counted.sums > 0, "rank \(world.rank) summed gradients with its group")
             try world.barrier()
         }
+
+        /// The final runs of a study on rank groups equal one process's exactly (they train whole on
+        /// the group's first rank; data-parallel, their test losses differed in the fourth digit).
+        @Test(.enabled(if: TinyStudy.installed))
+        func finalRunsOnRankGroupsEqualTheSingleProcessFinalRuns() throws {
+            let world = try MPICommunicator.world()
+            let groups = try RankGroups(world: world, groups: 1)
+            if world.isRoot {
+                defer { try? groups.endBatches() }
+                let alone = try Self.study(seeds: [1])
+                let aloneFinals = try alone.finalRuns(records: try alone.search())
+                var grouped = try Self.study(seeds: [1])
+                grouped.worker = { request in try evaluate(request, seedJobs: { try groups.mapBatch($0) { try evaluate($0, group: $1) } }) }
+                let groupedFinals = try grouped.finalRuns(records: try grouped.search())
+                let scores = { (arms: [FinalArm]) in
+                    arms.map { "\($0.name) \($0.test.runs.map { $0.history.map { [$0.evaluationLoss, $0.evaluationMetric] } })" }
+                }
+                #expect(groupedFinals.count == 3 && scores(groupedFinals) == scores(aloneFinals))
+            } else {
+                try groups.serveBatches { (request: EvaluationRequest, group: any Communicator) in try evaluate(request, group: group) }
+            }
+            try world.barrier()
+        }
     }
 }
 

@@ -72,6 +72,18 @@ import TestSupport
         fuzz(Npy.encode((0..<24).map(Float.init), shape: [2, 3, 4]), seed: 1) { _ = try Npy.decode($0, path: "f.npy") }
     }
 
+    /// Mutations of every header of NumPy's grammar (``NpyHeaderCases``, valid and refused), and
+    /// the cases themselves: each is read or refused as that table says.
+    @Test func npyHeaderGrammar() {
+        for (index, c) in NpyHeaderCases.all.enumerated() {
+            let refused: Bool
+            do { _ = try Npy.decode(c.bytes, path: "f.npy"); refused = false } catch { refused = true }
+            #expect(refused == (c.refusal != nil), "\(c.name)")
+            var generator = SeededGenerator(seed: 100 + UInt64(index))
+            for _ in 0..<(Self.iterations / 10) { _ = try? Npy.decode(Self.mutate(c.bytes, &generator), path: "f.npy") }
+        }
+    }
+
     @Test func safetensors() {
         let file = SafeTensors(tensors: ["a": ([2, 3], [1, 2, 3, 4, 5, 6]), "b": ([1], [7])], metadata: ["epoch": "1"])
         fuzz(file.encode(), seed: 2) { _ = try SafeTensors.decode($0, path: "f.safetensors") }

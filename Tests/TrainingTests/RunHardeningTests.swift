@@ -121,7 +121,8 @@ import WeightedConvolution
         let directory = folder()
         _ = try Trainer(settings: settings(epochs: 1), directory: directory, label: "n").run(model: model(), task: task())
         let file = try SafeTensors.read(directory + "/model.safetensors")
-        #expect(file.metadata["mean"] == "[0.5]" && file.metadata["std"] == "[0.3]" && file.metadata["classes"] == "2")
+        #expect(file.metadata["mean"] == "[0.5]" && file.metadata["std"] == "[0.3]" && file.metadata["classes"] == "2"
+                && file.metadata["imageShape"] == "[1, 8, 8]")
     }
 
     @Test func gaussianDensityWithZeroSigmaIsAnError() {

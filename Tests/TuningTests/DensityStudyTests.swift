@@ -84,7 +84,9 @@ import Tuning
         #expect(finals.map(\.name) == ["standard", "hand-picked", "tuned"])
         #expect(finals[2].test.runs.map(\.label) == ["s11", "s12"])
         #expect(finals[2].validation == best && finals[0].validation?.role == .standard)
-        let again = try Self.study(settings, path: path, worker: { _ in throw Killed() }).finalRuns(records: records)
+        var reader = try DensityStudy(settings: settings, store: try StudyStore.open(path: path, readOnly: true))   // `study` still writes it
+        reader.worker = { _ in throw Killed() }
+        let again = try reader.finalRuns(records: records)
         #expect(again.map(\.test.runs.count) == [2, 2, 2], "final runs are read back, not retrained")
     }
 

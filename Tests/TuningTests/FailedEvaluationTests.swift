@@ -101,12 +101,14 @@ import Tuning
         #expect(old.count == 1 && old[0].scores == [81.5, 82.5] && old[0].failure == nil && old[0].status == "ok")
         #expect(Self.userVersion(path) == 1, "reading does not change the file")
 
-        let store = try StudyStore.open(path: path)
-        #expect(Self.userVersion(path) == 2)
-        #expect(try store.evaluations() == old)
         let failed = EvaluationRecord(index: 2, role: .reference, point: [0.5, 0.8], seeds: [1, 2], scores: [10, 10], diverged: [false, false],
                                       seconds: 1, failure: "seed 2: exited with code 3")
-        try store.append(failed)
+        do {   // the writer ends with this block: a study has one writer at a time
+            let store = try StudyStore.open(path: path)
+            #expect(Self.userVersion(path) == 2)
+            #expect(try store.evaluations() == old)
+            try store.append(failed)
+        }
         #expect(try StudyStore.open(path: path, readOnly: true).evaluations() == old + [failed])
         let resumed = try DensityStudyTests.study(settings, path: path, worker: DensityStudyTests.worker(calls: DensityStudyTests.Counter())).search()
         #expect(Array(resumed.prefix(2)) == old + [failed] && resumed.count > 4)

@@ -41,6 +41,22 @@ import Tuning
         #expect(throws: TuningError.self) { try StudyStore.create(path: path, settings: [1]) }
     }
 
+    /// A study has one writer: a second is refused at once, naming the holder; readers go on.
+    @Test func aSecondWriterIsRefusedAndReadersGoOn() throws {
+        let path = Self.path()
+        var writer: StudyStore? = try StudyStore.create(path: path, settings: [1])
+        try writer?.append(Self.record(1))
+        let holder = "process \(getpid()) on \(ProcessInfo.processInfo.hostName)"
+        for second in [{ try StudyStore.open(path: path) }, { try StudyStore.create(path: path, settings: [1]) }] {
+            let refusal = #expect(throws: TuningError.self) { try second() }
+            #expect(refusal?.description.contains("another process is writing this study (\(holder))") == true, "\(refusal.map { "\($0)" } ?? "")")
+        }
+        #expect(try StudyStore.open(path: path, readOnly: true).evaluations().count == 1)
+        writer = nil
+        try StudyStore.open(path: path).append(Self.record(2))
+        #expect(try StudyStore.open(path: path, readOnly: true).evaluations().count == 2)
+    }
+
     @Test func foreignAndDamagedFilesAreClearErrors() throws {
         let path = Self.path()
         let missing = #expect(throws: TuningError.self) { try StudyStore.open(path: path) }

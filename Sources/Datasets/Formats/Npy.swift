@@ -1,8 +1,12 @@
 import GridCore
 
-
 /// NumPy `.npy` arrays (format versions 1.0 to 3.0): little-endian `float32` (`<f4`) or
 /// `float64` (`<f8`, converted to `Float`), C order. Writing produces version 1.0 `<f4`.
+///
+/// The header is read by NumPy's grammar (one dictionary with exactly `descr`, `fortran_order`
+/// and `shape`, padded with spaces to a newline): every header NumPy refuses is refused, with
+/// what was found, and so are a repeated key, non-space padding and an unaligned header end,
+/// which NumPy tolerates but never writes.
 public enum Npy {
     /// Reads an array.
     /// - Returns: its shape and elements (row-major).
@@ -14,37 +18,17 @@ public enum Npy {
 
     /// Decodes the bytes of an `.npy` file (`path` only names it in errors).
     public static func decode(_ bytes: [UInt8], path: String) throws(DataError) -> (shape: [Int], scalars: [Float]) {
-        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
-        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw DataError(path, "not a .npy file (bad magic)") }
-        let major = bytes[6]
-        let (headerLength, headerStart): (Int, Int)
-        switch major {
-        case 1: (headerLength, headerStart) = (Int(bytes[8]) | Int(bytes[9]) << 8, 10)
-        case 2, 3:
-            guard bytes.count >= 12 else { throw DataError(path, "truncated .npy header") }
-            (headerLength, headerStart) = ((0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }, 12)
-        default: throw DataError(path, "unsupported .npy version \(major)")
-        }
-        guard bytes.count >= headerStart + headerLength else { throw DataError(path, "truncated .npy header") }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        guard let descr = field("descr", in: header), let fortran = field("fortran_order", in: header),
-              let shapeText = field("shape", in: header) else {
-            throw DataError(path, "malformed .npy header: \(header.trimmingCharacters())")
-        }
-        guard fortran == "False" else { throw DataError(path, "Fortran-order arrays are not supported (save with C order)") }
+        let header: NpyHeader
+        do { header = try NpyHeader.parse(bytes) } catch { throw DataError(path, error.message) }
+        guard !header.fortranOrder else { throw DataError(path, "Fortran-order arrays are not supported (save with C order)") }
         let width: Int
-        switch descr {
-        case "'<f4'": width = 4
-        case "'<f8'": width = 8
-        case "'>f4'", "'>f8'": throw DataError(path, "big-endian arrays are not supported (dtype \(descr))")
-        default: throw DataError(path, "dtype \(descr) is not supported (float32 '<f4' or float64 '<f8' expected)")
+        switch header.descr {
+        case "<f4": width = 4
+        case "<f8": width = 8
+        case ">f4", ">f8": throw DataError(path, "big-endian arrays are not supported (dtype '\(header.descr)')")
+        default: throw DataError(path, "dtype '\(header.descr)' is not supported (float32 '<f4' or float64 '<f8' expected)")
         }
-        let inner = shapeText.dropFirst().dropLast().split(separator: ",").map { $0.trimmingCharacters() }.filter { !$0.isEmpty }
-        let shape = inner.compactMap { Int($0) }
-        guard shape.count == inner.count, shape.allSatisfy({ $0 >= 0 }) else {
-            throw DataError(path, "malformed shape \(shapeText)")
-        }
-        let start = headerStart + headerLength
+        let (shape, start) = (header.shape, header.dataOffset)
         guard let count = SizeLimits.product(shape), let needed = SizeLimits.product([count, width]) else {
             throw DataError(path, "shape \(shape) has more elements than an array can hold (corrupt header?)")
         }
@@ -79,18 +63,6 @@ public enum Npy {
     /// - Throws: ``DataError`` when the file cannot be written.
     public static func write(_ scalars: [Float], shape: [Int], to path: String) throws(DataError) {
         try Files.atomicWrite(encode(scalars, shape: shape), to: path)
-    }
-
-    /// The value text of `'key': value` in a header dictionary (tuples kept whole).
-    private static func field(_ key: String, in header: String) -> String? {
-        guard let range = header.range(of: "'\(key)':") else { return nil }
-        var rest = header[range.upperBound...].drop { $0 == " " }
-        if rest.first == "(" {
-            guard let close = rest.firstIndex(of: ")") else { return nil }
-            return String(rest[...close])
-        }
-        rest = rest.prefix { $0 != "," && $0 != "}" }
-        return rest.trimmingCharacters()
     }
 }
 

@@ -35,15 +35,28 @@ public struct DenoisingDataset: Sendable {
 
     /// Reads every PNG and JPEG of a folder (sorted by name), as grey or RGB, shrunk by an
     /// integer factor (large photographs → clean targets with little camera noise).
-    /// - Throws: ``DataError`` for a missing folder, no image in it, or an unreadable image.
-    public static func loadFolder(_ path: String, grey: Bool, downscale: Int = 1) throws(DataError) -> [Image] {
+    /// - Parameters:
+    ///   - path: the folder.
+    ///   - grey: whether to read grey images (else RGB).
+    ///   - downscale: the factor the images are shrunk by.
+    ///   - patchSize: the side of the patches the images are cut into: a smaller image (after
+    ///     shrinking) is refused, naming its file.
+    /// - Throws: ``DataError`` for a missing folder, no image in it, an unreadable image or one
+    ///   smaller than a patch.
+    public static func loadFolder(_ path: String, grey: Bool, downscale: Int = 1, patchSize: Int = 1) throws(DataError) -> [Image] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
             throw DataError(path, "no such folder")
         }
         let files = names.filter { ["png", "jpg", "jpeg"].contains(($0 as NSString).pathExtension.lowercased()) }.sorted()
         guard !files.isEmpty else { throw DataError(path, "no PNG or JPEG image in the folder") }
         var images: [Image] = []
-        for file in files { images.append(try Image.read(path + "/" + file).colour(grey: grey).downscaled(by: downscale)) }
+        for file in files {
+            let image = try Image.read(path + "/" + file).colour(grey: grey).downscaled(by: downscale)
+            guard image.height >= patchSize, image.width >= patchSize else {
+                throw DataError(path + "/" + file, "\(image.height)×\(image.width)\(downscale > 1 ? " (shrunk by \(downscale))" : "") is smaller than a \(patchSize)-pixel patch")
+            }
+            images.append(image)
+        }
         return images
     }
 

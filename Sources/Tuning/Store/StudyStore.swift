@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Training
 
@@ -7,6 +8,10 @@ import Training
 /// The file is in WAL mode, so other processes may read it (``open(path:readOnly:)``,
 /// `wconv tune --show`) while one process writes. It is stamped with an application id and a
 /// format version: a foreign, newer or corrupt file is a thrown ``TuningError``, not a crash.
+///
+/// A study has one writer: opening it for writing takes the lock file beside it (`PATH.lock`,
+/// see `FolderLock` of Datasets) until the store is freed, and a second writer is refused at
+/// once with the holder's process id and host. Readers take no lock.
 ///
 /// Format 2 records why an evaluation failed (column `failure`, NULL when it did not). Files of
 /// format 1 are read as they are, and migrated in place (the column added and the version raised
@@ -22,16 +27,30 @@ public final class StudyStore {
     private let database: SQLiteDatabase
     /// Whether the file has the `failure` column (format 2; a format-1 file opened read-only does not).
     private let recordsFailures: Bool
+    /// The writer's lock (`nil` for a reader).
+    private let lock: FolderLock?
 
-    private init(path: String, database: SQLiteDatabase, recordsFailures: Bool = true) {
+    private init(path: String, database: SQLiteDatabase, recordsFailures: Bool = true, lock: FolderLock?) {
         self.path = path
         self.database = database
         self.recordsFailures = recordsFailures
+        self.lock = lock
     }
 
-    /// Creates a study file at `path` for `settings` (encoded as JSON).
-    /// - Throws: ``TuningError`` when a file is already there or cannot be written.
+    /// The writer's lock of the study at `path` (`PATH.lock`).
+    /// - Throws: ``TuningError`` naming the process that holds it.
+    private static func writerLock(_ path: String) throws(TuningError) -> FolderLock {
+        do {
+            return try FolderLock(lockFile: path + ".lock", subject: path, busy: "another process is writing this study",
+                                  advice: "wait for it to end (reading it with tune --show works meanwhile)")
+        } catch { throw TuningError(error.description) }
+    }
+
+    /// Creates a study file at `path` for `settings` (encoded as JSON), as its writer.
+    /// - Throws: ``TuningError`` when another process writes the study, a file is already there
+    ///   or it cannot be written.
     public static func create<Settings: Encodable>(path: String, settings: Settings) throws(TuningError) -> StudyStore {
+        let lock = try writerLock(path)
         guard !FileManager.default.fileExists(atPath: path) else {
             throw TuningError("a study already exists at \(path): continue it with --resume, or choose another --study name")
         }
@@ -48,14 +67,16 @@ public final class StudyStore {
                 """)
             try database.query("INSERT INTO meta VALUES ('settings', ?)", [.text(try encode(settings))])
         }
-        return StudyStore(path: path, database: database)
+        return StudyStore(path: path, database: database, lock: lock)
     }
 
-    /// Opens an existing study.
-    /// - Throws: ``TuningError`` when the file is missing, not SQLite, another program's
+    /// Opens an existing study, as its writer unless `readOnly`.
+    /// - Throws: ``TuningError`` when another process writes the study (and this is not
+    ///   `readOnly`), the file is missing, not SQLite, another program's
     ///   database, a newer format, or damaged.
     public static func open(path: String, readOnly: Bool = false) throws(TuningError) -> StudyStore {
         guard FileManager.default.fileExists(atPath: path) else { throw TuningError("no study at \(path)") }
+        let lock = readOnly ? nil : try writerLock(path)
         let database = try SQLiteDatabase(path: path, readOnly: readOnly, create: false)
         let id: Int64?
         do {
@@ -78,7 +99,7 @@ public final class StudyStore {
                 try database.query("PRAGMA user_version = \(formatVersion)")
             }
         }
-        return StudyStore(path: path, database: database, recordsFailures: version == formatVersion || !readOnly)
+        return StudyStore(path: path, database: database, recordsFailures: version == formatVersion || !readOnly, lock: lock)
     }
 
     /// The settings the study was created with.

@@ -1,3 +1,5 @@
+import Communication
+
 /// Runs the single-seed requests of an evaluation somewhere else (e.g. on the ranks of a cluster):
 /// one result per request, in order; a failure is the reason the job could not be done (after
 /// whatever retries the runner makes).
@@ -42,4 +44,21 @@ public func evaluate(_ request: EvaluationRequest, seedJobs runner: SeedJobRunne
     return EvaluationOutcome(metricName: first.metricName, baselineName: first.baselineName, baselineValue: first.baselineValue,
                              runs: outcomes.flatMap(\.runs),
                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+}
+
+/// Trains a single-seed request on a group of ranks, each rank of the group calling this with the
+/// same request: a run of the search is data-parallel over the group; a final run (no validation
+/// split) trains whole on the group's first rank, because data-parallel gradient sums round
+/// differently from one process's and the test scores of a study must not depend on how many
+/// ranks it ran on.
+/// - Parameters:
+///   - request: what to train (one seed).
+///   - group: the ranks of the group.
+/// - Returns: the outcome (on the group's other ranks for a final run: a ``TuningError``
+///   saying the first rank trains it, which no one reads).
+/// - Throws: what ``evaluate(_:jobs:showsProgress:replicas:)`` throws.
+public func evaluate(_ request: EvaluationRequest, group: any Communicator) throws -> EvaluationOutcome {
+    guard request.validation == nil else { return try evaluate(request, showsProgress: false, replicas: group) }
+    guard group.isRoot else { throw TuningError("a final run trains on the first rank of its group") }
+    return try evaluate(request, showsProgress: false)
 }

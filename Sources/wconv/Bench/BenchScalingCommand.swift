@@ -77,7 +77,7 @@ struct BenchScalingCommand: ParsableCommand {
             + (overlap ? [] : ["--no-overlap"])
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try ChildProcesses.run(process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,

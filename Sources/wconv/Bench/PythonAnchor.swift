@@ -1,3 +1,4 @@
+import Communication
 import Foundation
 
 /// A comparison script of `scripts/` (PyTorch's or scipy's timings) and the Python that runs it,
@@ -59,7 +60,7 @@ struct PythonAnchor {
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         do {
-            try process.run()
+            try ChildProcesses.run(process)
         } catch {
             throw AnchorUnavailable(reason: "cannot run \(executable): \(error)")
         }
