@@ -58,9 +58,7 @@ struct LayerGraphs {
         guard options.paddingMode == .zeros else {
             throw ExportError("\(path): \(options.paddingMode) padding has no ONNX Conv equivalent (zeros only)")
         }
-        let kernel = try conv.weight.value.scalars.withUnsafeBufferPointer {
-            try WeightedConvolution(density: conv.currentDensity, options: options).kernel(weight: $0, weightShape: shape)
-        }
+        let kernel = try conv.foldedKernel()
         let rank = shape.count - 2
         func axes(_ values: [Int]) -> [Int] { values.count == 1 ? [Int](repeating: values[0], count: rank) : values }
         var attributes: [Onnx_AttributeProto] = [
@@ -119,3 +117,13 @@ struct LayerGraphs {
 
 /// `path.name`, or `name` at the top.
 func join(_ path: String, _ name: String) -> String { path.isEmpty ? name : path + "." + name }
+
+extension Convolution {
+    /// The kernel `W ⊙ Φ`, folded exactly as the layer's forward pass folds it (`W` itself for an
+    /// ordinary convolution).
+    func foldedKernel() throws -> [Float] {
+        try weight.value.scalars.withUnsafeBufferPointer {
+            try WeightedConvolution(density: currentDensity, options: options).kernel(weight: $0, weightShape: weight.shape)
+        }
+    }
+}

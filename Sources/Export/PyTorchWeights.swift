@@ -1,6 +1,5 @@
 import Datasets
 import NeuralNetwork
-import WeightedConvolution
 
 /// The trained weights under the names of a plain PyTorch definition of the same model
 /// (`features.0.weight`, `layers.1.0.bn1.running_mean`, …), with every weighted kernel folded
@@ -17,11 +16,7 @@ public enum PyTorchWeights {
     }
 
     private static func collect(_ module: any Module, path: String, into file: inout SafeTensors) throws {
-        let folded: [Float]? = try (module as? Convolution).map { conv in
-            try conv.weight.value.scalars.withUnsafeBufferPointer {
-                try WeightedConvolution(density: conv.currentDensity, options: conv.options).kernel(weight: $0, weightShape: conv.weight.shape)
-            }
-        }
+        let folded = try (module as? Convolution)?.foldedKernel()
         for p in module.ownParameters where !(module is Convolution && p.name == "density") {
             file.tensors[join(path, p.name)] = (p.shape, p.name == "weight" ? folded ?? p.value.scalars : p.value.scalars)
         }

@@ -36,7 +36,7 @@ extension TrainedRun {
     public func refuseOverwritingInputs(_ path: String, others: [String] = []) throws {
         let target = Self.resolved(path)
         for input in Self.inputFiles.map({ folder + "/" + $0 }) + others where Self.resolved(input) == target {
-            throw ExportError("\(path): is an input of the export (\(input)); choose another output path")
+            throw ExportError("\(path) is an input of the export (\(input)); choose another output path")
         }
     }
 
