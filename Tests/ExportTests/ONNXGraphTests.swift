@@ -59,13 +59,15 @@ import WeightedConvolution
             let w = conv.weight.value.scalars
             let phi = try conv.currentDensity.values(kernelSize: Array(conv.weight.shape.dropFirst(2)))
             let expected = w.indices.map { w[$0] * phi[$0 % phi.count] }
-            #expect(floats(tensor) == expected, "\(path): the kernel is not W ⊙ Φ")
+            let folded = floats(tensor) == expected  // one Bool, so a failure does not print both kernels
+            #expect(folded, "\(path): the kernel is not W ⊙ Φ")
             if conv.density != nil { weighted += 1 }
         }
         #expect((weighted > 0) == (convolution == "weighted"))
         // Batch norms keep their running statistics.
         for (path, norm) in namedModules(tiny.model).compactMap({ e in (e.module as? BatchNorm).map { (e.path, $0) } }) {
-            #expect(floats(try #require(initializers[path + ".running_var"])) == norm.runningVariance.values)
+            let kept = floats(try #require(initializers[path + ".running_var"])) == norm.runningVariance.values
+            #expect(kept, "\(path): running variance")
         }
 
         let metadata = Dictionary(model.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -90,7 +92,8 @@ import WeightedConvolution
         #expect(file.tensors["stem.1.num_batches_tracked"]?.shape == [])
         let onnx = try Onnx_ModelProto(serializedBytes: try run.exportedBytes(.onnx))
         for tensor in onnx.graph.initializer where file.tensors[tensor.name] != nil {
-            #expect(file.tensors[tensor.name]!.values == floats(tensor), "\(tensor.name) differs between the exports")
+            let same = file.tensors[tensor.name]!.values == floats(tensor)
+            #expect(same, "\(tensor.name) differs between the exports")
         }
         #expect(file.metadata["convolution"] == "weighted" && file.metadata["trainable_density"] == "true")
     }
