@@ -10,6 +10,8 @@ import PackageDescription
 /// → NeuralNetwork (autodiff, layers, optimisers) and Datasets (file formats, batches; GridCore only)
 /// → Models (VGG, ResNet, DnCNN, NAFNet) → Training (loop, metrics, reports, comparison)
 /// → Tuning (density search with NLopt, SQLite study store; uses CNLopt, CSQLite) → wconv (command line) and the examples.
+/// Export (trained runs as ONNX graphs and PyTorch-named safetensors; above Training and Models) → wconv;
+///   only Export uses SwiftProtobuf (the runtime library; its generated code is committed, no protoc step).
 /// Beside them: Communication (the `Communicator` protocol and its single-process implementation, no
 /// dependencies) under NeuralNetwork (synchronised batch norm) and Training (data-parallel steps);
 /// CMPI (Open MPI, system library) → Cluster (`MPICommunicator`, job dispatch) → wconv. Only wconv and
@@ -47,6 +49,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Tuning", targets: ["Tuning"]),
+        .library(name: "Export", targets: ["Export"]),
         .library(name: "Communication", targets: ["Communication"]),
     ] + (mpiAvailable ? [.library(name: "Cluster", targets: ["Cluster"])] : []) + [
         .executable(name: "wconv", targets: ["wconv"]),
@@ -54,6 +57,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
@@ -70,10 +74,12 @@ let package = Package(
         .target(name: "Models", dependencies: ["NeuralNetwork", "WeightedConvolution"]),
         .target(name: "Training", dependencies: ["GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Communication"]),
         .target(name: "Tuning", dependencies: ["GridCore", "Training", "Models", "Datasets", "Communication", "CNLopt", "CSQLite"]),
+        .target(name: "Export", dependencies: ["GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training",
+                                               .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(
             name: "wconv",
             dependencies: [
-                "GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Communication", "Tuning",
+                "GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Models", "Training", "Communication", "Tuning", "Export",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ] + (mpiAvailable ? ["Cluster"] : [])),
         .executableTarget(name: "quickstart", dependencies: ["GridCore", "WeightedConvolution"], path: "Examples/QuickStart"),
@@ -94,6 +100,8 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["Datasets", "GridCore", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "WeightedConvolution", "TestSupport"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Training", "Models", "NeuralNetwork", "Datasets", "WeightedConvolution",
+                                                        "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "GridCore", "WeightedConvolution", "CSQLite", "TestSupport"]),
     ] + mpiTargets
 )

@@ -8,7 +8,7 @@ struct WConv: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wconv",
         abstract: "Weighted convolution: apply, train, compare, benchmark.",
-        subcommands: [CompareCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, DenoiseCommand.self, ConvCommand.self,
+        subcommands: [CompareCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, DenoiseCommand.self, ExportCommand.self, ConvCommand.self,
                       BenchCommand.self, CheckDocsCommand.self] + Processes.hiddenCommands)
 
     /// Parses the arguments and runs the command, with freed tensor memory kept for reuse; an

@@ -1,0 +1,69 @@
+import Datasets
+import Foundation
+import NeuralNetwork
+
+/// The file formats a trained run is exported to.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    /// An ONNX model (see ``ONNXExport``).
+    case onnx
+    /// The folded weights under PyTorch names (see ``PyTorchWeights``).
+    case safetensors
+
+    /// The file written into the run folder when no output path is given.
+    public var defaultFileName: String { self == .onnx ? "model.onnx" : "model-pytorch.safetensors" }
+}
+
+extension TrainedRun {
+    /// The bytes of the export in `format`.
+    /// - Throws: ``ExportError`` for a layer with no ONNX export; a serialisation error.
+    public func exportedBytes(_ format: ExportFormat) throws -> [UInt8] {
+        switch format {
+        case .onnx: return try ONNXExport.model(of: self).serializedBytes()
+        case .safetensors: return try PyTorchWeights.file(of: self).encode()
+        }
+    }
+
+    /// Writes the export in `format` to `path` atomically (the old file or the new one, never a part).
+    /// - Throws: ``ExportError`` when `path` is one of the run's own files (``inputFiles``) or a
+    ///   layer has no export; `DataError` when the file cannot be written.
+    public func export(_ format: ExportFormat, to path: String) throws {
+        try refuseOverwritingInputs(path)
+        try Files.atomicWrite(try exportedBytes(format), to: path)
+    }
+
+    /// Refuses an output path that names one of the run's own files.
+    /// - Throws: ``ExportError`` naming the file.
+    public func refuseOverwritingInputs(_ path: String, others: [String] = []) throws {
+        let target = Self.resolved(path)
+        for input in Self.inputFiles.map({ folder + "/" + $0 }) + others where Self.resolved(input) == target {
+            throw ExportError("\(path) is an input of the export (\(input)); choose another output path")
+        }
+    }
+
+    /// What `wconv` computes for `input` `[B, C, H, W]`: a classifier's logits of the raw pixels
+    /// (normalised with the run's mean and standard deviation first), a denoiser's output before
+    /// clipping; the same values the exported graph is checked against.
+    /// - Throws: ``ExportError`` when `input` does not have the model's channels (or a
+    ///   classifier's image side); the model's shape errors.
+    public func outputs(input: [Float], shape: [Int]) throws -> Tensor {
+        guard shape.count == 4, shape[1] == channels, input.count == shape.reduce(1, *),
+              experiment.task != "classification" || (shape[2] == size && shape[3] == size) else {
+            let sides = experiment.task == "classification" ? "\(size), \(size)" : "H, W"
+            throw ExportError("the model takes [B, \(channels), \(sides)], got \(shape)")
+        }
+        var values = input
+        if let (mean, std) = normalisation {
+            let plane = shape[2] * shape[3]
+            for i in values.indices {
+                let c = i / plane % channels
+                values[i] = (values[i] - mean[c]) / std[c]
+            }
+        }
+        return try model(Variable(Tensor(shape: shape, scalars: values))).value
+    }
+
+    /// The path with symbolic links resolved and `.`/`..` removed.
+    private static func resolved(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}

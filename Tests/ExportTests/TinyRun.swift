@@ -1,0 +1,57 @@
+import Datasets
+import Foundation
+import Models
+import NeuralNetwork
+import TestSupport
+import Training
+
+/// A run folder written as `wconv train` writes one (`config.json`, `model.safetensors`) for a
+/// tiny model whose every parameter and buffer holds random values, so that no check passes
+/// because a value is 0 or 1 (batch-norm variances are kept positive).
+struct TinyRun {
+    /// The folder.
+    let folder: String
+    /// The model whose weights were saved.
+    let model: any Module
+    /// The run's settings.
+    let settings: TrainingSettings
+
+    /// What `wconv train` writes to `config.json`.
+    private struct Configuration: Encodable {
+        let experiment: Experiment, settings: TrainingSettings, convolution: String, threads: Int, ranks: Int
+    }
+
+    /// A run of `model` (`vgg-small`, `vgg11`, `resnet20`, `dncnn`, `nafnet`, …) on grey images
+    /// with kernels of `2·den.count + 1`.
+    init(model name: String, convolution: String = "weighted", den: [Float] = [0.5], trainableDensity: Bool = false) throws {
+        let classification = !["dncnn", "nafnet"].contains(name)
+        var e = Experiment()
+        e.task = classification ? "classification" : "denoising"
+        e.model = name
+        e.dataset = classification ? "fashion-mnist" : "photos"
+        (e.den, e.kernelSize, e.trainableDensity) = (den, 2 * den.count + 1, trainableDensity)
+        (e.depth, e.width, e.nafWidth, e.nafBlocks, e.patchSize) = (3, 4, 4, 1, 8)
+        var settings = TrainingSettings()
+        settings.seed = 3
+        let kind: ConvolutionKind = convolution == "standard" ? .standard : .weighted(den: den, trainable: trainableDensity)
+        model = try e.makeModel(kind: kind, seed: 3, channels: 1, size: 28, classes: 10)
+        var random = TestRandom(seed: 5)
+        for (_, p) in model.namedParameters() { p.assign(random.values(p.value.count)) }
+        for (_, b) in model.namedBuffers() { b.values = random.values(b.values.count).map { abs($0) + 0.5 } }
+        folder = NSTemporaryDirectory() + "wconv-export-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let metadata = classification ? ["mean": "[0.25]", "std": "[0.5]", "classes": "10"] : [:]
+        try Checkpoint.weights(of: model, metadata: metadata).write(to: folder + "/model.safetensors")
+        try JSONFiles.write(Configuration(experiment: e, settings: settings, convolution: convolution, threads: 1, ranks: 1),
+                            to: folder + "/config.json")
+        self.settings = settings
+    }
+
+    /// Removes the folder.
+    func remove() { try? FileManager.default.removeItem(atPath: folder) }
+}
+
+/// Every module of `module` with its dotted path, depth first.
+func namedModules(_ module: any Module, path: String = "") -> [(path: String, module: any Module)] {
+    [(path, module)] + module.children.flatMap { namedModules($0.module, path: path.isEmpty ? $0.name : path + "." + $0.name) }
+}
