@@ -1,15 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import WeightedConvolution
 
 /// The instruction-set tier: `WCONV_MAX_ISA` caps it, the process reports the tier it runs, and
 /// the peak probe runs at every tier the processor has. (The numeric suites run once per tier
 /// in scripts/test, with the variable set.)
 @Suite struct InstructionSetTests {
-    static let folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-    static let wconv = folder + "/wconv"
-    static let wconvBuilt = FileManager.default.isExecutableFile(atPath: wconv)
-
     @Test func capValuesNameTheTiers() {
         #expect(InstructionSet(capValue: "avx512") == .avx512)
         #expect(InstructionSet(capValue: "AVX2") == .avx2)
@@ -36,7 +33,7 @@ import WeightedConvolution
     /// A child `wconv bench peak` started with each cap reports that tier (or the processor's
     /// best, when the cap is above it), and an unknown value gives one warning line and the
     /// uncapped tier.
-    @Test(.enabled(if: wconvBuilt, "needs wconv beside the tests (swift build --product wconv)"))
+    @Test(.enabled(if: BuiltWconv.exists, "needs wconv beside the tests (swift build --product wconv)"))
     func childProcessesHonourTheCap() throws {
         for tier in InstructionSet.allCases {
             let (out, errors) = try Self.runPeak(cap: tier.name)
@@ -52,18 +49,9 @@ import WeightedConvolution
 
     /// Standard output and error of `wconv bench peak` run with WCONV_MAX_ISA=cap.
     static func runPeak(cap: String) throws -> (String, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wconv)
-        process.arguments = ["bench", "peak", "--threads", "1", "--seconds", "0.001"]
-        process.environment = ProcessInfo.processInfo.environment.merging([InstructionSet.capVariable: cap]) { $1 }
-        let out = Pipe(), errors = Pipe()
-        process.standardOutput = out
-        process.standardError = errors
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(errorText)")
-        return (text, errorText)
+        let run = try BuiltWconv.run(
+            ["bench", "peak", "--threads", "1", "--seconds", "0.001"], environment: [InstructionSet.capVariable: cap])
+        #expect(run.status == 0, "\(run.errors)")
+        return (run.out, run.errors)
     }
 }

@@ -7,6 +7,6 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure speed (build with -c release).",
         subcommands: [
             BenchConvCommand.self, BenchTrainCommand.self, BenchSignalCommand.self, BenchScalingCommand.self,
-            BenchPeakCommand.self,
+            BenchPeakCommand.self, BenchCalibrateCommand.self,
         ])
 }

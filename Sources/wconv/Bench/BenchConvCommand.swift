@@ -43,7 +43,8 @@ struct BenchConvCommand: ParsableCommand {
         print("\(MatrixProductKernel.description), threads: \(ComputeThreads.count)")
         print("SGEMM 2048³, GFLOP/s: \(listed); the /sgemm columns divide by the faster")
         let (peak, peakLine) = BenchPeakCommand.activePeak()
-        print(peakLine + "; the /peak columns divide by it\n")
+        print(peakLine + "; the /peak columns divide by it")
+        print("planner rates (.auto): \(ConvolutionPlanner.shared.ratesOrigin) (wconv bench calibrate --show)\n")
         let ceilings = Ceilings(sgemm: sgemm, peak: peak.gflops)
         if let anchor = comparison.anchor() {
             return try compareAgainstPyTorch(
