@@ -15,27 +15,33 @@ package struct FMAPeak: Sendable {
     /// multiply-add counts two).
     package let gflops: Double
 
-    /// Times the loop at `tier` on `threads` threads for about `seconds` of wall clock after a
-    /// short calibration run.
+    /// Times the loop at `tier` on `threads` threads for about `seconds` after a short
+    /// calibration run, by `clock` (the seconds the closure it gets takes; the wall clock by
+    /// default — with the process's CPU time, the figure is per thread-second of CPU).
     /// - Precondition: `tier <= InstructionSet.supported`, `threads >= 1`, `seconds > 0`.
-    package static func measure(tier: InstructionSet, threads: Int, seconds: Double) -> FMAPeak {
+    package static func measure(
+        tier: InstructionSet, threads: Int, seconds: Double, clock: (() -> Void) -> Double = wallSeconds
+    ) -> FMAPeak {
         precondition(tier <= InstructionSet.supported && threads >= 1 && seconds > 0)
+        func run(_ iterations: Int) -> Double {
+            clock { concurrentPerform(threads) { _ in _ = wc_fma_peak_loop(tier.cValue, iterations) } }
+        }
         var iterations = 1 << 14
-        var elapsed = run(tier: tier, threads: threads, iterations: iterations)
+        var elapsed = run(iterations)
         while elapsed < seconds / 8 && iterations < 1 << 40 {
             iterations *= 2
-            elapsed = run(tier: tier, threads: threads, iterations: iterations)
+            elapsed = run(iterations)
         }
         let scaled = Swift.max(iterations, Int(Double(iterations) * seconds / Swift.max(elapsed, 1e-9)))
-        elapsed = run(tier: tier, threads: threads, iterations: scaled)
+        elapsed = run(scaled)
         let flops = wc_fma_peak_flops_per_iteration(tier.cValue) * Double(scaled) * Double(threads)
         return FMAPeak(tier: tier, threads: threads, gflops: flops / elapsed / 1e9)
     }
 
-    /// Wall-clock seconds of `iterations` iterations of the loop on each of `threads` threads.
-    private static func run(tier: InstructionSet, threads: Int, iterations: Int) -> Double {
+    /// The wall-clock seconds `body` takes.
+    package static func wallSeconds(_ body: () -> Void) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
-        concurrentPerform(threads) { _ in _ = wc_fma_peak_loop(tier.cValue, iterations) }
+        body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     }
 }
