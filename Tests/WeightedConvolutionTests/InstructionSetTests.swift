@@ -33,7 +33,7 @@ import WeightedConvolution
     /// A child `wconv bench peak` started with each cap reports that tier (or the processor's
     /// best, when the cap is above it), and an unknown value gives one warning line and the
     /// uncapped tier.
-    @Test(.enabled(if: BuiltWconv.exists, "needs wconv beside the tests (swift build --product wconv)"))
+    @Test(.enabled(if: BuiltWconv.exists && !isDebugBuild, "needs a release wconv beside the tests"))
     func childProcessesHonourTheCap() throws {
         for tier in InstructionSet.allCases {
             let (out, errors) = try Self.runPeak(cap: tier.name)

@@ -1,6 +1,6 @@
 import GridCore
 
-/// Measures ``PlannerRates`` on this processor in about a second (more on a busy machine): the
+/// Measures ``PlannerRates`` on this processor in under a second: the
 /// direct path's forward speed on layers with 1, 16, 32 and 128 output rows, then one Winograd
 /// and one whole-signal FFT layer, whose model costs are scaled so that the model predicts the
 /// time measured. Each figure is the best of three timed forward passes after a warm-up, on

@@ -8,7 +8,7 @@ import GridCore
 ///
 /// The environment variable `WCONV_PLANNER_RATES` chooses, once per process:
 /// - `calibrate` (default): the cached rates; when there are none, a calibration
-///   (``PlannerCalibration``, about a second) whose rates are stored;
+///   (``PlannerCalibration``, under a second) whose rates are stored;
 /// - `cached`: the cached rates, else the shipped ones (never measures: deterministic CI);
 /// - `shipped`: the shipped rates (neither reads nor writes the cache).
 /// A cache file that cannot be decoded, belongs to another key or holds implausible rates is

@@ -8,7 +8,7 @@ import WeightedConvolution
 struct BenchCalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Measure the convolution planner's rates on this processor and cache them (a few seconds).")
+        abstract: "Measure the convolution planner's rates on this processor and cache them (under a second).")
 
     @OptionGroup var compute: ThreadOptions
 
