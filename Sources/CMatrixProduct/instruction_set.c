@@ -49,7 +49,8 @@ wc_isa wc_isa_active(void) {
 }
 
 // Independent multiply-add chains per tier: more than the FMA latency times the FMA ports (4 × 2
-// on the processors measured), few enough to stay in registers with the two operands.
+// on the processors measured), few enough to stay in registers with the two operands. The empty
+// asm statement makes each accumulator opaque, so the compiler cannot fold iterations together.
 enum { CHAINS = 12 };
 
 #define PEAK_LOOP(vector, lanes)                                                                       \

@@ -18,16 +18,16 @@
 
 // void name(params) calling name##_body(tier, args) at the active tier; `params` and `args` are
 // parenthesised lists.
-#define WC_TIERED(name, params, args)                                                                  \
+#define WC_TIERED(name, params, args)                                                               \
     WC_TARGET_AVX512 static void name##_avx512 params { name##_body(WC_ISA_AVX512, WC_LIST args); } \
     WC_TARGET_AVX2 static void name##_avx2 params { name##_body(WC_ISA_AVX2, WC_LIST args); }       \
     static void name##_portable params { name##_body(WC_ISA_PORTABLE, WC_LIST args); }              \
-    void name params {                                                         \
-        switch (wc_isa_active()) {                                             \
-        case WC_ISA_AVX512: name##_avx512 args; break;                         \
-        case WC_ISA_AVX2: name##_avx2 args; break;                             \
-        default: name##_portable args; break;                                  \
-        }                                                                      \
+    void name params {                                                                              \
+        switch (wc_isa_active()) {                                                                  \
+        case WC_ISA_AVX512: name##_avx512 args; break;                                              \
+        case WC_ISA_AVX2: name##_avx2 args; break;                                                  \
+        default: name##_portable args; break;                                                       \
+        }                                                                                           \
     }
 
 #endif
