@@ -3,7 +3,7 @@ import Foundation
 import PackageDescription
 
 /// Layers, bottom to top (nothing points up):
-/// CFFTW, CBLAS, CNLopt, CSQLite (system libraries), CCodecs (image codec shims), CMatrixProduct (AVX-512 matrix product)
+/// CFFTW, CBLAS, CNLopt, CSQLite (system libraries), CCodecs (image codec shims), CMatrixProduct (C kernels per instruction-set tier)
 /// → GridCore (Grid storage, padding, seeded generator, compute threads and OpenBLAS's thread count,
 ///   bounded workspaces, vector kernels, row-major offsets, checked sizes; uses CBLAS)
 /// → WeightedConvolution (densities, convolution engines and planner, the signal API)

@@ -1,12 +1,14 @@
 // Line-by-line products of one kernel row with a gathered column matrix (see line_products.h).
 // Each output line stays in L1 while every tap is added onto it; the loops are plain C that the
-// compiler vectorises, once for AVX-512 and once for the baseline, picked when the library loads.
+// compiler vectorises for each instruction-set tier (tiers.h).
 #include "line_products.h"
+#include "tiers.h"
 
-#define CLONES __attribute__((target_clones("avx512f", "default")))
+#define INLINE __attribute__((always_inline)) static inline
 
-CLONES void wc_line_products(const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines, ptrdiff_t length,
-                             ptrdiff_t stride, const ptrdiff_t *taps, ptrdiff_t tapCount, const float *w, float *out) {
+INLINE void wc_line_products_body(wc_isa tier, const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines,
+                                  ptrdiff_t length, ptrdiff_t stride, const ptrdiff_t *taps, ptrdiff_t tapCount,
+                                  const float *w, float *out) {
     for (ptrdiff_t l = 0; l < lines; l++) {
         float *restrict line = out + l * length;
         const float *row = x + lineOffsets[l];
@@ -23,9 +25,9 @@ CLONES void wc_line_products(const float *x, const ptrdiff_t *lineOffsets, ptrdi
     }
 }
 
-CLONES void wc_line_correlations(const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines, ptrdiff_t length,
-                                 ptrdiff_t stride, const ptrdiff_t *taps, ptrdiff_t tapCount, const float *gradOut,
-                                 float *gradW) {
+INLINE void wc_line_correlations_body(wc_isa tier, const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines,
+                                      ptrdiff_t length, ptrdiff_t stride, const ptrdiff_t *taps, ptrdiff_t tapCount,
+                                      const float *gradOut, float *gradW) {
 #pragma clang fp reassociate(on)
     for (ptrdiff_t l = 0; l < lines; l++) {
         const float *restrict dy = gradOut + l * length;
@@ -42,3 +44,13 @@ CLONES void wc_line_correlations(const float *x, const ptrdiff_t *lineOffsets, p
         }
     }
 }
+
+WC_TIERED(wc_line_products,
+          (const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines, ptrdiff_t length, ptrdiff_t stride,
+           const ptrdiff_t *taps, ptrdiff_t tapCount, const float *w, float *out),
+          (x, lineOffsets, lines, length, stride, taps, tapCount, w, out))
+
+WC_TIERED(wc_line_correlations,
+          (const float *x, const ptrdiff_t *lineOffsets, ptrdiff_t lines, ptrdiff_t length, ptrdiff_t stride,
+           const ptrdiff_t *taps, ptrdiff_t tapCount, const float *gradOut, float *gradW),
+          (x, lineOffsets, lines, length, stride, taps, tapCount, gradOut, gradW))

@@ -3,6 +3,7 @@
 // panel in L1 at a time), op(A) into slivers of MR rows (kept in L2), and a register-blocked
 // micro-kernel computes an MR × NR tile of C with 24 vector accumulators.
 #include "matrix_product.h"
+#include "tiers.h"
 #include <immintrin.h>
 
 enum {
@@ -15,10 +16,7 @@ enum {
 
 #define TARGET __attribute__((target("avx512f,fma")))
 
-int wc_sgemm_available(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
-}
+int wc_sgemm_available(void) { return wc_isa_active() == WC_ISA_AVX512; }
 
 static ptrdiff_t min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
 static ptrdiff_t round_up(ptrdiff_t a, ptrdiff_t b) { return (a + b - 1) / b * b; }

@@ -1,10 +1,10 @@
 // Dot products of rows in 4 × 4 register blocks: 16 vector accumulators over the depth, reduced
-// once per block at the end, the tail of the depth masked to zero. Compiled once for AVX-512 and
-// once for the baseline, picked when the library loads.
+// once per block at the end, the tail of the depth masked to zero. Compiled once per
+// instruction-set tier (tiers.h); below AVX-512 the compiler splits each 16-float vector.
 #include "row_dot_products.h"
+#include "tiers.h"
 #include <string.h>
 
-#define CLONES __attribute__((target_clones("avx512f", "default")))
 #define INLINE __attribute__((always_inline)) static inline
 enum { LANES = 16, BLOCK = 4 };
 
@@ -60,8 +60,9 @@ INLINE void dot_block(const float *const *x, const float *const *y, ptrdiff_t de
         for (ptrdiff_t j = 0; j < columns; j++) c[i * ldc + j] += sums[i * BLOCK + j];
 }
 
-CLONES void wc_row_dot_products(ptrdiff_t m, ptrdiff_t n, ptrdiff_t depth, const float *a, const ptrdiff_t *aRows,
-                                const float *b, const ptrdiff_t *bRows, float *c, ptrdiff_t ldc) {
+INLINE void wc_row_dot_products_body(wc_isa tier, ptrdiff_t m, ptrdiff_t n, ptrdiff_t depth, const float *a,
+                                     const ptrdiff_t *aRows, const float *b, const ptrdiff_t *bRows, float *c,
+                                     ptrdiff_t ldc) {
     for (ptrdiff_t i0 = 0; i0 < m; i0 += BLOCK)
         for (ptrdiff_t j0 = 0; j0 < n; j0 += BLOCK) {
             const float *x[BLOCK], *y[BLOCK];
@@ -72,3 +73,8 @@ CLONES void wc_row_dot_products(ptrdiff_t m, ptrdiff_t n, ptrdiff_t depth, const
             dot_block(x, y, depth, min(BLOCK, m - i0), min(BLOCK, n - j0), c + i0 * ldc + j0, ldc);
         }
 }
+
+WC_TIERED(wc_row_dot_products,
+          (ptrdiff_t m, ptrdiff_t n, ptrdiff_t depth, const float *a, const ptrdiff_t *aRows, const float *b,
+           const ptrdiff_t *bRows, float *c, ptrdiff_t ldc),
+          (m, n, depth, a, aRows, b, bRows, c, ldc))

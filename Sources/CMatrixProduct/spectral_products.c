@@ -1,10 +1,12 @@
 // Complex matrix products per frequency, 16 frequencies per vector (see spectral_products.h). A
 // micro-tile of MR × NR elements of C stays in registers (re and im: 2·MR·NR vectors) while the
 // depth runs; each step loads MR elements of A and NR of B and does 4·MR·NR multiply-adds.
+// Compiled once per instruction-set tier (tiers.h); below AVX-512 the compiler splits each
+// 16-frequency vector.
 #include "spectral_products.h"
+#include "tiers.h"
 #include <string.h>
 
-#define CLONES __attribute__((target_clones("avx512f", "default")))
 #define INLINE __attribute__((always_inline)) static inline
 enum { LANES = WC_SPECTRAL_LANES, MR = 2, NR = 4 };
 
@@ -81,9 +83,9 @@ INLINE void product(int conjugate, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const 
     }
 }
 
-CLONES void wc_spectral_product(ptrdiff_t blocks, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
-                                wc_spectral_strides as, const float *b, wc_spectral_strides bs, int conjugateB, float *c,
-                                wc_spectral_strides cs) {
+INLINE void wc_spectral_product_body(wc_isa tier, ptrdiff_t blocks, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                                     const float *a, wc_spectral_strides as, const float *b, wc_spectral_strides bs,
+                                     int conjugateB, float *c, wc_spectral_strides cs) {
     for (ptrdiff_t q = 0; q < blocks; q++) {
         const float *aq = a + q * as.block, *bq = b + q * bs.block;
         float *cq = c + q * cs.block;
@@ -93,3 +95,8 @@ CLONES void wc_spectral_product(ptrdiff_t blocks, ptrdiff_t m, ptrdiff_t n, ptrd
             product(0, m, n, k, aq, as.row, as.depth, bq, bs.row, bs.depth, cq, cs.row, cs.depth);
     }
 }
+
+WC_TIERED(wc_spectral_product,
+          (ptrdiff_t blocks, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, wc_spectral_strides as,
+           const float *b, wc_spectral_strides bs, int conjugateB, float *c, wc_spectral_strides cs),
+          (blocks, m, n, k, a, as, b, bs, conjugateB, c, cs))

@@ -1,15 +1,15 @@
 // Winograd transforms for 1, 2 and 3 spatial axes (see winograd.h). Every N-D transform is the
 // 1-D one — a small constant matrix — applied along each tiled axis in turn, to 16 tiles at once;
 // the matrices are compile-time tables, so after the loops over a line are unrolled the zero
-// terms vanish. Compiled for AVX-512 and for the baseline instruction set, picked when the
-// library loads.
+// terms vanish. Compiled once per instruction-set tier (tiers.h); below AVX-512 the compiler
+// splits each 16-tile vector.
 #include "winograd.h"
 #include "row_dot_products.h"
+#include "tiers.h"
 #include "winograd_lines.h"
 #include "winograd_tables.h"
 #include <string.h>
 
-#define CLONES __attribute__((target_clones("avx512f", "default")))
 #define INLINE __attribute__((always_inline)) static inline
 enum { LANES = 16, MAX_ALPHA = 8, MAX_POSITIONS = 216 };
 
@@ -128,8 +128,8 @@ INLINE void kernel_adjoint_tiles(const float *G, int alpha, int r, int rank, con
     }
 }
 
-CLONES void wc_winograd_kernel(const wc_winograd_layout *layout, const float *g, ptrdiff_t count, float *u,
-                               ptrdiff_t stride) {
+INLINE void wc_winograd_kernel_body(wc_isa tier, const wc_winograd_layout *layout, const float *g, ptrdiff_t count,
+                                    float *u, ptrdiff_t stride) {
     vec tiles[2 * MAX_POSITIONS];
     switch (layout->algorithm) {
 #define KERNEL(name, m, r, BT, G, AT) \
@@ -139,8 +139,8 @@ CLONES void wc_winograd_kernel(const wc_winograd_layout *layout, const float *g,
     }
 }
 
-CLONES void wc_winograd_kernel_adjoint(const wc_winograd_layout *layout, const float *u, ptrdiff_t stride,
-                                       ptrdiff_t count, float *g) {
+INLINE void wc_winograd_kernel_adjoint_body(wc_isa tier, const wc_winograd_layout *layout, const float *u,
+                                            ptrdiff_t stride, ptrdiff_t count, float *g) {
     vec tiles[2 * MAX_POSITIONS];
     switch (layout->algorithm) {
 #define KERNEL_ADJOINT(name, m, r, BT, G, AT) \
@@ -196,8 +196,9 @@ INLINE vec *buffers_after(float *scratch, const wc_winograd_layout *layout, ptrd
     return (vec *)(void *)(scratch + power(alpha_of(layout->algorithm), layout->rank) * lanes);
 }
 
-CLONES void wc_winograd_input(const wc_winograd_layout *layout, const float *x, const wc_tile_run *runs,
-                              ptrdiff_t runCount, float *v, ptrdiff_t stride, float *scratch) {
+INLINE void wc_winograd_input_body(wc_isa tier, const wc_winograd_layout *layout, const float *x,
+                                   const wc_tile_run *runs, ptrdiff_t runCount, float *v, ptrdiff_t stride,
+                                   float *scratch) {
     ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
     vec *buffers = buffers_after(scratch, layout, lanes);
     switch (layout->algorithm) {
@@ -231,8 +232,8 @@ INLINE void scatter_tiles(int m, int rank, const float *tiles, ptrdiff_t lanes, 
     }
 }
 
-CLONES void wc_winograd_output(const wc_winograd_layout *layout, const float *mm, ptrdiff_t stride, float *y,
-                               const wc_tile_run *runs, ptrdiff_t runCount, float *scratch) {
+INLINE void wc_winograd_output_body(wc_isa tier, const wc_winograd_layout *layout, const float *mm, ptrdiff_t stride,
+                                    float *y, const wc_tile_run *runs, ptrdiff_t runCount, float *scratch) {
     ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
     vec *buffers = buffers_after(scratch, layout, lanes);
     switch (layout->algorithm) {
@@ -246,8 +247,9 @@ CLONES void wc_winograd_output(const wc_winograd_layout *layout, const float *mm
     }
 }
 
-CLONES void wc_winograd_output_adjoint(const wc_winograd_layout *layout, const float *dy, const wc_tile_run *runs,
-                                       ptrdiff_t runCount, float *dm, ptrdiff_t stride, float *scratch) {
+INLINE void wc_winograd_output_adjoint_body(wc_isa tier, const wc_winograd_layout *layout, const float *dy,
+                                            const wc_tile_run *runs, ptrdiff_t runCount, float *dm, ptrdiff_t stride,
+                                            float *scratch) {
     ptrdiff_t tiles = lane_count(runs, runCount), lanes = round_up(tiles);
     vec *buffers = buffers_after(scratch, layout, lanes);
     static const ptrdiff_t noPadding[3] = {0, 0, 0};
@@ -262,8 +264,8 @@ CLONES void wc_winograd_output_adjoint(const wc_winograd_layout *layout, const f
     }
 }
 
-CLONES void wc_winograd_kernel_gradient(const float *dm, const float *v, ptrdiff_t lanes, ptrdiff_t tiles,
-                                        ptrdiff_t positions, int cout, int cin, float *du) {
+void wc_winograd_kernel_gradient(const float *dm, const float *v, ptrdiff_t lanes, ptrdiff_t tiles, ptrdiff_t positions,
+                                 int cout, int cin, float *du) {
     ptrdiff_t outRows[cout], inRows[cin];
     for (int o = 0; o < cout; o++) outRows[o] = o * lanes;
     for (int c = 0; c < cin; c++) inRows[c] = c * lanes;
@@ -271,3 +273,23 @@ CLONES void wc_winograd_kernel_gradient(const float *dm, const float *v, ptrdiff
         wc_row_dot_products(cout, cin, tiles, dm + xi * cout * lanes, outRows, v + xi * cin * lanes, inRows,
                             du + xi * cout * cin, cin);
 }
+
+WC_TIERED(wc_winograd_kernel,
+          (const wc_winograd_layout *layout, const float *g, ptrdiff_t count, float *u, ptrdiff_t stride),
+          (layout, g, count, u, stride))
+
+WC_TIERED(wc_winograd_kernel_adjoint,
+          (const wc_winograd_layout *layout, const float *u, ptrdiff_t stride, ptrdiff_t count, float *g),
+          (layout, u, stride, count, g))
+
+WC_TIERED(wc_winograd_input,
+          (const wc_winograd_layout *layout, const float *x, const wc_tile_run *runs, ptrdiff_t runCount, float *v, ptrdiff_t stride, float *scratch),
+          (layout, x, runs, runCount, v, stride, scratch))
+
+WC_TIERED(wc_winograd_output,
+          (const wc_winograd_layout *layout, const float *mm, ptrdiff_t stride, float *y, const wc_tile_run *runs, ptrdiff_t runCount, float *scratch),
+          (layout, mm, stride, y, runs, runCount, scratch))
+
+WC_TIERED(wc_winograd_output_adjoint,
+          (const wc_winograd_layout *layout, const float *dy, const wc_tile_run *runs, ptrdiff_t runCount, float *dm, ptrdiff_t stride, float *scratch),
+          (layout, dy, runs, runCount, dm, stride, scratch))

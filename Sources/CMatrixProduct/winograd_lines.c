@@ -1,6 +1,7 @@
 // Moving the windows of consecutive tiles between a line of an array and vector lanes (see
-// winograd_lines.h): with AVX-512 by masked loads and permutes, else element by element.
+// winograd_lines.h): at the AVX-512 tier by masked loads and permutes, else element by element.
 #include "winograd_lines.h"
+#include "tiers.h"
 #include <string.h>
 
 static ptrdiff_t min(ptrdiff_t a, ptrdiff_t b) { return a < b ? a : b; }
@@ -11,15 +12,8 @@ __mmask16 wc_lane_mask(ptrdiff_t count) {
     return (__mmask16)(count >= WC_LINE_LANES ? 0xFFFF : count <= 0 ? 0 : (1u << count) - 1);
 }
 
-// Whether the processor runs AVX-512 (checked once, when the library loads).
-int wc_has_avx512;
-__attribute__((constructor)) static void detect_avx512(void) {
-    __builtin_cpu_init();
-    wc_has_avx512 = __builtin_cpu_supports("avx512f");
-}
-
 // The window positions k < width of `count` consecutive tiles along a line of `length` values:
-// dst[k·lanes + j] = line[start + j·m + k], zero outside [0, length). With AVX-512: per 16 tiles,
+// dst[k·lanes + j] = line[start + j·m + k], zero outside [0, length). At the AVX-512 tier: per 16 tiles,
 // the ⌈(15m + width)/16⌉ vectors they span are loaded once (masked to the line) and every k is
 // picked out of them by masked permutes (gathers are slow on the machine measured).
 window_picks wc_window_picks(int m, int width) {
@@ -32,7 +26,7 @@ window_picks wc_window_picks(int m, int width) {
     return p;
 }
 
-__attribute__((target("avx512f"))) static void window_lines_avx512(const float *line, ptrdiff_t length,
+WC_TARGET_AVX512 static void window_lines_avx512(const float *line, ptrdiff_t length,
                                                                    ptrdiff_t start, int m, int width,
                                                                    ptrdiff_t count, ptrdiff_t lanes, float *dst,
                                                                    const window_picks *picks) {
@@ -58,7 +52,7 @@ __attribute__((target("avx512f"))) static void window_lines_avx512(const float *
 
 void wc_window_lines(const float *line, ptrdiff_t length, ptrdiff_t start, int m, int width, ptrdiff_t count,
                          ptrdiff_t lanes, float *dst, const window_picks *picks) {
-    if (wc_has_avx512) return window_lines_avx512(line, length, start, m, width, count, lanes, dst, picks);
+    if (wc_isa_active() == WC_ISA_AVX512) return window_lines_avx512(line, length, start, m, width, count, lanes, dst, picks);
     for (int k = 0; k < width; k++, dst += lanes) {
         // Tiles j in [first, last) read inside the line.
         ptrdiff_t shift = start + k;
@@ -81,9 +75,9 @@ interleave_picks wc_interleave_picks(int m) {
 }
 
 // line[j·m + q] = phases[q·lanes + j] for j·m + q < width: the outputs of consecutive tiles
-// along a line from their m phases. With AVX-512, per 16 tiles the m output vectors are each
+// along a line from their m phases. At the AVX-512 tier, per 16 tiles the m output vectors are each
 // assembled from the m phase vectors by masked permutes.
-__attribute__((target("avx512f"))) static void interleave_lines_avx512(const float *phases, ptrdiff_t lanes, int m,
+WC_TARGET_AVX512 static void interleave_lines_avx512(const float *phases, ptrdiff_t lanes, int m,
                                                                        ptrdiff_t width, float *line,
                                                                        const interleave_picks *picks) {
     __m512i index[WC_LINE_MAX_ALPHA];
@@ -102,7 +96,7 @@ __attribute__((target("avx512f"))) static void interleave_lines_avx512(const flo
 
 void wc_interleave_lines(const float *phases, ptrdiff_t lanes, int m, ptrdiff_t width, float *line,
                              const interleave_picks *picks) {
-    if (wc_has_avx512) return interleave_lines_avx512(phases, lanes, m, width, line, picks);
+    if (wc_isa_active() == WC_ISA_AVX512) return interleave_lines_avx512(phases, lanes, m, width, line, picks);
     for (int q = 0; q < m; q++) {
         ptrdiff_t count = (width - q + m - 1) / m;
         for (ptrdiff_t j = 0; j < count; j++) line[j * m + q] = phases[q * lanes + j];

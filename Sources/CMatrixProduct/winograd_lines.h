@@ -39,7 +39,4 @@ void wc_interleave_lines(const float *phases, ptrdiff_t lanes, int m, ptrdiff_t 
 /// The first `count` of 16 lanes (all for count ≥ 16, none for count ≤ 0).
 __mmask16 wc_lane_mask(ptrdiff_t count);
 
-/// Whether the processor runs AVX-512 (checked when the library loads).
-extern int wc_has_avx512;
-
 #endif

@@ -89,14 +89,16 @@ import TestSupport
     }
 }
 
-/// The cost model's choices on the benchmark shapes (the timings that fitted it are in
-/// `ConvolutionPlanner`): FFT for large kernels, Winograd for channel-heavy 2-D 3×3 layers,
-/// direct for other small kernels and for 3-channel first layers.
+/// The cost model's choices on the benchmark shapes with the shipped rates (the timings that
+/// fitted them are in `PlannerRates.shipped`; the process-wide planner's may be calibrated on
+/// this machine): FFT for large kernels, Winograd for channel-heavy 2-D 3×3 layers, direct for
+/// other small kernels and for 3-channel first layers.
 @Suite struct PlannerTests {
     func choice(
         _ input: [Int], _ kernel: [Int], _ padding: ConvolutionPadding = .same, stride: [Int] = [1]
     ) throws -> ConvolutionMethod {
-        try ConvolutionOperator(inputShape: input, kernelShape: kernel, options: .init(stride: stride, padding: padding)).method
+        let geometry = try ConvolutionGeometry(inputShape: input, kernelShape: kernel, options: .init(stride: stride, padding: padding))
+        return ConvolutionPlanner(rates: .shipped).method(for: geometry, requested: .auto)
     }
 
     /// Long signals with short-ish kernels take blocks; kernels about as large as the signal the

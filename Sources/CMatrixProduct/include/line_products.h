@@ -2,7 +2,7 @@
 // depthwise convolutions (one output channel per group), where a matrix product would have a
 // single row. The input is read through offsets into its zero-padded copy, as in
 // wc_sgemm_gathered: output position j of line l reads x[lineOffsets[l] + taps[q] + j·stride]
-// at kernel tap q. Compiled for AVX-512 and for the baseline instruction set, chosen at load time.
+// at kernel tap q. Compiled once per instruction-set tier (instruction_set.h).
 #ifndef WEIGHTED_CONV_LINE_PRODUCTS_H
 #define WEIGHTED_CONV_LINE_PRODUCTS_H
 #include <stddef.h>

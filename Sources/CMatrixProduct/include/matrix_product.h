@@ -1,6 +1,7 @@
 // A single-threaded single-precision matrix product for processors with AVX-512, used by the
-// direct convolution engine when the processor has it (OpenBLAS may be told to run older
-// kernels on such a processor; this product does not depend on that choice).
+// direct convolution engine at the AVX-512 instruction-set tier (instruction_set.h); below it
+// the engine calls OpenBLAS. (OpenBLAS may be told to run older kernels on such a processor;
+// this product does not depend on that choice.)
 #ifndef WEIGHTED_CONV_MATRIX_PRODUCT_H
 #define WEIGHTED_CONV_MATRIX_PRODUCT_H
 #include <stddef.h>
@@ -8,7 +9,8 @@
 /// The tile of C one micro-kernel call computes: threaded callers split C along these units.
 enum { WC_SGEMM_TILE_ROWS = 12, WC_SGEMM_TILE_COLUMNS = 32 };
 
-/// Whether this processor runs wc_sgemm (it has AVX-512F).
+/// Whether wc_sgemm runs: the active instruction-set tier is AVX-512 (the processor has AVX-512F
+/// and WCONV_MAX_ISA does not cap it lower).
 int wc_sgemm_available(void);
 
 /// Floats of workspace wc_sgemm needs for an (m × n × k) product (64-byte aligned).

@@ -3,7 +3,7 @@
 // parts then the 16 imaginary parts; the product C = A · op(B) is computed lane by lane, each
 // lane being an independent small complex matrix product (one frequency). Matrices are addressed
 // by strides in floats, so the same kernel reads row-major, transposed or channel-strided views.
-// Compiled for AVX-512 and for the baseline instruction set, chosen at load time.
+// Compiled once per instruction-set tier (instruction_set.h).
 #ifndef WEIGHTED_CONV_SPECTRAL_PRODUCTS_H
 #define WEIGHTED_CONV_SPECTRAL_PRODUCTS_H
 #include <stddef.h>

@@ -3,52 +3,50 @@ import Synchronization
 
 /// Chooses the algorithm for a geometry and caches prepared engines.
 ///
-/// `.auto` compares estimated times (the idea of scipy's `choose_conv_method`), with
-/// constants measured with `wconv bench conv` on the development machine (2-core AMD EPYC,
-/// AVX-512, OpenBLAS 0.3.21, FFTW 3.3.10):
+/// `.auto` compares estimated times (the idea of scipy's `choose_conv_method`) computed from
+/// ``PlannerRates``: the rates calibrated on this processor (`PlannerRatesCache`: measured on the
+/// first `.auto` choice when none are cached, or by `wconv bench calibrate`), else the shipped
+/// ones fitted on the development machine:
 /// - direct: `flops / rate`, where the rate of the gathered matrix products grows with their rows
-///   (`Cout/groups`) up to the machine's sustained speed:
-///   `rate = min(directPeak, directPerRow · rows, directBase + directPerRowBeyond · rows)`;
+///   (`Cout/groups`) up to the machine's sustained speed (``PlannerRates/directRate(rows:)``);
 /// - whole-signal FFT: `Σ transforms · fftCost · L·log₂L + products · channelProductCost · F`,
 ///   with `L = ∏` transform sizes, `F` complex frequencies, `B·Cin + B·Cout` transforms, the
 ///   `Cout·Cin/G` kernels' transforms or tap products, and `B·Cout·Cin/G` spectral products per
 ///   forward pass (`FFTCostModel`);
 /// - FFT by blocks (overlap-save): the same per block, for the cheapest block size per axis
-///   (`FFTCostModel.blocked(_:)`);
+///   (`FFTCostModel.blocked(_:rates:)`);
 /// - Winograd, for the layers it supports (``winogradSeconds(_:)``): its `α^N` products at a
 ///   share of the direct speed plus a cost per transformed tile value.
-/// `wconv bench conv --method auto` prints which one `.auto` picked next to both timings.
-/// `.measure` times one forward pass of each once per geometry and keeps the faster.
+/// The same rates give the same choices. `wconv bench conv --method auto` prints which one
+/// `.auto` picked next to both timings. `.measure` times one forward pass of each once per
+/// geometry and keeps the faster.
 package final class ConvolutionPlanner: Sendable {
-    /// The process-wide planner.
+    /// The process-wide planner (its rates loaded or calibrated on the first `.auto` choice).
     package static let shared = ConvolutionPlanner()
 
-    /// Sustained direct speed, FLOP/s. With the own AVX-512 matrix product reading the column
-    /// matrix in place: 368–447 GFLOP/s forward on the 2-D benchmark layers ([8,32,64,64]·7×7 the
-    /// lowest), 250 on the 1-D and 272–286 on the 3-D one; with OpenBLAS (Haswell kernels, as this
-    /// machine's environment forces; measured with the earlier im2col engine, whose packing the
-    /// dense copy of the gathered matrix repeats): 165–218 on the 1-D and 2-D layers.
-    static let directPeak = MatrixProductKernel.preferred == .packedAVX512 ? 360e9 : 200e9
-    /// Direct speed per output row of the product, FLOP/s (measured 27–46 GFLOP/s with one row, the
-    /// line products: single-channel 1-D, 2-D and 3-D signals with large kernels).
-    static let directPerRow = 35e9
-    /// Beyond a few rows the direct speed rises more slowly, `directBase + directPerRowBeyond · rows`:
-    /// fitted to the quiet-machine figures of `Docs/Performance.md` (2026-12-03), 127–133 GFLOP/s
-    /// with 16 rows (1-D k5 and 3-D 3³ layers) and 189 with 32 ([8,32,64,64]·7×7).
-    static let directBase = 70e9
-    /// See ``directBase``.
-    static let directPerRowBeyond = 3.7e9
-    /// The Winograd products' speed relative to `directPeak` (depth = the input channels, width =
-    /// a block of tiles) and the cost of its tile transforms, seconds per transformed value (input
-    /// and output, two threads): fitted so that F(4×4, 3×3) costs 0.55× the direct path on
-    /// [16,64,64,64]·3×3·64 and [64,128,16,16]·3×3·128, as measured in process CPU time per call
-    /// (0.52–0.66× on the three 3×3 `wconv bench conv` layers, 2026-12-03, a shared machine).
-    static let winogradProductShare = 0.8
-    /// See ``winogradProductShare``.
-    static let winogradTransformCost = 0.17e-9
-    /// Seconds per transformed kernel value (`α²` per kernel, two threads; memory-bound): the
-    /// transforms of a 512 × 512 layer's kernels took 16 ms of CPU time for F(4×4, 3×3).
-    static let winogradKernelCost = 0.8e-9
+    /// The rates given and where they come from, or `nil` until the first `.auto` choice loads them.
+    private let chosenRates: Mutex<(rates: PlannerRates, origin: String)?>
+
+    /// A planner on `rates`, or (`nil`) on this machine's (`PlannerRatesCache`, read on the first
+    /// `.auto` choice).
+    package init(rates: PlannerRates? = nil) {
+        chosenRates = Mutex(rates.map { (rates: $0, origin: "given") })
+    }
+
+    /// The rates `.auto` runs on.
+    package var rates: PlannerRates { loadedRates.rates }
+
+    /// Where ``rates`` come from, e.g. `calibrated (cached in …)` or `shipped`.
+    package var ratesOrigin: String { loadedRates.origin }
+
+    private var loadedRates: (rates: PlannerRates, origin: String) {
+        chosenRates.withLock { chosen in
+            if let chosen { return chosen }
+            let loaded = PlannerRatesCache.ratesForThisProcess()
+            chosen = loaded
+            return loaded
+        }
+    }
 
     /// Prepared engines by geometry and method, bounded by ``ConvolutionMemory/engineCacheLimit``.
     let engines = LeastRecentlyUsedCache<EngineKey, any ConvolutionEngine>(
@@ -67,7 +65,7 @@ package final class ConvolutionPlanner: Sendable {
         switch requested {
         case .direct, .fft: return requested
         case .winograd: return WinogradConvolution.supports(geometry) ? .winograd : .direct
-        case .overlap: return FFTCostModel.blocked(geometry) != nil ? .overlap : method(for: geometry, requested: .auto)
+        case .overlap: return FFTCostModel.blocked(geometry, rates: .shipped) != nil ? .overlap : method(for: geometry, requested: .auto)
         case .auto:
             let estimate = estimatedSeconds(geometry)
             let fft = FFTPlans.fitInMemory(geometry) ? estimate.fft : .infinity   // spectra that do not fit: never FFT
@@ -82,16 +80,16 @@ package final class ConvolutionPlanner: Sendable {
     /// The estimated forward times of the direct, whole-signal FFT and blocked FFT paths, in
     /// seconds (infinite for a path that does not apply).
     package func estimatedSeconds(_ g: ConvolutionGeometry) -> (direct: Double, fft: Double, overlap: Double) {
-        let rows = Double(g.outChannels / g.groups)
-        let rate = Swift.min(Self.directPeak, Self.directPerRow * rows, Self.directBase + Self.directPerRowBeyond * rows)
-        let direct = g.forwardFlops / rate
-        return (direct, FFTCostModel.wholeSeconds(g) ?? .infinity, FFTCostModel.blocked(g)?.seconds ?? .infinity)
+        let rates = self.rates
+        let direct = g.forwardFlops / rates.directRate(rows: Double(g.outChannels / g.groups))
+        return (direct, FFTCostModel.wholeSeconds(g, rates: rates) ?? .infinity,
+                FFTCostModel.blocked(g, rates: rates)?.seconds ?? .infinity)
     }
 
     /// The estimated forward time of the Winograd path (``WinogradConvolution``, default tile), in
-    /// seconds: its `α^N` matrix products at `directPeak` (less the share of packing their narrow
-    /// depth costs) plus the tile transforms, `winogradTransformCost` per transformed value, and
-    /// the kernel transforms, `winogradKernelCost` per transformed kernel value.
+    /// seconds: its `α^N` matrix products at the direct rate (less the share of packing their
+    /// narrow depth costs) plus the tile transforms, `winogradTransformCost` per transformed
+    /// value, and the kernel transforms, `winogradKernelCost` per transformed kernel value.
     /// Infinite for 5-tap kernels: the constants were fitted on 3-tap layers, and F(4, 5) measured
     /// slower than direct on the 1-D benchmark layer (`.winograd` and `.measure` still run it).
     package func winogradSeconds(_ g: ConvolutionGeometry) -> Double {
@@ -101,9 +99,10 @@ package final class ConvolutionPlanner: Sendable {
         let tiles = Double(g.outputSize.reduce(g.batch) { $0 * (($1 + m - 1) / m) })
         let cin = Double(g.inChannels), cout = Double(g.outChannels)
         let products = 2 * positions * tiles * cin * cout
-        let rate = Swift.min(Self.directPeak, Self.directPerRow * cout) * Self.winogradProductShare
-        let transforms = positions * tiles * (cin + cout) * Self.winogradTransformCost
-        let kernels = positions * cin * cout * Self.winogradKernelCost
+        let rates = self.rates
+        let rate = Swift.min(rates.directPeak, rates.directPerRow * cout) * rates.winogradProductShare
+        let transforms = positions * tiles * (cin + cout) * rates.winogradTransformCost
+        let kernels = positions * cin * cout * rates.winogradKernelCost
         return products / rate + transforms + kernels
     }
 
@@ -113,7 +112,7 @@ package final class ConvolutionPlanner: Sendable {
         engines.value(for: EngineKey(geometry: geometry, method: method)) {
             let engine: any ConvolutionEngine = switch method {
             case .fft: FFTConvolution(geometry: geometry)
-            case .overlap: BlockedFFTConvolution(geometry: geometry, blockSize: FFTCostModel.blocked(geometry)!.blockSize)
+            case .overlap: BlockedFFTConvolution(geometry: geometry, blockSize: FFTCostModel.blocked(geometry, rates: rates)!.blockSize)
             case .winograd: WinogradConvolution(geometry: geometry)
             default: DirectConvolution(geometry: geometry)
             }
@@ -129,7 +128,7 @@ package final class ConvolutionPlanner: Sendable {
         var best: (ConvolutionMethod, Duration) = (.direct, .seconds(Int64.max))
         var candidates: [ConvolutionMethod] = [.direct]
         if FFTPlans.fitInMemory(geometry) { candidates.append(.fft) }   // spectra that do not fit: never FFT
-        if FFTCostModel.blocked(geometry) != nil { candidates.append(.overlap) }
+        if FFTCostModel.blocked(geometry, rates: .shipped) != nil { candidates.append(.overlap) }
         if WinogradConvolution.supports(geometry) { candidates.append(.winograd) }
         for method in candidates {
             let engine = engine(for: geometry, method: method)

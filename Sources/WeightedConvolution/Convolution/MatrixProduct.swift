@@ -4,16 +4,17 @@ import GridCore
 
 /// The matrix-product kernels the direct engine can run.
 package enum MatrixProductKernel: String, Sendable, CaseIterable {
-    /// The package's own blocked AVX-512 product (`CMatrixProduct`), on processors that have
-    /// AVX-512F: it does not depend on the kernel set OpenBLAS was told to use.
+    /// The package's own blocked AVX-512 product (`CMatrixProduct`), at the AVX-512
+    /// instruction-set tier (``InstructionSet``): it does not depend on the kernel set OpenBLAS
+    /// was told to use.
     case packedAVX512 = "own AVX-512"
     /// OpenBLAS's `cblas_sgemm`.
     case openBLAS = "OpenBLAS"
 
-    /// The kernel this processor runs: the own product where available, else OpenBLAS.
+    /// The kernel this process runs: the own product at the AVX-512 tier, else OpenBLAS.
     package static let preferred: MatrixProductKernel = wc_sgemm_available() != 0 ? .packedAVX512 : .openBLAS
 
-    /// Whether this processor can run the kernel.
+    /// Whether the kernel runs at the active instruction-set tier.
     package var isAvailable: Bool { self == .openBLAS || wc_sgemm_available() != 0 }
 
     /// One line for benchmark reports, e.g. `matrix products: own AVX-512 (OpenBLAS kernels: Haswell …)`.
@@ -97,7 +98,7 @@ extension MatrixProductKernel {
         c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int,
         _ product: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void
     ) {
-        precondition(isAvailable, "the own AVX-512 matrix product needs a processor with AVX-512F")
+        precondition(isAvailable, "the own AVX-512 matrix product needs the AVX-512 instruction-set tier")
         func run(_ rows: Range<Int>, _ columns: Range<Int>) {
             let a = a + (transA ? rows.lowerBound : rows.lowerBound * lda)
             let c = c + rows.lowerBound * ldc + columns.lowerBound

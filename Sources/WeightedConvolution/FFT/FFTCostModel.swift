@@ -10,18 +10,14 @@ import GridCore
 /// divided by the share of the compute threads its work items can occupy: a single 1-D signal's whole-signal transforms run on one
 /// thread; multi-dimensional ones and a single signal's blocks on all of them. `cache(L)` is 1 for transforms whose
 /// buffers fit in the second-level cache and ``outOfCacheFactor`` beyond.
+///
+/// `fftCost` (seconds per `L·log₂L` of one real transform, two threads), `productCost` (per
+/// complex multiply-add of the blocked path's spectral products) and `channelProductCost` (per
+/// complex multiply-add of the whole-signal path's channel products, ``SpectralBlocks``) come
+/// from ``PlannerRates``: the shipped ones were fitted to the FFT timings of [8,32,64,64]·7×7
+/// (16 ms) and [16,64,64,64]·3×3 (95 ms), predicting [64,128,16,16]·3×3 within 1 % and
+/// [64,64,32,32]·3×3 within 30 %.
 enum FFTCostModel {
-    /// Seconds per `L·log₂L` of one real transform, two threads: fitted with ``productCost`` to
-    /// the FFT timings of [8,32,64,64]·7×7 (16 ms) and [16,64,64,64]·3×3 (95 ms); it predicts
-    /// [64,128,16,16]·3×3 within 1 % and [64,64,32,32]·3×3 within 30 %.
-    static let fftCost = 0.09e-9
-    /// Seconds per complex multiply-add of the blocked path's spectral products, one spectrum
-    /// pair at a time (fitted as above).
-    static let productCost = 0.35e-9
-    /// Seconds per complex multiply-add of the whole-signal path's channel products, complex
-    /// matrix products per frequency (``SpectralBlocks``), two threads: 3.3 ms for the
-    /// 8·32·32·2520 of [8,32,64,64]·7×7 (2026-12-03, wall clock, best of 5, shared machine).
-    static let channelProductCost = 0.15e-9
     /// The cost of a transform of more than ``cachedValues`` real values per `L·log₂L`,
     /// relative to one that stays in cache: fitted to single-thread CPU times of the forward
     /// pass on 512² ⊛ 31² and 64³ ⊛ 15³ (2026-12-03, shared machine, best of 3 × 3): 0.63 ns
@@ -37,7 +33,7 @@ enum FFTCostModel {
     static let cachedValues = 1 << 16
 
     /// The estimated forward time of the whole-signal FFT path, or `nil` when a transform size overflows.
-    static func wholeSeconds(_ g: ConvolutionGeometry) -> Double? {
+    static func wholeSeconds(_ g: ConvolutionGeometry, rates: PlannerRates) -> Double? {
         guard let size = FFTPlans.sizes(for: g) else { return nil }
         let inPerGroup = g.inChannels / g.groups, kernels = Double(g.outChannels * inPerGroup)
         let taps = transformsTapsByProduct(g, size: size)
@@ -47,7 +43,8 @@ enum FFTCostModel {
         let items = g.spatialRank > 1 ? ComputeThreads.count : g.batch * g.inChannels
         let kernelProducts = taps ? kernels * tapProducts(g, size: size) * tapProductCost : 0
         return kernelProducts + seconds(
-            transforms: transforms, products: products, productCost: channelProductCost, size: size, parallelItems: items)
+            transforms: transforms, products: products, productCost: rates.channelProductCost, size: size,
+            parallelItems: items, fftCost: rates.fftCost)
     }
 
     /// Seconds per multiply-add of the matrix products that transform the kernels and read the
@@ -63,7 +60,7 @@ enum FFTCostModel {
     /// (`L·log₂L` each): when the model finds the product cheaper and its matrices small.
     static func transformsTapsByProduct(_ g: ConvolutionGeometry, size: [Int]) -> Bool {
         let product = tapProducts(g, size: size)
-        return product <= Double(tapMatrixLimit) && product * tapProductCost < transformSeconds(size)
+        return product <= Double(tapMatrixLimit) && product * tapProductCost < transformSeconds(size, fftCost: PlannerRates.shipped.fftCost)
     }
 
     /// Multiply-adds of one kernel's tap product, `k^d · 2F` (also the floats of its matrix).
@@ -77,7 +74,7 @@ enum FFTCostModel {
     }
 
     /// The estimated time of one real transform of `size` on all threads, `fftCost · cache(L) · L·log₂L`.
-    private static func transformSeconds(_ size: [Int]) -> Double {
+    private static func transformSeconds(_ size: [Int], fftCost: Double) -> Double {
         let length = size.reduce(1.0) { $0 * Double($1) }
         return fftCost * (length > Double(cachedValues) ? outOfCacheFactor : 1) * length * Swift.max(1, log2(length))
     }
@@ -88,21 +85,28 @@ enum FFTCostModel {
         let seconds: Double
     }
 
-    /// The choices of ``blocked(_:)``, one small entry per geometry (at most 4096 of them):
-    /// every `.auto` convolution asks, and a 3-D geometry tries a few thousand block sizes.
-    private static let choices = LeastRecentlyUsedCache<ConvolutionGeometry, BlockChoice?>(
-        capacityInBytes: 4096 * LeastRecentlyUsedCache<ConvolutionGeometry, BlockChoice?>.minimumEntryBytes)
-
-    /// The cheapest transform size per axis for the blocked path and its estimated forward
-    /// time, or `nil` when the path does not apply (``BlockedFFTConvolution/supports(_:)``) or
-    /// its buffers would not fit in memory (cached per geometry).
-    static func blocked(_ g: ConvolutionGeometry) -> BlockChoice? {
-        choices.value(for: g) { (cheapestBlocks(g), 0) }
+    /// A geometry and the rates its block choice was estimated with.
+    private struct ChoiceKey: Hashable, Sendable {
+        let geometry: ConvolutionGeometry
+        let rates: PlannerRates
     }
 
-    /// ``blocked(_:)`` computed: per axis the candidates are `2ᵃ`, `3·2ᵃ` and `5·2ᵃ` above the
+    /// The choices of ``blocked(_:rates:)``, one small entry per geometry and rates (at most 4096
+    /// of them): every `.auto` convolution asks, and a 3-D geometry tries a few thousand block sizes.
+    private static let choices = LeastRecentlyUsedCache<ChoiceKey, BlockChoice?>(
+        capacityInBytes: 4096 * LeastRecentlyUsedCache<ChoiceKey, BlockChoice?>.minimumEntryBytes)
+
+    /// The cheapest transform size per axis for the blocked path and its estimated forward
+    /// time with `rates`, or `nil` when the path does not apply
+    /// (``BlockedFFTConvolution/supports(_:)``) or its buffers would not fit in memory (cached
+    /// per geometry and rates).
+    static func blocked(_ g: ConvolutionGeometry, rates: PlannerRates) -> BlockChoice? {
+        choices.value(for: ChoiceKey(geometry: g, rates: rates)) { (cheapestBlocks(g, rates: rates), 0) }
+    }
+
+    /// ``blocked(_:rates:)`` computed: per axis the candidates are `2ᵃ`, `3·2ᵃ` and `5·2ᵃ` above the
     /// reach, up to the whole padded extent, and every combination is estimated.
-    private static func cheapestBlocks(_ g: ConvolutionGeometry) -> BlockChoice? {
+    private static func cheapestBlocks(_ g: ConvolutionGeometry, rates: PlannerRates) -> BlockChoice? {
         guard BlockedFFTConvolution.supports(g) else { return nil }
         let reach = (0..<g.spatialRank).map { g.dilation[$0] * (g.kernelSize[$0] - 1) }
         // Per axis: (transform size, blocks along the axis) for every candidate size.
@@ -130,7 +134,8 @@ enum FFTCostModel {
             let products = Double(items) * Double(g.outChannels * inPerGroup)
             let size = choice.map(\.size)
             let estimate = blockOverhead * seconds(
-                transforms: transforms, products: products, productCost: productCost, size: size, parallelItems: items)
+                transforms: transforms, products: products, productCost: rates.productCost, size: size,
+                parallelItems: items, fftCost: rates.fftCost)
             if estimate < best?.seconds ?? .infinity, fitsInMemory(g, blockSize: size) {
                 best = BlockChoice(blockSize: size, seconds: estimate)
             }
@@ -145,13 +150,15 @@ enum FFTCostModel {
         }
     }
 
-    /// The estimated time of `transforms` real transforms of `size` and `products` spectral
-    /// products of `productCost` per frequency, with work items that occupy
-    /// `min(threads, parallelItems)` threads.
-    static func seconds(transforms: Double, products: Double, productCost: Double, size: [Int], parallelItems: Int) -> Double {
+    /// The estimated time of `transforms` real transforms of `size` at `fftCost` per
+    /// `L·log₂L` and `products` spectral products of `productCost` per frequency, with work items
+    /// that occupy `min(threads, parallelItems)` threads.
+    static func seconds(
+        transforms: Double, products: Double, productCost: Double, size: [Int], parallelItems: Int, fftCost: Double
+    ) -> Double {
         let threads = Double(ComputeThreads.count)
         let occupancy = Swift.min(threads, Double(Swift.max(1, parallelItems))) / threads
-        let work = transforms * transformSeconds(size) + products * productCost * frequencies(size)
+        let work = transforms * transformSeconds(size, fftCost: fftCost) + products * productCost * frequencies(size)
         return work / occupancy
     }
 

@@ -4,9 +4,10 @@ import GridCore
 extension BenchConvCommand {
     /// Runs PyTorch's conv table and ours alternately, `rounds` times, and prints per shape and
     /// method the median GFLOP/s of each side and the median of the per-round ratios with their
-    /// range (each ratio pairs runs made a minute apart, so that the machine's drift cancels).
+    /// range (each ratio pairs runs made a minute apart, so that the machine's drift cancels),
+    /// and our medians as fractions of the FMA peak.
     func compareAgainstPyTorch(
-        _ anchor: PythonAnchor, shapes: [BenchShape], methods: [BenchMethod], rounds: Int
+        _ anchor: PythonAnchor, shapes: [BenchShape], methods: [BenchMethod], rounds: Int, ceilings: Ceilings
     ) throws {
         let shapes = shapes.filter { $0.options.groups == 1 }
         var ours: [String: [(Double, Double)]] = [:], theirs: [String: [(Double, Double)]] = [:]
@@ -24,14 +25,14 @@ extension BenchConvCommand {
             for shape in shapes {
                 let flops = try shape.forwardFlops()
                 for method in methods {
-                    let (_, times) = try Self.row(shape: shape, method: method, repeats: timing.repeats, sgemm: 1)
+                    let (_, times) = try Self.row(shape: shape, method: method, repeats: timing.repeats, ceilings: ceilings)
                     ours["\(shape.name)|\(method.name)", default: []].append((flops / times.0 / 1e9, 3 * flops / times.1 / 1e9))
                 }
             }
         }
         var table: [[String]] = [[
-            "shape", "method", "ours fwd", "PyTorch fwd", "ratio fwd [range]", "ours fwd+bwd", "PyTorch fwd+bwd",
-            "ratio fwd+bwd [range]",
+            "shape", "method", "ours fwd", "/peak", "PyTorch fwd", "ratio fwd [range]", "ours fwd+bwd", "/peak",
+            "PyTorch fwd+bwd", "ratio fwd+bwd [range]",
         ]]
         for shape in shapes {
             guard let anchor = theirs[shape.name], anchor.count == rounds else { continue }
@@ -39,8 +40,9 @@ extension BenchConvCommand {
                 let mine = ours["\(shape.name)|\(method.name)"] ?? []
                 func columns(_ side: (Double, Double) -> Double) -> [String] {
                     let ratios = zip(mine, anchor).map { side($0.0.0, $0.0.1) / side($0.1.0, $0.1.1) }.sorted()
+                    let median = Self.median(mine.map { side($0.0, $0.1) })
                     return [
-                        Self.format(Self.median(mine.map { side($0.0, $0.1) }), 1),
+                        Self.format(median, 1), Self.format(median / ceilings.peak, 2),
                         Self.format(Self.median(anchor.map { side($0.0, $0.1) }), 1),
                         "\(Self.format(Self.median(ratios), 2)) [\(Self.format(ratios.first!, 2))–\(Self.format(ratios.last!, 2))]",
                     ]
@@ -48,7 +50,7 @@ extension BenchConvCommand {
                 table.append([shape.name, method.name] + columns { f, _ in f } + columns { _, b in b })
             }
         }
-        print("\nGFLOP/s (direct FLOPs), medians of \(rounds) alternating rounds; ratio = ours / PyTorch per round")
+        print("\nGFLOP/s (direct FLOPs), medians of \(rounds) alternating rounds; ratio = ours / PyTorch per round; /peak: ours / FMA peak")
         Self.printTable(table)
     }
 

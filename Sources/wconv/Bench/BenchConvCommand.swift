@@ -3,7 +3,8 @@ import GridCore
 import WeightedConvolution
 
 /// `wconv bench conv`: time of the convolution paths on typical network shapes, in ms and
-/// GFLOP/s, next to the speed of one large SGEMM (the ceiling of a matrix-product method).
+/// GFLOP/s, next to the speed of one large SGEMM (the ceiling of a matrix-product method) and
+/// the processor's FMA peak at the active instruction-set tier (the ceiling of any method).
 ///
 /// A forward pass counts `2·B·Cout·(Cin/g)·∏k·∏y` flops, forward + backward (input and kernel
 /// gradients) three times that. Each figure is the best of several timed runs after a warm-up.
@@ -40,20 +41,25 @@ struct BenchConvCommand: ParsableCommand {
         let sgemm = rates.map(\.1).max() ?? 1
         let listed = rates.map { "\($0.0.rawValue) \(Self.format($0.1, 1))" }.joined(separator: ", ")
         print("\(MatrixProductKernel.description), threads: \(ComputeThreads.count)")
-        print("SGEMM 2048³, GFLOP/s: \(listed); the ratio columns divide by the faster\n")
+        print("SGEMM 2048³, GFLOP/s: \(listed); the /sgemm columns divide by the faster")
+        let (peak, peakLine) = BenchPeakCommand.activePeak()
+        print(peakLine + "; the /peak columns divide by it")
+        print("planner rates (.auto): \(ConvolutionPlanner.shared.ratesOrigin) (wconv bench calibrate --show)\n")
+        let ceilings = Ceilings(sgemm: sgemm, peak: peak.gflops)
         if let anchor = comparison.anchor() {
             return try compareAgainstPyTorch(
                 anchor, shapes: selected(BenchShape.standard), methods: self.methods.map(BenchMethod.convolution),
-                rounds: comparison.rounds)
+                rounds: comparison.rounds, ceilings: ceilings)
         }
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
         methods += [BenchMethod.layer(weighted: false), BenchMethod.layer(weighted: true)]
         print("Network layers: operator paths, and the layer API (W ⊙ Φ folded in, ∂den computed) standard vs weighted")
-        try printRows(selected(BenchShape.standard + (extra ? BenchShape.extra : [])), methods: methods, sgemm: sgemm)
+        try printRows(selected(BenchShape.standard + (extra ? BenchShape.extra : [])), methods: methods, ceilings: ceilings)
         guard !skipLargeKernels else { return }
         print("\nLarge kernels, single channel, same padding: direct vs FFT, and what .auto picks")
-        try printRows(selected(BenchShape.largeKernels), methods: [.convolution(.direct), .convolution(.fft), .automatic], sgemm: sgemm)
+        try printRows(
+            selected(BenchShape.largeKernels), methods: [.convolution(.direct), .convolution(.fft), .automatic], ceilings: ceilings)
     }
 
     /// The shapes `--only` selects (all without it).
@@ -64,15 +70,15 @@ struct BenchConvCommand: ParsableCommand {
 
     /// Times every method on every shape and prints one table; weighted-layer rows also show
     /// their time relative to the standard layer on the same shape.
-    private func printRows(_ shapes: [BenchShape], methods: [BenchMethod], sgemm: Double) throws {
+    private func printRows(_ shapes: [BenchShape], methods: [BenchMethod], ceilings: Ceilings) throws {
         var table: [[String]] = [[
-            "shape", "method", "fwd ms", "fwd GFLOP/s", "fwd/sgemm", "fwd+bwd ms", "fwd+bwd GFLOP/s", "fwd+bwd/sgemm",
-            "vs standard layer",
+            "shape", "method", "fwd ms", "fwd GFLOP/s", "fwd/sgemm", "fwd/peak", "fwd+bwd ms", "fwd+bwd GFLOP/s",
+            "fwd+bwd/sgemm", "fwd+bwd/peak", "vs standard layer",
         ]]
         for shape in shapes {
             var standardTimes: (Double, Double)?
             for method in methods {
-                let (row, times) = try Self.row(shape: shape, method: method, repeats: timing.repeats, sgemm: sgemm)
+                let (row, times) = try Self.row(shape: shape, method: method, repeats: timing.repeats, ceilings: ceilings)
                 var ratio = ""
                 if method.name == BenchMethod.layer(weighted: false).name { standardTimes = times }
                 if method.name == BenchMethod.layer(weighted: true).name, let standardTimes {
@@ -85,7 +91,7 @@ struct BenchConvCommand: ParsableCommand {
     }
 
     /// One row of the table (`method` timed on `shape`) and its forward and forward+backward seconds.
-    static func row(shape: BenchShape, method: BenchMethod, repeats: Int, sgemm: Double) throws -> ([String], (Double, Double)) {
+    static func row(shape: BenchShape, method: BenchMethod, repeats: Int, ceilings: Ceilings) throws -> ([String], (Double, Double)) {
         let run = try method.prepare(shape)
         let flops = try shape.forwardFlops()
         let forward = bestTime(repeats: repeats, run.forward)
@@ -93,9 +99,15 @@ struct BenchConvCommand: ParsableCommand {
         let forwardRate = flops / forward / 1e9, bothRate = 3 * flops / both / 1e9
         return ([
             shape.name, run.label ?? method.name,
-            format(forward * 1e3, 2), format(forwardRate, 1), format(forwardRate / sgemm, 2),
-            format(both * 1e3, 2), format(bothRate, 1), format(bothRate / sgemm, 2),
+            format(forward * 1e3, 2), format(forwardRate, 1), format(forwardRate / ceilings.sgemm, 2),
+            format(forwardRate / ceilings.peak, 2), format(both * 1e3, 2), format(bothRate, 1),
+            format(bothRate / ceilings.sgemm, 2), format(bothRate / ceilings.peak, 2),
         ], (forward, both))
+    }
+
+    /// The rates a GFLOP/s figure is divided by: the faster SGEMM's and the FMA peak's.
+    struct Ceilings {
+        let sgemm: Double, peak: Double
     }
 
     /// The shortest of `repeats` timed calls of `body`, in seconds, after one untimed call.

@@ -53,6 +53,7 @@ struct BenchTrainCommand: ParsableCommand {
         clock.apply()
         print("timed by the \(BenchClock.name)")
         print("\(BLASKernels.description), threads: \(ComputeThreads.count)")
+        print(BenchPeakCommand.activePeak().line)
         print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, in pairs of a standard and a weighted step (each first in every other pair); "
               + "median step time; weighted vs standard: median and quartiles of the paired ratios")
         let cases = try model.map { name in
