@@ -150,17 +150,19 @@ public struct Experiment: Codable, Sendable, Equatable {
     ///   - seed: the seed of the data order, augmentation and noise.
     ///   - normalisation: for classification, the per-channel mean and standard
     ///     deviation a trained model was trained with (stored in its weights file): then only the
-    ///     evaluation images are read, and serve as both sets.
+    ///     evaluation images are read, and serve as both sets, unless `readsTraining`.
+    ///   - readsTraining: with `normalisation`, read the training images too (for recomputing
+    ///     batch-norm statistics before an evaluation).
     /// - Throws: `DataError` for missing or corrupt files, an empty set, or labels outside the
     ///   classes; ``TrainingError`` for unknown names.
-    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil)
+    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil, readsTraining: Bool = false)
         throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
         switch task {
         case "classification":
             var (evaluation, classes) = try loadClassification(training: false)
             if evaluationSubset > 0 { evaluation = evaluation.prefix(evaluationSubset) }
             var training = evaluation
-            if normalisation == nil {
+            if normalisation == nil || readsTraining {
                 training = try loadClassification(training: true).images
                 if trainingSubset > 0 { training = training.prefix(trainingSubset) }
             }

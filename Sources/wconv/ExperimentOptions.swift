@@ -37,12 +37,15 @@ struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Learning rate of the density.") var densityLr: Float = 1e-2
     @Option(help: "constant, cosine, step:S:G, restarts:T0:M, warmup:E:<schedule>.") var schedule = "cosine"
     @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
+    @Option(parsing: .unconditional, help: "Before every score, recompute each batch norm's running mean and variance with the final weights over this many training batches (0: off; default 32 for tune, 0 otherwise).")
+    var preciseBn: Int?
     @Option(help: "Convolution algorithm: auto, direct, fft, overlap (FFT by blocks; unit-stride layers, the others run auto) or winograd (3×3 layers; the others run direct).")
     var method = ConvolutionMethod.auto
 
     /// The experiment and settings for `task` (default: ``task`` or classification), with
-    /// task-specific defaults where an option is not given.
-    func resolve(task requested: String? = nil) throws -> (Experiment, TrainingSettings) {
+    /// task-specific defaults where an option is not given, and `preciseBatchNorm` batches of
+    /// recomputed batch-norm statistics unless `--precise-bn` is given.
+    func resolve(task requested: String? = nil, preciseBatchNorm: Int = 0) throws -> (Experiment, TrainingSettings) {
         var e = Experiment()
         let task = requested ?? self.task ?? "classification"
         guard ["classification", "denoising"].contains(task) else {
@@ -87,6 +90,9 @@ struct ExperimentOptions: ParsableArguments {
         s.densityLearningRate = densityLr
         s.schedule = schedule
         s.densitySchedule = densitySchedule
+        let precise = preciseBn ?? preciseBatchNorm
+        guard (0...100_000).contains(precise) else { throw CommandFailure("--precise-bn must be in 0…100000 (0: off), got \(precise)") }
+        s.preciseBatchNorm = precise == 0 ? nil : precise
         try s.validate()
         _ = try s.parseSchedule(s.schedule)
         _ = try s.parseSchedule(s.densitySchedule)
