@@ -123,16 +123,17 @@ struct TuneCommand: ParsableCommand {
         if let batches = s.preciseBatchNorm { print("batch-norm statistics recomputed over \(batches) training batches (or the epoch's, if fewer) before every score") }
         let noise = try densityStudy.measureNoise()
         if let floor = NoiseFloor(noise: noise, searchSeeds: settings.seeds.count) { print(floor.lines(objective: settings.objective).joined(separator: "\n")) }
-        let start = ContinuousClock.now
+        let start = ContinuousClock.now, trainedBefore = (seconds: timing.seconds, count: timing.count)
         let records = try densityStudy.search()
         let searchSeconds = TrainingTime.seconds(ContinuousClock.now - start)
+        let trained = (seconds: timing.seconds - trainedBefore.seconds, count: timing.count - trainedBefore.count)
         let reevaluations = try densityStudy.reevaluate(records: records, noise: noise)
         let searched = try StudyReport(store: store)
         try searched.write(to: folder)
         if !searched.reevaluationLines.isEmpty { print(searched.reevaluationLines.joined(separator: "\n")) }
-        if timing.count > 0 {
+        if trained.count > 0 {
             print(String(format: "tuner overhead (optimiser, store, replay) per evaluation: %.2f ms (%d evaluations trained, %.1f s of training each)",
-                         1000 * (searchSeconds - timing.seconds) / Double(timing.count), timing.count, timing.seconds / Double(timing.count)))
+                         1000 * (searchSeconds - trained.seconds) / Double(trained.count), trained.count, trained.seconds / Double(trained.count)))
         }
         if !skipFinal {
             _ = try densityStudy.finalRuns(records: records, noise: noise, reevaluations: reevaluations)
@@ -140,10 +141,9 @@ struct TuneCommand: ParsableCommand {
         let report = try StudyReport(store: store)
         try report.write(to: folder)
         print("\n" + (skipFinal ? report.evaluationTable : report.finalTable))
-        let runs = (report.noise + report.reevaluations.map(\.check)).count + report.records.count
         if let batches = s.preciseBatchNorm, let cost = Self.preciseBatchNormCost(report) {
-            print(String(format: "recomputing batch-norm statistics (%d batches) took %.1f s per final run on average (%.1f %% of its time); "
-                         + "the %d validation evaluations paid the same share", batches, cost.seconds, 100 * cost.share, runs))
+            print(String(format: "recomputing batch-norm statistics (%d batches) took %.1f s per final run on average (%.1f %% of its time; "
+                         + "the validation runs spend a similar share)", batches, cost.seconds, 100 * cost.share))
         }
         print("\nwritten: \(folder)/report.txt, evaluations.csv, checks.csv, final.csv, study.json, best-so-far.svg, landscape-*.svg")
     }

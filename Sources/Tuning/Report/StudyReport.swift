@@ -87,7 +87,7 @@ public struct StudyReport: Encodable {
                      settings.validation.describe(task: e.task), "", Self.align(rows)]
         if let tuned = finals.first(where: { $0.name == "tuned" }) {
             lines.append("")
-            for other in finals where other.name != "tuned" {
+            for other in finals.reversed() where other.name != "tuned" {
                 lines.append("tuned − \(other.name), test \(metric) paired by seed: "
                              + PairedDifference(tuned.test.runs.map(\.finalMetric), other.test.runs.map(\.finalMetric)).summary)
             }
