@@ -169,6 +169,7 @@ public struct Trainer {
         try replicas.prepare(model)
         defer { replicas.finish(model) }
         var progress = ProgressLine(enabled: communicator.isRoot && showsProgress)
+        if let note = shortRunNote(model: model, task: task) { progress.show(note, force: true) }
         var diverged = false
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)
@@ -239,6 +240,16 @@ public struct Trainer {
             try JSONFiles.write(result, to: directory + "/result.json")
         }
         return result
+    }
+
+    /// A note for runs whose first epoch is too short for the running batch-norm statistics to
+    /// forget their start (fewer than 100 steps) and that do not recompute them, or nil.
+    private func shortRunNote(model: any Module, task: any TrainingTask) -> String? {
+        let steps = task.trainingBatchCount(epoch: 0)
+        guard settings.preciseBatchNorm == nil, steps < 100, !PreciseBatchNorm.batchNorms(in: model).isEmpty else { return nil }
+        return String(format: "[%@] note: %d steps per epoch: at the first evaluation the batch-norm running statistics still carry "
+                      + "%.0f %% of their start (mean 0, variance 1), which lowers the scores of densities well below 1; "
+                      + "--precise-bn 32 recomputes them before every score", label, steps, 100 * pow(0.9, Double(steps)))
     }
 
     /// Throws unless `saved` comes from a run with these settings (the epoch count aside, so a

@@ -3,9 +3,10 @@ import Foundation
 import Training
 import Tuning
 
-/// `wconv tune`: chooses the density values by a derivative-free global search (DIRECT-L by
-/// default) on a validation split, records every evaluation in a study file, and retrains the
-/// best density and the standard convolution on the test set at the end.
+/// `wconv tune`: measures the objective's seed spread, chooses the density values by a
+/// derivative-free global search (DIRECT-L by default) on a validation split, re-evaluates the
+/// best candidates on fresh seeds, records every evaluation in a study file, and retrains the
+/// chosen density, the hand-picked one and standard convolution on the test set at the end.
 struct TuneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tune",

@@ -1,10 +1,12 @@
 import Foundation
 import Training
 
-/// A density study: the standard and hand-picked densities and the box centre first, then the
-/// optimiser's proposals, each trained on the validation split and recorded in the store; at
-/// the end the best density, the standard and the hand-picked one retrained on all the
-/// training data with fresh seeds and scored once on the test set.
+/// A density study: the standard and hand-picked densities on the noise seeds
+/// (``measureNoise()``), then standard, hand-picked and the box centre, then the optimiser's
+/// proposals, each trained on the validation split and recorded in the store; the best
+/// candidates re-evaluated on the noise seeds (``reevaluate(records:noise:)``); at the end the
+/// chosen density, the standard and the hand-picked one retrained on all the training data with
+/// fresh seeds and scored once on the test set (``finalRuns(records:noise:reevaluations:)``).
 ///
 /// A study continues where its store stops: finished evaluations are answered from the store
 /// (the optimisers propose the same points in the same order), so a killed study resumes to
