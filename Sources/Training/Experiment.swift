@@ -97,7 +97,7 @@ public struct Experiment: Codable, Sendable, Equatable {
         }
         guard sigma.isFinite, sigma > 0, sigma <= 255 else { throw TrainingError("--sigma must be in (0, 255], got \(sigma)") }
         guard convolutionMethod != .measure else {
-            throw TrainingError("--method must be auto, direct, fft, overlap or winograd (measure times each layer and is not reproducible), got measure")
+            throw TrainingError("--method must be \(ConvolutionMethod.names(ConvolutionMethod.reproducible)) (measure times each layer and is not reproducible), got measure")
         }
         guard labelSmoothing >= 0, labelSmoothing < 1 else {
             throw TrainingError("--label-smoothing must be in [0, 1), got \(labelSmoothing)")

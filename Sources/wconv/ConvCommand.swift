@@ -36,7 +36,7 @@ struct ConvCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Dilation: one value or one per spatial axis.") var dilation = PerAxis(argument: "1")!
     @Option(parsing: .unconditional, help: "Channel groups.") var groups = 1
     @Option(help: "Padding mode: zeros, reflect, replicate, circular.") var paddingMode = PaddingMode.zeros
-    @Option(help: "Algorithm: auto, direct, fft, overlap, winograd, measure.") var method = ConvolutionMethod.auto
+    @Option(help: ArgumentHelp("Algorithm: \(ConvolutionMethod.summaries(ConvolutionMethod.allCases)).")) var method = ConvolutionMethod.auto
     @Option(help: "Where to write the output y (.npy, float32).") var output: String
     @Option(help: "∂L/∂y (.npy); required for any --grad-* output.") var gradOutput: String?
     @Option(help: "Where to write ∂L/∂x.") var gradInput: String?

@@ -9,6 +9,8 @@ struct DenoiseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "denoise", abstract: "Denoise a PNG or JPEG with trained weights.")
 
+    @Option(name: .customLong("run"), help: "A folder written by wconv train: its model, density and settings (options given override them).")
+    var runDirectory: String?
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var trained: TrainedModelOptions
     @OptionGroup var compute: ThreadOptions
@@ -19,14 +21,19 @@ struct DenoiseCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        let (e, _) = try experiment.resolve(task: "denoising")
+        let run = try runDirectory.map { try TrainedRun(directory: $0) }
+        if let run, run.configuration.experiment.task != "denoising" {
+            throw CommandFailure("\(run.directory) was trained as \(run.summary), not for denoising")
+        }
+        let (e, _) = try experiment.resolve(task: "denoising", run: run?.configuration.experiment)
         var image = try Image.read(input).colour(grey: e.grey)
         let clean = image
         if addNoise {
             var generator = SeededGenerator(seed: seed)
             image.pixels = image.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
         }
-        let model = try trained.load(e, file: try trained.file(), seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
+        let model = try trained.load(e, file: try trained.file(run: run), run: run, seed: seed, channels: image.channels,
+                                     size: e.patchSize, classes: 0)
         let restored = try e.denoiser(model: model).denoise(image)
         try restored.writePNG(to: outputImage)
         if addNoise {

@@ -10,23 +10,30 @@ import Training
 /// PSNR and SSIM against the noisy input's, and denoised PNGs, for denoising.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate trained weights (accuracy/top-5, or PSNR/SSIM and denoised PNGs).")
+        commandName: "eval", abstract: "Evaluate a trained run (accuracy/top-5, or PSNR/SSIM and denoised PNGs).",
+        discussion: """
+            wconv eval RUN_DIR reads the model, data, kernel, density, normalisation and convolution method from the \
+            run's config.json and its weights (model.safetensors, else the last checkpoint); an option given overrides \
+            the run's value. Without RUN_DIR, --weights and the options describe the model.
+            """)
 
+    @Argument(help: "A folder written by wconv train.") var runDirectory: String?
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var trained: TrainedModelOptions
     @OptionGroup var compute: ThreadOptions
     @Option(parsing: .unconditional, help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
-    @Option(help: "Folder for denoised images (denoising).") var output = "runs/eval"
+    @Option(help: "Folder for denoised images (denoising; default RUN_DIR/eval, else runs/eval).") var output: String?
     @Option(parsing: .unconditional, help: "How many validation images to denoise whole and save (denoising).") var images = 2
 
     func run() throws {
         try compute.apply()
-        let (e, settings) = try experiment.resolve()
+        let run = try runDirectory.map { try TrainedRun(directory: $0) }
+        let (e, settings) = try experiment.resolve(run: run?.configuration.experiment)
         guard images >= 0 else { throw CommandFailure("--images must be ≥ 0, got \(images)") }
-        let file = try trained.file()
-        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file),
+        let file = try trained.file(run: run)
+        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file),
                                                              readsTraining: settings.preciseBatchNorm != nil)
-        let model = try trained.load(e, file: file, seed: seed, channels: channels, size: size, classes: classes)
+        let model = try trained.load(e, file: file, run: run, seed: seed, channels: channels, size: size, classes: classes)
         if let batches = settings.preciseBatchNorm {
             let (used, seconds) = try PreciseBatchNorm(batches: batches).recompute(model: model, task: task, epoch: 0)
             print(String(format: "batch-norm statistics recomputed over %d training batches in %.1f s", used, seconds))
@@ -46,11 +53,11 @@ struct EvalCommand: ParsableCommand {
         }
         let evaluation = try Trainer(settings: TrainingSettings(), directory: nil, label: "eval").evaluate(model: model, task: task)
         print(String(format: "validation patches: PSNR %.3f dB (%@ %.3f dB)", evaluation.metric, task.baseline?.name ?? "noisy input", task.baseline?.value ?? .nan))
-        try denoiseWholeImages(e, model: model)
+        try denoiseWholeImages(e, model: model, output: output ?? run.map { $0.directory + "/eval" } ?? "runs/eval")
     }
 
     /// Denoises whole validation images: PSNR and SSIM of input and output, PNGs of both.
-    private func denoiseWholeImages(_ e: Experiment, model: any Module) throws {
+    private func denoiseWholeImages(_ e: Experiment, model: any Module, output: String) throws {
         let folder = e.validationDirectory ?? e.dataDirectory ?? "/usr/share/backgrounds/mate/nature"
         let all = try DenoisingDataset.loadFolder(folder, grey: e.grey, downscale: e.downscale)
         let chosen = e.validationDirectory == nil ? Array(all.suffix(max(1, all.count / 6))) : all

@@ -2,7 +2,8 @@ import ArgumentParser
 import Training
 import WeightedConvolution
 
-/// The options shared by `train`, `compare` and `eval`: what to train on, and how.
+/// The options shared by `train`, `compare`, `tune`, `eval` and `denoise`: what to train on, and how.
+/// `eval` and `denoise` start from a trained run's experiment, and a given option overrides it.
 struct ExperimentOptions: ParsableArguments {
     @Option(help: "classification or denoising (compare: both when not given).") var task: String?
     @Option(help: "vgg-small, vgg11, vgg16, resnet20, resnet18 | dncnn, nafnet.") var model: String?
@@ -16,20 +17,20 @@ struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Use only this many training images (0: all; default: 12000 for classification, all for denoising).") var trainSubset: Int?
     @Option(parsing: .unconditional, help: "Use only this many evaluation images (0: all; default: 2000 for classification, all for denoising).") var testSubset: Int?
     @Flag(help: "Random crops and flips (classification).") var augment = false
-    @Option(parsing: .unconditional, help: "Label smoothing (classification).") var labelSmoothing: Float = 0
-    @Option(parsing: .unconditional, help: "Noise σ on the 0–255 scale (denoising).") var sigma: Float = 25
+    @Option(parsing: .unconditional, help: "Label smoothing (classification; default 0).") var labelSmoothing: Float?
+    @Option(parsing: .unconditional, help: "Noise σ on the 0–255 scale (denoising; default 25).") var sigma: Float?
     @Option(parsing: .unconditional, help: "Patch side (denoising; default 32).") var patchSize: Int?
     @Option(parsing: .unconditional, help: "Training patches per epoch (denoising; default 1024).") var patchesPerEpoch: Int?
     @Option(parsing: .unconditional, help: "Fixed validation patches (denoising; default 256).") var evalPatches: Int?
     @Flag(help: "RGB instead of grey images (denoising).") var rgb = false
-    @Option(parsing: .unconditional, help: "Integer downscale of the photographs (denoising).") var downscale = 4
-    @Option(help: "mse, l1 or psnr (denoising).") var loss = "mse"
+    @Option(parsing: .unconditional, help: "Integer downscale of the photographs (denoising; default 4).") var downscale: Int?
+    @Option(help: "mse, l1 or psnr (denoising; default mse).") var loss: String?
     @Option(parsing: .unconditional, help: "DnCNN depth (default 8 for denoising runs).") var depth: Int?
     @Option(parsing: .unconditional, help: "DnCNN width (default 32 for denoising runs).") var width: Int?
-    @Option(help: "DnCNN last layer: zero (starts as the identity) or kaiming (the reference's fan-out init, which can end below the noisy input).")
-    var lastLayerInit = "zero"
-    @Option(parsing: .unconditional, help: "NAFNet base width.") var nafWidth = 16
-    @Option(parsing: .unconditional, help: "NAFNet blocks per level.") var nafBlocks = 1
+    @Option(help: "DnCNN last layer: zero (starts as the identity; default) or kaiming (the reference's fan-out init, which can end below the noisy input).")
+    var lastLayerInit: String?
+    @Option(parsing: .unconditional, help: "NAFNet base width (default 16).") var nafWidth: Int?
+    @Option(parsing: .unconditional, help: "NAFNet blocks per level (default 1).") var nafBlocks: Int?
     @Option(parsing: .unconditional, help: "Epochs (default: 4 for classification, 6 for denoising).") var epochs: Int?
     @Option(help: "sgd, adam or adamw (default adamw).") var optimizer: String?
     @Option(parsing: .unconditional, help: "Learning rate of the weights (default 0.001).") var lr: Float?
@@ -39,47 +40,51 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
     @Option(parsing: .unconditional, help: "Before every score, recompute each batch norm's running mean and variance with the final weights over this many training batches (0: off; default 32 for tune, 0 otherwise).")
     var preciseBn: Int?
-    @Option(help: "Convolution algorithm: auto, direct, fft, overlap (FFT by blocks; unit-stride layers, the others run auto) or winograd (3×3 layers; the others run direct).")
-    var method = ConvolutionMethod.auto
+    @Option(help: ArgumentHelp("Convolution algorithm (default auto): \(ConvolutionMethod.summaries(ConvolutionMethod.reproducible))."))
+    var method: ConvolutionMethod?
 
-    /// The experiment and settings for `task` (default: ``task`` or classification), with
-    /// task-specific defaults where an option is not given, and `preciseBatchNorm` batches of
-    /// recomputed batch-norm statistics unless `--precise-bn` is given.
-    func resolve(task requested: String? = nil, preciseBatchNorm: Int = 0) throws -> (Experiment, TrainingSettings) {
+    /// The experiment and settings for `task` (default: ``task``, the run's task, or
+    /// classification): where an option is not given, the value of `run` (the experiment of a
+    /// trained run), else the task's default. A flag (`--rgb`, `--augment`,
+    /// `--trainable-density`) given or set in `run` is set. The batch-norm statistics are
+    /// recomputed over `preciseBatchNorm` batches unless `--precise-bn` is given.
+    func resolve(task requested: String? = nil, run: Experiment? = nil, preciseBatchNorm: Int = 0) throws -> (Experiment, TrainingSettings) {
         var e = Experiment()
-        let task = requested ?? self.task ?? "classification"
+        let task = requested ?? self.task ?? run?.task ?? "classification"
         guard ["classification", "denoising"].contains(task) else {
             throw CommandFailure("--task must be classification or denoising, got \(task)")
         }
         let denoising = task == "denoising"
         e.task = task
-        e.model = model ?? (denoising ? "dncnn" : "vgg-small")
-        e.dataset = dataset ?? (denoising ? "photos" : "fashion-mnist")
-        e.dataDirectory = dataDir
-        e.validationDirectory = validationDir
-        e.den = den?.values ?? (denoising ? [0.5, 0.8] : [0.25, 0.15, 0.55])
-        e.kernelSize = kernelSize ?? 2 * e.den.count + 1
-        e.trainableDensity = trainableDensity
-        e.batchSize = batchSize ?? (denoising ? 16 : 64)
-        e.trainingSubset = trainSubset ?? (denoising ? 0 : 12_000)
-        e.evaluationSubset = testSubset ?? (denoising ? 0 : 2_000)
-        e.augment = augment
-        e.labelSmoothing = labelSmoothing
-        e.sigma = sigma
-        e.patchSize = patchSize ?? 32
-        e.patchesPerEpoch = patchesPerEpoch ?? 1024
-        e.evaluationPatches = evalPatches ?? 256
-        e.grey = !rgb
-        e.downscale = downscale
-        e.loss = loss
-        e.depth = depth ?? (denoising ? 8 : 17)
-        e.width = width ?? (denoising ? 32 : 64)
-        guard ["zero", "kaiming"].contains(lastLayerInit) else {
-            throw CommandFailure("--last-layer-init must be zero or kaiming, got \(lastLayerInit)")
+        let run = run?.task == task ? run : nil
+        e.model = model ?? run?.model ?? (denoising ? "dncnn" : "vgg-small")
+        e.dataset = dataset ?? run?.dataset ?? (denoising ? "photos" : "fashion-mnist")
+        e.dataDirectory = dataDir ?? (dataset == nil ? run?.dataDirectory : nil)
+        e.validationDirectory = validationDir ?? (dataset == nil ? run?.validationDirectory : nil)
+        e.den = den?.values ?? run?.den ?? (denoising ? [0.5, 0.8] : [0.25, 0.15, 0.55])
+        e.kernelSize = kernelSize ?? (den == nil ? run?.kernelSize : nil) ?? 2 * e.den.count + 1
+        e.trainableDensity = trainableDensity || run?.trainableDensity == true
+        e.batchSize = batchSize ?? run?.batchSize ?? (denoising ? 16 : 64)
+        e.trainingSubset = trainSubset ?? run?.trainingSubset ?? (denoising ? 0 : 12_000)
+        e.evaluationSubset = testSubset ?? run?.evaluationSubset ?? (denoising ? 0 : 2_000)
+        e.augment = augment || run?.augment == true
+        e.labelSmoothing = labelSmoothing ?? run?.labelSmoothing ?? 0
+        e.sigma = sigma ?? run?.sigma ?? 25
+        e.patchSize = patchSize ?? run?.patchSize ?? 32
+        e.patchesPerEpoch = patchesPerEpoch ?? run?.patchesPerEpoch ?? 1024
+        e.evaluationPatches = evalPatches ?? run?.evaluationPatches ?? 256
+        e.grey = !rgb && run?.grey != false
+        e.downscale = downscale ?? run?.downscale ?? 4
+        e.loss = loss ?? run?.loss ?? "mse"
+        e.depth = depth ?? run?.depth ?? (denoising ? 8 : 17)
+        e.width = width ?? run?.width ?? (denoising ? 32 : 64)
+        guard ["zero", "kaiming", nil].contains(lastLayerInit) else {
+            throw CommandFailure("--last-layer-init must be zero or kaiming, got \(lastLayerInit ?? "")")
         }
-        e.zeroLastLayer = lastLayerInit == "zero"
-        e.nafWidth = nafWidth
-        e.nafBlocks = nafBlocks
+        e.zeroLastLayer = lastLayerInit.map { $0 == "zero" } ?? run?.zeroLastLayer ?? true
+        e.nafWidth = nafWidth ?? run?.nafWidth ?? 16
+        e.nafBlocks = nafBlocks ?? run?.nafBlocks ?? 1
+        let method = method ?? run?.convolutionMethod ?? .auto
         e.convolutionMethod = method == .auto ? nil : method
         try e.validate()
         var s = TrainingSettings()

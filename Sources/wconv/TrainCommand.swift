@@ -32,7 +32,11 @@ struct TrainCommand: ParsableCommand {
         // One writer per folder: the root rank holds the lock (the other ranks write nothing).
         let lock = processes.isRoot ? try FolderLock(output) : nil
         defer { lock?.release() }
-        if processes.isRoot { try writeConfiguration(e, settings, kind: kind, ranks: processes.size) }
+        if processes.isRoot {
+            let configuration = RunConfiguration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count,
+                                                 ranks: processes.size, classes: classes > 0 ? classes : nil)
+            try JSONFiles.write(configuration, to: output + "/config.json")
+        }
         let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)", identity: e.identity(kind: kind),
                                  communicator: processes, convolutionMethod: e.convolutionMethod ?? .auto)
             .run(model: model, task: task, resume: resume, force: force)
@@ -42,15 +46,5 @@ struct TrainCommand: ParsableCommand {
                      result.parameterCount, result.peakMemoryMiB, result.diverged ? " — DIVERGED" : ""))
         if let baseline = task.baseline { print(String(format: "%@: %.3f", baseline.name, baseline.value)) }
         print("results in \(output)/")
-    }
-
-    /// `config.json`: the experiment, the settings, the convolution kind, the thread count and the
-    /// number of data-parallel ranks of this run.
-    private func writeConfiguration(_ e: Experiment, _ settings: TrainingSettings, kind: ConvolutionKind, ranks: Int) throws {
-        struct Configuration: Encodable {
-            let experiment: Experiment, settings: TrainingSettings, convolution: String, threads: Int, ranks: Int
-        }
-        try JSONFiles.write(Configuration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count,
-                                          ranks: ranks), to: output + "/config.json")
     }
 }

@@ -6,21 +6,34 @@ import Training
 
 /// The options naming trained weights (`eval`, `denoise`), and loading them into the model.
 struct TrainedModelOptions: ParsableArguments {
-    @Option(help: "standard or weighted (must match the weights).") var conv = "weighted"
-    @Option(help: "model.safetensors (or checkpoint.safetensors) written by train.") var weights: String
+    @Option(help: "standard or weighted (default: the run's, else weighted; must match the weights).") var conv: String?
+    @Option(help: "model.safetensors (or checkpoint.safetensors) written by train (default: the run's).") var weights: String?
 
-    /// The weights file.
-    /// - Throws: `DataError` when it is missing or corrupt.
-    func file() throws -> SafeTensors { try SafeTensors.read(weights) }
+    /// The weights file: --weights, else the run's.
+    /// - Throws: ``CommandFailure`` when neither is given; `DataError` when the file is missing or corrupt.
+    func file(run: TrainedRun?) throws -> (path: String, file: SafeTensors) {
+        guard let path = weights ?? run?.weightsPath else { throw CommandFailure("name a trained run (RUN_DIR) or --weights FILE") }
+        return (path, try SafeTensors.read(path))
+    }
 
     /// The experiment's model with the weights of `file`, in evaluation mode.
     /// - Throws: for an unknown model or convolution kind, or weights that do not fit the model
-    ///   (weighted weights with `--conv standard` included) or are not finite.
-    func load(_ e: Experiment, file: SafeTensors, seed: UInt64, channels: Int, size: Int, classes: Int) throws -> any Module {
-        let model = try e.makeModel(kind: try e.convolutionKind(named: conv), seed: seed, channels: channels, size: size, classes: classes)
-        try Checkpoint.load(file, into: model, path: weights)
-        model.setTraining(false)
-        return model
+    ///   (weighted weights with `--conv standard` included) or are not finite; with a run, the
+    ///   error says what the run was trained as.
+    func load(_ e: Experiment, file: (path: String, file: SafeTensors), run: TrainedRun?,
+              seed: UInt64, channels: Int, size: Int, classes: Int) throws -> any Module {
+        let convolution = conv ?? run?.configuration.convolution ?? "weighted"
+        do {
+            let model = try e.makeModel(kind: try e.convolutionKind(named: convolution), seed: seed, channels: channels, size: size,
+                                        classes: classes)
+            try Checkpoint.load(file.file, into: model, path: file.path)
+            model.setTraining(false)
+            return model
+        } catch {
+            guard let run else { throw error }
+            throw CommandFailure("\(error)\n\(run.directory) was trained as \(run.summary); the options given here ask for "
+                + e.summary(convolution: convolution, classes: classes > 0 ? classes : nil))
+        }
     }
 
     /// The input normalisation stored with classification weights (`nil` for older files).

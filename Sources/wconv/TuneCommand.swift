@@ -36,10 +36,10 @@ struct TuneCommand: ParsableCommand {
             test differences and t = 2.78 for 5 seeds (12.7 for 2). Docs/Tuning.md works through a measured study.
 
             Example (Fashion-MNIST, 7×7 VGG):
-              wconv tune --task classification --study fmnist7 --budget 24 \\
-                --epochs 1 --train-subset 6000 --test-subset 2000
-              wconv tune ... --resume    # after a kill: finished runs are read back
-              wconv tune --show fmnist7  # the study's tables, also while it runs
+              wconv tune --task classification --study fmnist7 --budget 24 --epochs 1 \\
+                --train-subset 6000 --test-subset 2000
+            After a kill, the same command with --resume reads finished evaluations back instead of retraining them.
+              wconv tune --show fmnist7    # the study's table, also while it is written
 
             Under mpirun -np K, rank 0 runs the optimiser and writes the study; the seeds of each evaluation train on the \
             other K−1 ranks (one seed per rank at a time, each in a child process, --jobs is not used), with the same \

@@ -9,7 +9,7 @@ struct WConv: ParsableCommand {
         commandName: "wconv",
         abstract: "Weighted convolution: apply, train, compare, benchmark.",
         subcommands: [CompareCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, DenoiseCommand.self, ConvCommand.self,
-                      BenchCommand.self] + Processes.hiddenCommands)
+                      BenchCommand.self, CheckDocsCommand.self] + Processes.hiddenCommands)
 
     /// Parses the arguments and runs the command, with freed tensor memory kept for reuse; an
     /// error on one rank of an MPI job ends the whole job.

@@ -27,8 +27,8 @@ public enum ConvolutionMethod: String, Sendable, CaseIterable, Codable {
     /// FFTW transforms of blocks of the signal (overlap-save), for signals much longer than their
     /// kernels; unit-stride layers only, others run what `.auto` picks.
     case overlap
-    /// Winograd minimal filtering, F(4×4, 3×3) or F(2×2, 3×3), for 3 × 3, unit-stride, undilated,
-    /// ungrouped 2-D layers; other layers run the direct path.
+    /// Winograd minimal filtering (F(4, 3), F(2, 3), F(4, 5) or F(2, 5) along every axis) for the
+    /// layers of ``ConvolutionMethod/winogradCoverage``; other layers run the direct path.
     case winograd
     /// Time every applicable path once per geometry and keep the fastest (cached per process).
     case measure

@@ -109,7 +109,7 @@ package struct WinogradConvolution: ConvolutionEngine {
     private init(
         geometry: ConvolutionGeometry, tile: Tile?, tilesPerBlock: Int?, matrixProducts: MatrixProductKernel, withAdjoint: Bool
     ) {
-        precondition(Self.supports(geometry), "Winograd needs a 3- or 5-tap, unit-stride, undilated, ungrouped layer of rank 1–3: \(geometry)")
+        precondition(Self.supports(geometry), "Winograd computes \(ConvolutionMethod.winogradCoverage), not \(geometry)")
         precondition(matrixProducts.isAvailable, "\(matrixProducts.rawValue) matrix products are not available here")
         precondition(tilesPerBlock.map { $0 >= 1 } ?? true, "tilesPerBlock must be ≥ 1")
         let tile = tile ?? Self.defaultTile(for: geometry)

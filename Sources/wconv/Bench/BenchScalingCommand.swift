@@ -13,12 +13,13 @@ struct BenchScalingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scaling", abstract: "Data-parallel step time and allreduce cost on K = 1, 2, … local MPI ranks.",
         discussion: """
-            Starts `mpirun -np K` for each K of --ranks, each rank with processors/K threads, and times --steps
+            Starts `mpirun -np K` for each K of --ranks, each rank with processors/K threads, and times --steps \
             training steps of --model (weighted 3×3 convolutions, global batch --batch, synthetic 32×32 RGB input).
-            Allreduce: the time the step waits for the gradient sums after the backward pass (the part the pass did
-            not hide when the sums start during it, the default; all of it with --no-overlap; waiting for the
-            slowest rank included) and, after the steps, the same sum alone after a barrier (its bus bandwidth, 2(K−1)/K × bytes / time, feeds the
-            cost model of Docs/Cluster.md).
+
+            Allreduce: the time the step waits for the gradient sums after the backward pass (the part the pass did \
+            not hide when the sums start during it, the default; all of it with --no-overlap; waiting for the \
+            slowest rank included) and, after the steps, the same sum alone after a barrier (its bus bandwidth, \
+            2(K−1)/K × bytes / time, feeds the cost model of Docs/Cluster.md).
             """)
 
     @Option(help: "Rank counts, comma-separated.") var ranks = "1,2"
