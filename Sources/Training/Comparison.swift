@@ -181,8 +181,18 @@ extension Comparison.Outcome {
             c == 0 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
                    : String(repeating: " ", count: widths[c] - cell.count) + cell
         }.joined(separator: "   ") }
-        return ([title, ""] + lines + learnedProfiles + (warnings.isEmpty ? [] : [""] + warnings.map { "WARNING " + $0 }))
+        return ([title, ""] + lines + pairedIntervals + learnedProfiles + (warnings.isEmpty ? [] : [""] + warnings.map { "WARNING " + $0 }))
             .joined(separator: "\n")
+    }
+
+    /// For each arm after the first, its final metric minus the first arm's, paired by seed, with
+    /// the 95 % interval (see ``PairedDifference``) and whether it is resolved.
+    public var pairedIntervals: [String] {
+        guard let reference = arms.first, arms.count > 1 else { return [] }
+        return [""] + arms.dropFirst().map { arm in
+            "\(arm.name) − \(reference.name), final \(metricName) paired by seed: "
+                + PairedDifference(arm.runs.map(\.finalMetric), reference.runs.map(\.finalMetric)).summary
+        }
     }
 
     /// For each trainable arm, the density each layer learned (mean ± spread over seeds, outermost first).

@@ -150,14 +150,17 @@ public struct Experiment: Codable, Sendable, Equatable {
     ///   - seed: the seed of the data order, augmentation and noise.
     ///   - normalisation: for classification, the per-channel mean and standard
     ///     deviation a trained model was trained with (stored in its weights file): then only the
-    ///     evaluation images are read, and serve as both sets.
+    ///     evaluation images are read, and serve as both sets, unless `readsTraining`.
     ///   - trainedImageShape: for classification, the `[channels, height, width]` of the images a
     ///     trained model was trained on (stored in its weights file), which the evaluation
     ///     images must have.
+    ///   - readsTraining: with `normalisation`, read the training images too (for recomputing
+    ///     batch-norm statistics before an evaluation).
     /// - Throws: `DataError` for missing or corrupt files, an empty set, labels outside the
     ///   classes, or test images of another size than the training images (or `trainedImageShape`);
     ///   ``TrainingError`` for unknown names.
-    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil, trainedImageShape: [Int]? = nil)
+    public func makeTask(seed: UInt64, normalisation: (mean: [Float], std: [Float])? = nil, trainedImageShape: [Int]? = nil,
+                         readsTraining: Bool = false)
         throws -> (task: any TrainingTask, channels: Int, size: Int, classes: Int) {
         switch task {
         case "classification":
@@ -169,7 +172,7 @@ public struct Experiment: Codable, Sendable, Equatable {
                                 + "the model was trained on \(size(trainedImageShape))")
             }
             var training = evaluation
-            if normalisation == nil {
+            if normalisation == nil || readsTraining {
                 let source: String
                 (training, _, source) = try loadClassification(training: true)
                 if trainingSubset > 0 { training = training.prefix(trainingSubset) }

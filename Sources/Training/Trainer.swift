@@ -24,10 +24,14 @@ public struct EpochRecord: Codable, Sendable, Equatable {
     public var imagesPerSecond: Double
     /// Density parameters by layer after the epoch (trainable or not).
     public var densities: [String: [Float]]
+    /// Seconds spent recomputing the batch-norm statistics before the evaluation (included in
+    /// ``seconds``; `nil` when they were not recomputed).
+    public var preciseBatchNormSeconds: Double?
 
     /// A record of one epoch.
     public init(epoch: Int, trainingLoss: Double, trainingMetric: Double, evaluationLoss: Double, evaluationMetric: Double,
-                learningRate: Double, seconds: Double, imagesPerSecond: Double, densities: [String: [Float]]) {
+                learningRate: Double, seconds: Double, imagesPerSecond: Double, densities: [String: [Float]],
+                preciseBatchNormSeconds: Double? = nil) {
         self.epoch = epoch
         self.trainingLoss = trainingLoss
         self.trainingMetric = trainingMetric
@@ -37,6 +41,7 @@ public struct EpochRecord: Codable, Sendable, Equatable {
         self.seconds = seconds
         self.imagesPerSecond = imagesPerSecond
         self.densities = densities
+        self.preciseBatchNormSeconds = preciseBatchNormSeconds
     }
 }
 
@@ -70,6 +75,8 @@ public struct RunResult: Codable, Sendable {
     public var finalMetric: Double { history.last?.evaluationMetric ?? .nan }
     /// The best evaluation metric over epochs.
     public var bestMetric: Double { history.map(\.evaluationMetric).filter(\.isFinite).max() ?? .nan }
+    /// Seconds spent recomputing batch-norm statistics over the run (0 when they were not).
+    public var preciseBatchNormSeconds: Double { history.compactMap(\.preciseBatchNormSeconds).reduce(0, +) }
     /// Mean seconds per epoch.
     public var secondsPerEpoch: Double { history.isEmpty ? .nan : history.map(\.seconds).reduce(0, +) / Double(history.count) }
 }
@@ -162,6 +169,7 @@ public struct Trainer {
         try replicas.prepare(model)
         defer { replicas.finish(model) }
         var progress = ProgressLine(enabled: communicator.isRoot && showsProgress)
+        if let note = shortRunNote(model: model, task: task) { progress.show(note, force: true) }
         var diverged = false
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)
@@ -195,17 +203,24 @@ public struct Trainer {
                                      ProgressLine.duration(remaining)))
             }
             let trainingSeconds = seconds(since: epochStart)
+            var preciseSeconds: Double?
+            if let batches = settings.preciseBatchNorm, !diverged {
+                preciseSeconds = try PreciseBatchNorm(batches: batches, communicator: communicator)
+                    .recompute(model: model, task: task, epoch: epoch).seconds
+            }
             let evaluation = diverged ? (loss: Double.nan, metric: Double.nan) : try evaluate(model: model, task: task)
             let record = EpochRecord(
                 epoch: epoch + 1, trainingLoss: diverged ? .nan : lossSum / Double(max(1, seen)),
                 trainingMetric: metricSum / Double(max(1, seen)), evaluationLoss: evaluation.loss,
                 evaluationMetric: evaluation.metric, learningRate: Double(optimizer.learningRate(.weights)),
                 seconds: seconds(since: epochStart), imagesPerSecond: Double(seen) / trainingSeconds,
-                densities: Self.densities(of: model))
+                densities: Self.densities(of: model), preciseBatchNormSeconds: preciseSeconds)
             history.append(record)
-            progress.show(String(format: "[%@] epoch %d/%d done: train loss %.4f, eval loss %.4f, eval %@ %.3f, %.1f s%@",
+            progress.show(String(format: "[%@] epoch %d/%d done: train loss %.4f, eval loss %.4f, eval %@ %.3f, %.1f s%@%@",
                                  label, epoch + 1, settings.epochs, record.trainingLoss, record.evaluationLoss,
-                                 task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss not finite)" : ""),
+                                 task.metricName, record.evaluationMetric, record.seconds,
+                                 preciseSeconds.map { String(format: " (%.1f s of it recomputing batch-norm statistics)", $0) } ?? "",
+                                 diverged ? " — DIVERGED (loss not finite)" : ""),
                           force: true)
             if let directory, communicator.isRoot {
                 try writeHistory(history, to: directory + "/history.csv")
@@ -225,6 +240,16 @@ public struct Trainer {
             try JSONFiles.write(result, to: directory + "/result.json")
         }
         return result
+    }
+
+    /// A note for runs whose first epoch is too short for the running batch-norm statistics to
+    /// forget their start (fewer than 100 steps) and that do not recompute them, or nil.
+    private func shortRunNote(model: any Module, task: any TrainingTask) -> String? {
+        let steps = task.trainingBatchCount(epoch: 0)
+        guard settings.preciseBatchNorm == nil, steps < 100, !PreciseBatchNorm.batchNorms(in: model).isEmpty else { return nil }
+        return String(format: "[%@] note: %d steps per epoch: at the first evaluation the batch-norm running statistics still carry "
+                      + "%.0f %% of their start (mean 0, variance 1), which lowers the scores of densities well below 1; "
+                      + "--precise-bn 32 recomputes them before every score", label, steps, 100 * pow(0.9, Double(steps)))
     }
 
     /// Throws unless `saved` comes from a run with these settings (the epoch count aside, so a

@@ -27,15 +27,23 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var epochs: Int = 3
     /// Seed of weights, data order, augmentation and noise.
     public var seed: UInt64 = 1
+    /// Training batches over which every batch norm's running statistics are recomputed with the
+    /// epoch's final weights before it is scored (see ``PreciseBatchNorm``); `nil` (not written,
+    /// so older files stay valid): the running statistics of training are used as they are.
+    public var preciseBatchNorm: Int?
 
     /// Settings with the defaults above.
     public init() {}
 
     /// Checks the values before a run starts.
     /// - Throws: ``TrainingError`` for epochs outside 1…100 000, a learning rate or weight decay
-    ///   that is negative or not finite, or a momentum outside [0, 1).
+    ///   that is negative or not finite, a momentum outside [0, 1), or precise batch-norm batches
+    ///   outside 1…100 000.
     public func validate() throws(TrainingError) {
         guard (1...100_000).contains(epochs) else { throw TrainingError("--epochs must be in 1…100000, got \(epochs)") }
+        if let preciseBatchNorm, !(1...100_000).contains(preciseBatchNorm) {
+            throw TrainingError("--precise-bn must be in 0…100000 (0: off), got \(preciseBatchNorm)")
+        }
         for (name, value) in [("--lr", learningRate), ("--weight-decay", weightDecay), ("--density-lr", densityLearningRate),
                               ("density weight decay", densityWeightDecay)] where !(value.isFinite && value >= 0) {
             throw TrainingError("\(name) must be finite and ≥ 0, got \(value)")

@@ -30,7 +30,7 @@ struct CompareCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = SeedList(argument: "1,2")!
     @Option(help: "Folder for the runs and summaries.") var output = "runs/compare"
     @Flag(help: "Reuse finished runs and continue interrupted ones from their checkpoints.") var resume = false
-    @Option(help: "Arms, comma-separated: standard, weighted (--den, trainable with --trainable-density), fixed (--den), trainable (starts at --den), tuned:STUDY (the best density of a wconv tune study).")
+    @Option(help: "Arms, comma-separated: standard, weighted (--den, trainable with --trainable-density), fixed (--den), trainable (starts at --den), tuned:STUDY (the density a wconv tune study chose).")
     var arms = "standard,weighted"
     @Option(help: "Folder of the tuning studies (for tuned:STUDY).") var studies = "runs/tune"
     @Flag(help: "With --resume: accept checkpoints made with other settings or another model/data/convolution.") var force = false
@@ -73,7 +73,7 @@ struct CompareCommand: ParsableCommand {
                 guard report.settings.experiment.task == e.task, report.settings.box.kernelSize == e.kernelSize else {
                     throw CommandFailure("study \(study) tuned \(report.settings.box.kernelSize)×\(report.settings.box.kernelSize) \(report.settings.experiment.task) kernels, this comparison has \(e.kernelSize)×\(e.kernelSize) \(e.task)")
                 }
-                guard let best = report.best else { throw CommandFailure("study \(study) has no evaluated density yet") }
+                guard let best = report.chosen else { throw CommandFailure("study \(study) has no evaluated density yet") }
                 return .init(name: "tuned", kind: DensityArm.fixed(report.settings.box.profiles(best.point)).kind)
             default:
                 throw CommandFailure("--arms takes standard, weighted, fixed, trainable and tuned:STUDY, got \(name)")

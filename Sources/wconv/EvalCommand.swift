@@ -28,12 +28,17 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try compute.apply()
         let run = try runDirectory.map { try TrainedRun(directory: $0) }
-        let (e, _) = try experiment.resolve(run: run?.configuration.experiment)
+        let (e, settings) = try experiment.resolve(run: run?.configuration.experiment)
         guard images >= 0 else { throw CommandFailure("--images must be ≥ 0, got \(images)") }
         let file = try trained.file(run: run)
         let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file),
-                                                             trainedImageShape: TrainedModelOptions.imageShape(of: file.file))
+                                                             trainedImageShape: TrainedModelOptions.imageShape(of: file.file),
+                                                             readsTraining: settings.preciseBatchNorm != nil)
         let model = try trained.load(e, file: file, run: run, seed: seed, channels: channels, size: size, classes: classes)
+        if let batches = settings.preciseBatchNorm {
+            let (used, seconds) = try PreciseBatchNorm(batches: batches).recompute(model: model, task: task, epoch: 0)
+            print(String(format: "batch-norm statistics recomputed over %d training batches in %.1f s", used, seconds))
+        }
         if let task = task as? ClassificationTask {
             var correct = 0, top5 = 0, total = 0
             for batch in task.evaluationBatches() {

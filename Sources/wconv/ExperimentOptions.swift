@@ -38,14 +38,17 @@ struct ExperimentOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Learning rate of the density.") var densityLr: Float = 1e-2
     @Option(help: "constant, cosine, step:S:G, restarts:T0:M, warmup:E:<schedule>.") var schedule = "cosine"
     @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
+    @Option(parsing: .unconditional, help: "Before every score, recompute each batch norm's running mean and variance with the final weights over this many training batches (0: off; default 32 for tune, 0 otherwise).")
+    var preciseBn: Int?
     @Option(help: ArgumentHelp("Convolution algorithm (default auto): \(ConvolutionMethod.summaries(ConvolutionMethod.reproducible))."))
     var method: ConvolutionMethod?
 
     /// The experiment and settings for `task` (default: ``task``, the run's task, or
     /// classification): where an option is not given, the value of `run` (the experiment of a
     /// trained run), else the task's default. A flag (`--rgb`, `--augment`,
-    /// `--trainable-density`) given or set in `run` is set.
-    func resolve(task requested: String? = nil, run: Experiment? = nil) throws -> (Experiment, TrainingSettings) {
+    /// `--trainable-density`) given or set in `run` is set. The batch-norm statistics are
+    /// recomputed over `preciseBatchNorm` batches unless `--precise-bn` is given.
+    func resolve(task requested: String? = nil, run: Experiment? = nil, preciseBatchNorm: Int = 0) throws -> (Experiment, TrainingSettings) {
         var e = Experiment()
         let task = requested ?? self.task ?? run?.task ?? "classification"
         guard ["classification", "denoising"].contains(task) else {
@@ -92,6 +95,9 @@ struct ExperimentOptions: ParsableArguments {
         s.densityLearningRate = densityLr
         s.schedule = schedule
         s.densitySchedule = densitySchedule
+        let precise = preciseBn ?? preciseBatchNorm
+        guard (0...100_000).contains(precise) else { throw CommandFailure("--precise-bn must be in 0…100000 (0: off), got \(precise)") }
+        s.preciseBatchNorm = precise == 0 ? nil : precise
         try s.validate()
         _ = try s.parseSchedule(s.schedule)
         _ = try s.parseSchedule(s.densitySchedule)

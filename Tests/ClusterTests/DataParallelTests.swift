@@ -62,6 +62,28 @@ extension MPITests {
             #expect(abs(alone.history.last!.evaluationMetric - together.history.last!.evaluationMetric) < 1e-9)
         }
 
+        /// Batch-norm statistics recomputed before each evaluation on K ranks (each passing its
+        /// share of every global batch through the synchronised batch norms) are those one process
+        /// computes from the whole batches, so the scores agree.
+        @Test func preciseBatchNormStatisticsAreThoseOfOneProcess() throws {
+            let world = try MPICommunicator.world()
+            var settings = TrainingSettings()
+            settings.epochs = 2
+            settings.optimizer = "sgd"
+            settings.learningRate = 3e-2
+            settings.preciseBatchNorm = 3
+            let single = Self.models[0].make(), replicated = Self.models[0].make()
+            let alone = try Trainer(settings: settings, directory: nil, label: "alone").run(model: single, task: task())
+            let together = try Trainer(settings: settings, directory: nil, label: "together", communicator: world)
+                .run(model: replicated, task: task())
+            for ((name, a), (_, b)) in zip(single.namedBuffers(), replicated.namedBuffers()) {
+                let difference = zip(a.values, b.values).map { abs($0 - $1) }.max() ?? 0
+                #expect(difference <= 1e-4 * max(1, a.values.map(abs).max() ?? 0), "\(name) differs by \(difference) on rank \(world.rank)")
+            }
+            #expect(zip(alone.history, together.history).allSatisfy { abs($0.evaluationMetric - $1.evaluationMetric) < 1e-9 })
+            #expect(together.history.allSatisfy { $0.preciseBatchNormSeconds != nil })
+        }
+
         /// The gradient sums started bucket by bucket during the backward pass (buckets of a few
         /// values, so there are dozens) and the one sum after it both give every rank the
         /// gradient one process computes on the whole batch, and the statistics summed.

@@ -96,7 +96,9 @@ import Training
                                                                   run("trainable s2", [19, 22], density: [0.7, 0.9])]),
             ])
         #expect(outcome.warnings == ["standard s1: ends at 19.500, no better than the noisy input (20.170)"])
-        let differences = outcome.table.split(separator: "\n").filter { $0.contains(" − standard") }
+        let differences = outcome.table.split(separator: "\n").filter { $0.contains(" − standard") && !$0.contains("paired by seed") }
+        #expect(outcome.pairedIntervals == ["", "weighted − standard, final PSNR (dB) paired by seed: +1.500 (95 % CI +1.500 … +1.500, 2 seeds): resolved",
+                                            "trainable − standard, final PSNR (dB) paired by seed: +1.500 (95 % CI +1.500 … +1.500, 2 seeds): resolved"])
         #expect(differences.count == 2 && differences.allSatisfy { $0.hasSuffix("+1.500 ± 0.000") || $0.contains("+1.500 ± 0.000 ") },
                 "paired differences 21 − 19.5 and 22 − 20.5, for each arm against the first")
         #expect(outcome.learnedProfiles == ["", "learned densities of trainable (after the last epoch, mean ± spread over seeds):",

@@ -34,6 +34,10 @@ public final class BatchNorm: Module {
     public let momentum: Float
     /// Batch statistics (training) or running statistics (evaluation).
     public var isTraining = true
+    /// Whether batches in training update the running statistics as a cumulative average, every
+    /// batch since ``resetRunningStatistics()`` weighing the same (PyTorch's `momentum=None`),
+    /// rather than as an exponential average with ``momentum``.
+    public var averagesCumulatively = false
     /// The replicas whose batches are normalised together (`nil`: this batch alone). When the sum
     /// over the replicas fails in the backward pass, the gradients cannot be completed and
     /// ``Variable/backward(scale:whenFinal:)`` throws the `CommunicatorError`.
@@ -48,6 +52,14 @@ public final class BatchNorm: Module {
         batchesTracked = Buffer(name: "num_batches_tracked", values: [0])
         self.epsilon = epsilon
         self.momentum = momentum
+    }
+
+    /// Forgets the running statistics (mean 0, variance 1, no batch tracked), as PyTorch's
+    /// `reset_running_stats`.
+    public func resetRunningStatistics() {
+        runningMean.values = [Float](repeating: 0, count: runningMean.values.count)
+        runningVariance.values = [Float](repeating: 1, count: runningVariance.values.count)
+        batchesTracked.values = [0]
     }
 
     /// Own parameters: `weight`, `bias`.
@@ -87,10 +99,11 @@ public final class BatchNorm: Module {
             guard n > 1 else {
                 throw NetworkError.invalidArgument("batch norm in training needs more than one value per channel, got \(x.shape)")
             }
+            let factor = averagesCumulatively ? 1 / (batchesTracked.values[0] + 1) : momentum
             for c in 0..<channels {
                 variance[c] = Float(squares[c] / Double(n))
-                runningMean.values[c] = (1 - momentum) * runningMean.values[c] + momentum * mean[c]
-                runningVariance.values[c] = (1 - momentum) * runningVariance.values[c] + momentum * Float(squares[c] / Double(n - 1))
+                runningMean.values[c] = (1 - factor) * runningMean.values[c] + factor * mean[c]
+                runningVariance.values[c] = (1 - factor) * runningVariance.values[c] + factor * Float(squares[c] / Double(n - 1))
             }
             batchesTracked.values[0] += 1
         }

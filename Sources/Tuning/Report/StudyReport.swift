@@ -12,6 +12,10 @@ public struct StudyReport: Encodable {
     public let finals: [FinalArm]
     /// The validation split's trivial baseline.
     public let baseline: Baseline?
+    /// Standard and hand-picked on the noise seeds (empty before the measurement, or without one).
+    public let noise: [EvaluationRecord]
+    /// The search's best candidates re-evaluated on the noise seeds (empty until all are done).
+    public let reevaluations: [Reevaluation]
 
     /// A report of a study read from its store.
     /// - Throws: ``TuningError`` when the store cannot be read.
@@ -22,10 +26,32 @@ public struct StudyReport: Encodable {
         for name in FinalArm.names { if let arm = try store.value("final.\(name)", as: FinalArm.self) { finals.append(arm) } }
         self.finals = finals
         baseline = try store.value(Baseline.validationKey, as: Baseline.self)
+        var noise: [EvaluationRecord] = []
+        for name in ["standard", "hand-picked"] { if let r = try store.value("noise.\(name)", as: EvaluationRecord.self) { noise.append(r) } }
+        self.noise = noise
+        reevaluations = try store.value(Reevaluation.storeKey, as: [Reevaluation].self) ?? []
     }
 
-    /// The best non-standard evaluation (by the objective).
+    /// The best non-standard evaluation by search score.
     public var best: EvaluationRecord? { settings.best(of: records) }
+    /// The density the study chooses (the best re-evaluated candidate once there are re-evaluations).
+    public var chosen: EvaluationRecord? { settings.choice(records: records, reevaluations: reevaluations) }
+    /// The seed spread of the objective, once the noise is measured.
+    public var noiseFloor: NoiseFloor? { NoiseFloor(noise: noise, searchSeeds: settings.seeds.count) }
+
+    /// The noise floor and the re-evaluated candidates.
+    public var checkLines: [String] { (noiseFloor?.lines(objective: settings.objective) ?? []) + reevaluationLines }
+
+    /// The re-evaluated candidates, search score beside re-evaluated score (empty without any).
+    public var reevaluationLines: [String] {
+        guard !reevaluations.isEmpty, let seeds = settings.noiseSeeds else { return [] }
+        var rows = [["", "density", "search, seeds \(Self.list(settings.seeds))", "re-evaluated, seeds \(Self.list(seeds))"]]
+        for r in reevaluations {
+            rows.append(["#\(r.candidate.index) \(r.candidate.role.rawValue)\(r.candidate == chosen ? " (chosen)" : "")",
+                         settings.box.argument(r.candidate.point), Self.format(r.candidate.scores), Self.format(r.check.scores)])
+        }
+        return ["", "the search's best \(reevaluations.count) re-evaluated on fresh seeds, chosen by the re-evaluated mean:", Self.align(rows)]
+    }
 
     /// One line per evaluation (a failed one shows the penalty it scored), then the reason of
     /// every failed evaluation.
@@ -38,28 +64,64 @@ public struct StudyReport: Encodable {
         return ([Self.align(rows)] + failures).joined(separator: "\n")
     }
 
-    /// Validation and test side by side for standard, hand-picked and tuned, with the trivial
-    /// baselines and the chosen density as a ready option.
+    /// Validation (search and re-evaluated) and test side by side for standard, hand-picked and
+    /// tuned, with the trivial baselines, the paired test differences of tuned with 95 % intervals
+    /// and the chosen density as a ready option.
     public var finalTable: String {
         let e = settings.experiment
         let metric = finals.first?.test.metricName ?? "metric"
-        var rows = [["", "density", "\(settings.objective.label), seeds \(Self.list(settings.seeds))",
+        var rows = [["", "density", "search: \(settings.objective.label), seeds \(Self.list(settings.seeds))",
+                     "re-evaluated, seeds \(settings.noiseSeeds.map(Self.list) ?? "none")",
                      "test \(metric), fresh seeds \(Self.list(settings.finalSeeds))"]]
         for arm in finals {
             rows.append([arm.name, arm.point.map(settings.box.argument) ?? "1 (standard)", arm.validation.map { Self.format($0.scores) } ?? "n/a",
-                         Self.format(arm.test.runs.map(\.finalMetric))])
+                         arm.reevaluation.map { Self.format($0.scores) } ?? "n/a", Self.format(arm.test.runs.map(\.finalMetric))])
         }
         if let test = finals.first?.test {
-            rows.append([test.baselineName, "", baseline.map { String(format: "%.3f", $0.value) } ?? "", String(format: "%.3f", test.baselineValue)])
+            let validation = baseline.map { String(format: "%.3f", $0.value) } ?? ""
+            rows.append([test.baselineName, "", validation, validation, String(format: "%.3f", test.baselineValue)])
         }
         var lines = ["\(e.task): \(e.model) \(e.kernelSize)×\(e.kernelSize) on \(e.dataset); \(settings.algorithm.rawValue), budget \(settings.budget); "
-                     + "\(settings.settings.epochs) epoch(s) per evaluation, \(settings.finalEpochs) per final run",
+                     + "\(settings.settings.epochs) epoch(s) per evaluation, \(settings.finalEpochs) per final run"
+                     + (settings.settings.preciseBatchNorm.map { "; batch-norm statistics recomputed over \($0) training batches before every score" } ?? ""),
                      settings.validation.describe(task: e.task), "", Self.align(rows)]
-        if let best {
+        if let tuned = finals.first(where: { $0.name == "tuned" }) {
+            lines.append("")
+            for other in finals.reversed() where other.name != "tuned" {
+                lines.append("tuned − \(other.name), test \(metric) paired by seed: "
+                             + PairedDifference(tuned.test.runs.map(\.finalMetric), other.test.runs.map(\.finalMetric)).summary)
+            }
+        }
+        if let chosen {
             let option = settings.box.lower.count == 1 ? "--den" : "--den-per-axis"
-            lines += ["", "chosen density (evaluation #\(best.index), \(best.role.rawValue)): \(option) \(settings.box.argument(best.point))"]
+            lines += ["", "chosen density (evaluation #\(chosen.index), \(chosen.role.rawValue)): \(option) \(settings.box.argument(chosen.point))"]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The noise measurement and the re-evaluations as CSV: kind, index, role, density values,
+    /// per-seed scores, mean, spread.
+    public var checksCSV: CSVTable {
+        var table = CSVTable(header: ["kind", "index", "role"] + (1...settings.box.searchBox.dimension).map { "d\($0)" }
+            + ["seeds", "scores", "mean", "spread", "status"])
+        let rows = noise.map { ("noise", $0) } + reevaluations.flatMap { [("search", $0.candidate), ("reevaluated", $0.check)] }
+        for (kind, r) in rows {
+            table.append([kind, "\(r.index)", r.role.rawValue] + r.point.map { "\($0)" }
+                + [r.seeds.map(String.init).joined(separator: " "), r.scores.map { "\($0)" }.joined(separator: " "), "\(r.score)", "\(r.spread)", r.status])
+        }
+        return table
+    }
+
+    /// The final runs as CSV, one line per arm and seed: the test metric of each run.
+    public var finalCSV: CSVTable {
+        var table = CSVTable(header: ["arm", "density", "seed", "test_metric", "diverged", "precise_bn_seconds"])
+        for arm in finals {
+            for (seed, run) in zip(settings.finalSeeds, arm.test.runs) {
+                table.append([arm.name, arm.point.map(settings.box.argument) ?? "1", "\(seed)", "\(run.finalMetric)", "\(run.diverged)",
+                              "\(run.preciseBatchNormSeconds)"])
+            }
+        }
+        return table
     }
 
     /// Every evaluation as CSV: index, role, density values, per-seed scores, mean, spread.
@@ -115,28 +177,44 @@ public struct StudyReport: Encodable {
         }
     }
 
-    /// Writes `report.txt`, `evaluations.csv`, `study.json`, `best-so-far.svg` and the
+    /// Writes `report.txt`, `evaluations.csv`, `checks.csv`, `final.csv`, `study.json`, `best-so-far.svg` and the
     /// `landscape-*.svg` plots into `directory` (atomically).
     /// - Throws: `DataError` when a file cannot be written.
     public func write(to directory: String) throws {
-        let text = evaluationTable + "\n\n" + (finals.isEmpty ? "" : finalTable + "\n")
+        let checks = checkLines.isEmpty ? "" : checkLines.joined(separator: "\n") + "\n\n"
+        let text = evaluationTable + "\n\n" + checks + (finals.isEmpty ? "" : finalTable + "\n")
         try Files.atomicWrite(Array(text.utf8), to: directory + "/report.txt")
         try Files.atomicWrite(Array(csv.text.utf8), to: directory + "/evaluations.csv")
+        try Files.atomicWrite(Array(checksCSV.text.utf8), to: directory + "/checks.csv")
+        try Files.atomicWrite(Array(finalCSV.text.utf8), to: directory + "/final.csv")
         try Files.atomicWrite(Array(try StudyStore.encode(self).utf8), to: directory + "/study.json")
         try Files.atomicWrite(Array(progressPlot.svg().utf8), to: directory + "/best-so-far.svg")
         for (name, plot) in landscapePlots { try Files.atomicWrite(Array(plot.svg().utf8), to: "\(directory)/\(name).svg") }
     }
 
-    private enum CodingKeys: String, CodingKey { case settings, records, finals, baseline }
+    private enum CodingKeys: String, CodingKey { case settings, records, finals, baseline, noise, reevaluations, noiseFloor, chosen }
+
+    /// Encodes the stored parts with the noise floor and the chosen density.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(settings, forKey: .settings)
+        try container.encode(records, forKey: .records)
+        try container.encode(finals, forKey: .finals)
+        try container.encodeIfPresent(baseline, forKey: .baseline)
+        try container.encode(noise, forKey: .noise)
+        try container.encode(reevaluations, forKey: .reevaluations)
+        try container.encodeIfPresent(noiseFloor, forKey: .noiseFloor)
+        try container.encodeIfPresent(chosen, forKey: .chosen)
+    }
 
     static func format(_ values: [Double]) -> String {
         let (mean, spread) = meanAndSpread(values)
         return mean.isFinite ? String(format: "%.3f ± %.3f", mean, spread) : "n/a"
     }
 
-    private static func list(_ seeds: [UInt64]) -> String { seeds.map(String.init).joined(separator: ",") }
+    static func list(_ seeds: [UInt64]) -> String { seeds.map(String.init).joined(separator: ",") }
 
-    private static func align(_ rows: [[String]]) -> String {
+    static func align(_ rows: [[String]]) -> String {
         let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in row.enumerated().map { c, cell in
             c == 0 || c == 2 && rows[0].count == 6 ? cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)

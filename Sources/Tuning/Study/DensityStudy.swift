@@ -1,10 +1,12 @@
 import Foundation
 import Training
 
-/// A density study: the standard and hand-picked densities and the box centre first, then the
-/// optimiser's proposals, each trained on the validation split and recorded in the store; at
-/// the end the best density, the standard and the hand-picked one retrained on all the
-/// training data with fresh seeds and scored once on the test set.
+/// A density study: the standard and hand-picked densities on the noise seeds
+/// (``measureNoise()``), then standard, hand-picked and the box centre, then the optimiser's
+/// proposals, each trained on the validation split and recorded in the store; the best
+/// candidates re-evaluated on the noise seeds (``reevaluate(records:noise:)``); at the end the
+/// chosen density, the standard and the hand-picked one retrained on all the training data with
+/// fresh seeds and scored once on the test set (``finalRuns(records:noise:reevaluations:)``).
 ///
 /// A study continues where its store stops: finished evaluations are answered from the store
 /// (the optimisers propose the same points in the same order), so a killed study resumes to
@@ -18,6 +20,9 @@ public struct DensityStudy {
     public var worker: (EvaluationRequest) throws -> EvaluationOutcome
     /// Called after every evaluation the study makes or recalls.
     public var progress: (StudyProgress) -> Void = { _ in }
+    /// Called before a noise measurement, re-evaluation or final arm is trained, with its store key
+    /// (`noise.standard`, `reevaluation.7`, `final.tuned`, …).
+    public var note: (String) -> Void = { _ in }
 
     /// A study on `store`, whose settings must be `settings`.
     /// - Parameters:
@@ -29,7 +34,12 @@ public struct DensityStudy {
         try settings.validate()
         let stored = try store.settings(as: StudySettings.self)
         guard stored == settings else {
-            throw TuningError("\(store.path) was made with other settings; resume it with the same options (or --show it), or start another --study")
+            let before = stored.noiseSeeds == nil && stored.settings.preciseBatchNorm == nil
+                ? " It was made before studies measured their noise, re-evaluated their best candidates and recomputed batch-norm statistics."
+                : ""
+            throw TuningError("\(store.path) was made with other settings.\(before) To resume it as it was made, give "
+                + settings.differences(from: stored).joined(separator: ", ")
+                + " (or --show it, or start another --study)")
         }
         self.settings = settings
         self.store = store
@@ -73,16 +83,17 @@ public struct DensityStudy {
     /// the first success.
     /// - Throws: ``TuningError`` when the standard convolution fails (nothing could be compared
     ///   with it); errors of the worker other than ``EvaluationFailure``; store errors.
-    private func evaluation(_ role: EvaluationRecord.Role, _ point: [Double], index: Int) throws -> EvaluationRecord {
+    private func evaluation(_ role: EvaluationRecord.Role, _ point: [Double], index: Int, seeds: [UInt64]? = nil) throws -> EvaluationRecord {
         let arm: DensityArm = role == .standard ? .standard : .fixed(settings.box.profiles(point))
+        let seeds = seeds ?? settings.seeds
         let start = ContinuousClock.now
         do {
-            let outcome = try worker(settings.validationRequest(arm))
+            let outcome = try worker(settings.validationRequest(arm, seeds: seeds))
             let penalty = settings.objective.penalty(baseline: outcome.baselineValue)
             if try store.value(Baseline.validationKey, as: Baseline.self) == nil {
                 try store.setValue(Baseline(name: outcome.baselineName, value: outcome.baselineValue), for: Baseline.validationKey)
             }
-            return EvaluationRecord(index: index, role: role, point: point, seeds: settings.seeds,
+            return EvaluationRecord(index: index, role: role, point: point, seeds: seeds,
                                     scores: outcome.runs.map { $0.diverged ? penalty : settings.objective.score(of: $0) },
                                     diverged: outcome.runs.map(\.diverged), seconds: outcome.seconds)
         } catch let failure as EvaluationFailure {
@@ -92,8 +103,8 @@ public struct DensityStudy {
             let baseline = try store.value(Baseline.validationKey, as: Baseline.self)
             let penalty = settings.objective.penalty(baseline: baseline?.value ?? .nan)
             let elapsed = ContinuousClock.now - start
-            return EvaluationRecord(index: index, role: role, point: point, seeds: settings.seeds,
-                                    scores: settings.seeds.map { _ in penalty }, diverged: settings.seeds.map { _ in false },
+            return EvaluationRecord(index: index, role: role, point: point, seeds: seeds,
+                                    scores: seeds.map { _ in penalty }, diverged: seeds.map { _ in false },
                                     seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
                                     failure: failure.description)
         }
@@ -105,22 +116,69 @@ public struct DensityStudy {
         return records.map(\.seconds).reduce(0, +) / Double(records.count) * Double(settings.budget - (proposal ?? 0))
     }
 
-    /// The final runs: standard, the hand-picked density and the best of `records`, each retrained
-    /// on all the training data with the final seeds and scored once on the test set. Finished
-    /// arms are read back from the store.
+    /// The noise measurement: standard and the hand-picked density on the noise seeds, before the
+    /// search (read back from the store when done). Empty without noise seeds.
     /// - Throws: training or store errors.
-    public func finalRuns(records: [EvaluationRecord]) throws -> [FinalArm] {
-        guard let best = settings.best(of: records) else { throw TuningError("the study has no evaluated density to retrain") }
+    public func measureNoise() throws -> [EvaluationRecord] {
+        guard let seeds = settings.noiseSeeds else { return [] }
+        var arms: [(String, EvaluationRecord.Role, [Double])] = [("standard", .standard, settings.box.standardPoint)]
+        if let reference = settings.referencePoint { arms.append(("hand-picked", .reference, reference)) }
+        return try arms.map { name, role, point in
+            try stored("noise.\(name)") { try evaluation(role, point, index: 0, seeds: seeds) }
+        }
+    }
+
+    /// Re-evaluates the search's best ``StudySettings/candidates`` on the noise seeds (the
+    /// hand-picked density's noise measurement is reused when it is among them), each read back
+    /// from the store when done. Empty without candidates.
+    /// - Parameters:
+    ///   - records: the search's records.
+    ///   - noise: the noise measurement (``measureNoise()``).
+    /// - Throws: training or store errors.
+    public func reevaluate(records: [EvaluationRecord], noise: [EvaluationRecord]) throws -> [Reevaluation] {
+        guard let seeds = settings.noiseSeeds else { return [] }
+        if let done = try store.value(Reevaluation.storeKey, as: [Reevaluation].self) { return done }
+        let checked = try settings.topCandidates(of: records).map { candidate in
+            if let same = noise.first(where: { $0.role == .reference && $0.matches(candidate.point) }) {
+                return Reevaluation(candidate: candidate, check: same)
+            }
+            let check = try stored("reevaluation.\(candidate.index)") {
+                try evaluation(candidate.role, candidate.point, index: candidate.index, seeds: seeds)
+            }
+            return Reevaluation(candidate: candidate, check: check)
+        }
+        try store.setValue(checked, for: Reevaluation.storeKey)
+        return checked
+    }
+
+    /// The value stored under `key`, or `make()`'s, stored there first.
+    private func stored<Value: Codable>(_ key: String, _ make: () throws -> Value) throws -> Value {
+        if let value = try store.value(key, as: Value.self) { return value }
+        note(key)
+        let value = try make()
+        try store.setValue(value, for: key)
+        return value
+    }
+
+    /// The final runs: standard, the hand-picked density and the chosen one (see
+    /// ``StudySettings/choice(records:reevaluations:)``), each retrained on all the training data
+    /// with the final seeds and scored once on the test set. Finished arms are read back from
+    /// the store.
+    /// - Throws: training or store errors.
+    public func finalRuns(records: [EvaluationRecord], noise: [EvaluationRecord] = [], reevaluations: [Reevaluation] = []) throws -> [FinalArm] {
+        guard let chosen = settings.choice(records: records, reevaluations: reevaluations) else {
+            throw TuningError("the study has no evaluated density to retrain")
+        }
         var arms: [(String, DensityArm, [Double]?)] = [("standard", .standard, nil)]
         if let reference = settings.referencePoint { arms.append(("hand-picked", .fixed(settings.box.profiles(reference)), reference)) }
-        arms.append(("tuned", .fixed(settings.box.profiles(best.point)), best.point))
+        arms.append(("tuned", .fixed(settings.box.profiles(chosen.point)), chosen.point))
         return try arms.map { name, arm, point in
-            let key = "final.\(name)"
-            if let stored = try store.value(key, as: FinalArm.self) { return stored }
-            let validation = records.first { point == nil ? $0.role == .standard : $0.role != .standard && $0.matches(point!) }
-            let arm = FinalArm(name: name, point: point, validation: validation, test: try worker(settings.finalRequest(arm)))
-            try store.setValue(arm, for: key)
-            return arm
+            try stored("final.\(name)") {
+                let isArm = { (r: EvaluationRecord) in point == nil ? r.role == .standard : r.role != .standard && r.matches(point!) }
+                var final = FinalArm(name: name, point: point, validation: records.first(where: isArm), test: try worker(settings.finalRequest(arm)))
+                final.reevaluation = noise.first(where: isArm) ?? reevaluations.first { isArm($0.candidate) }?.check
+                return final
+            }
         }
     }
 }
@@ -146,8 +204,21 @@ public struct FinalArm: Codable, Sendable {
     public var point: [Double]?
     /// Its evaluation on the validation split during the study.
     public var validation: EvaluationRecord?
+    /// Its evaluation on the validation split with the noise seeds (noise measurement or
+    /// re-evaluation; nil when there was none).
+    public var reevaluation: EvaluationRecord?
     /// The final runs, scored on the test set.
     public var test: EvaluationOutcome
+}
+
+/// A candidate of the search re-evaluated on the noise seeds.
+public struct Reevaluation: Codable, Sendable, Equatable {
+    /// The store key of the finished re-evaluation (all candidates).
+    static let storeKey = "reevaluations"
+    /// The search's record (search seeds).
+    public var candidate: EvaluationRecord
+    /// The same density on the noise seeds.
+    public var check: EvaluationRecord
 }
 
 /// What a study reports after each evaluation.
