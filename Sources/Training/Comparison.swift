@@ -165,7 +165,9 @@ extension Comparison.Outcome {
         var rows = [["", "final \(metricName)", "best \(metricName)", "s/epoch", "img/s"]]
         for arm in arms {
             let name = arm.name == "weighted" || arm.name == "fixed" ? "\(arm.name) \(experiment.den)" : arm.name
-            rows.append([name, Self.format(arm.runs.map(\.finalMetric)), Self.format(arm.runs.map(\.bestMetric)),
+            let diverged = arm.runs.filter(\.diverged).count
+            let final = Self.format(arm.runs.map(\.finalMetric)) + (diverged > 0 ? " (\(diverged) of \(arm.runs.count) DIVERGED)" : "")
+            rows.append([name, final, Self.format(arm.runs.map(\.bestMetric)),
                          String(format: "%.1f", meanAndSpread(arm.runs.map(\.secondsPerEpoch)).mean),
                          String(format: "%.0f", meanAndSpread(arm.runs.compactMap { $0.history.last?.imagesPerSecond }).mean)])
         }

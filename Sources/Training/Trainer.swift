@@ -46,7 +46,8 @@ public struct RunResult: Codable, Sendable {
     public var label: String
     /// One record per epoch.
     public var history: [EpochRecord]
-    /// Whether the loss became NaN or infinite (training stopped there).
+    /// Whether a training loss, evaluation loss or evaluation metric became NaN or infinite
+    /// (training stopped there).
     public var diverged: Bool
     /// Peak resident memory of the process, MiB.
     public var peakMemoryMiB: Double
@@ -126,8 +127,11 @@ public struct Trainer {
     /// checkpoint that already reached ``TrainingSettings/epochs`` gives the finished run's result
     /// without training.
     ///
-    /// A diverging loss is not an error: training stops, and the result (and `result.json`) says
-    /// `diverged: true`, with the non-finite values written as `"nan"`/`"inf"`.
+    /// A diverging run is not an error here: when the training loss, the evaluation loss or the
+    /// evaluation metric becomes NaN or infinite, training stops after that epoch (no checkpoint
+    /// of it is saved), and the result (and `result.json`) says `diverged: true`, with the
+    /// non-finite values written as `"nan"`/`"inf"`; the caller decides how to report it
+    /// (`wconv train` exits with an error).
     /// - Parameters:
     ///   - model: the network to train (its parameters are updated in place).
     ///   - task: the data, loss and metric.
@@ -196,6 +200,8 @@ public struct Trainer {
             }
             let trainingSeconds = seconds(since: epochStart)
             let evaluation = diverged ? (loss: Double.nan, metric: Double.nan) : try evaluate(model: model, task: task)
+            // A finite training loss can still leave weights whose evaluation overflows.
+            if !(evaluation.loss.isFinite && evaluation.metric.isFinite) { diverged = true }
             let record = EpochRecord(
                 epoch: epoch + 1, trainingLoss: diverged ? .nan : lossSum / Double(max(1, seen)),
                 trainingMetric: metricSum / Double(max(1, seen)), evaluationLoss: evaluation.loss,
@@ -205,7 +211,7 @@ public struct Trainer {
             history.append(record)
             progress.show(String(format: "[%@] epoch %d/%d done: train loss %.4f, eval loss %.4f, eval %@ %.3f, %.1f s%@",
                                  label, epoch + 1, settings.epochs, record.trainingLoss, record.evaluationLoss,
-                                 task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss not finite)" : ""),
+                                 task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss or metric not finite)" : ""),
                           force: true)
             if let directory, communicator.isRoot {
                 try writeHistory(history, to: directory + "/history.csv")

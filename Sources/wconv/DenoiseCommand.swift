@@ -17,6 +17,9 @@ struct DenoiseCommand: ParsableCommand {
     @Flag(help: "Add Gaussian noise of --sigma first (to try the model on a clean image); also prints PSNR.") var addNoise = false
     @Option(parsing: .unconditional, help: "Seed of the added noise.") var seed: UInt64 = 1
 
+    /// Checks every option before any work starts.
+    func validate() throws { try trained.validate(try experiment.resolve(task: "denoising").0) }
+
     func run() throws {
         try compute.apply()
         let (e, _) = try experiment.resolve(task: "denoising")

@@ -17,12 +17,16 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var compute: ThreadOptions
     @Option(parsing: .unconditional, help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
     @Option(help: "Folder for denoised images (denoising).") var output = "runs/eval"
-    @Option(parsing: .unconditional, help: "How many validation images to denoise whole and save (denoising).") var images = 2
+    @Option(parsing: .unconditional, help: OptionRanges.images.help("How many validation images to denoise whole and save (denoising)"),
+            transform: OptionRanges.images.parse)
+    var images = 2
+
+    /// Checks every option before any work starts.
+    func validate() throws { try trained.validate(try experiment.resolve().0) }
 
     func run() throws {
         try compute.apply()
         let (e, _) = try experiment.resolve()
-        guard images >= 0 else { throw CommandFailure("--images must be ≥ 0, got \(images)") }
         let file = try trained.file()
         let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file))
         let model = try trained.load(e, file: file, seed: seed, channels: channels, size: size, classes: classes)

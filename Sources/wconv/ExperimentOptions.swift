@@ -9,34 +9,57 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse | photos, folder.") var dataset: String?
     @Option(help: "Folder of the dataset's files (defaults: the Debian packages' folders).") var dataDir: String?
     @Option(help: "Folder of validation images (denoising from a folder).") var validationDir: String?
-    @Option(parsing: .unconditional, help: "Side of the main square kernels (default: 2n+1 for a density of n values).") var kernelSize: Int?
-    @Option(parsing: .unconditional, help: "Density of the weighted arm, outermost first (kernel size 2n+1; default 0.25,0.15,0.55 for classification, 0.5,0.8 for denoising).") var den: FloatList?
+    @Option(parsing: .unconditional, help: OptionRanges.kernelSize.help("Side of the main square kernels (default: 2n+1 for a density of n values)"), transform: OptionRanges.kernelSize.parse)
+    var kernelSize: Int?
+    @Option(parsing: .unconditional,
+            help: OptionRanges.densityValue.help("Density of the weighted arm, outermost first (kernel size 2n+1; default 0.25,0.15,0.55 for classification, 0.5,0.8 for denoising); values"),
+            transform: { try FloatList.densities($0, option: "--den") })
+    var den: FloatList?
     @Flag(help: "Train the density (its own learning rate and schedule).") var trainableDensity = false
-    @Option(parsing: .unconditional, help: "Batch size (default: 64 for classification, 16 for denoising).") var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Use only this many training images (0: all; default: 12000 for classification, all for denoising).") var trainSubset: Int?
-    @Option(parsing: .unconditional, help: "Use only this many evaluation images (0: all; default: 2000 for classification, all for denoising).") var testSubset: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.batchSize.help("Batch size (default: 64 for classification, 16 for denoising)"), transform: OptionRanges.batchSize.parse)
+    var batchSize: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.trainSubset.help("Use only this many training images (0: all; default: 12000 for classification, all for denoising)"), transform: OptionRanges.trainSubset.parse)
+    var trainSubset: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.testSubset.help("Use only this many evaluation images (0: all; default: 2000 for classification, all for denoising)"), transform: OptionRanges.testSubset.parse)
+    var testSubset: Int?
     @Flag(help: "Random crops and flips (classification).") var augment = false
-    @Option(parsing: .unconditional, help: "Label smoothing (classification).") var labelSmoothing: Float = 0
-    @Option(parsing: .unconditional, help: "Noise σ on the 0–255 scale (denoising).") var sigma: Float = 25
-    @Option(parsing: .unconditional, help: "Patch side (denoising; default 32).") var patchSize: Int?
-    @Option(parsing: .unconditional, help: "Training patches per epoch (denoising; default 1024).") var patchesPerEpoch: Int?
-    @Option(parsing: .unconditional, help: "Fixed validation patches (denoising; default 256).") var evalPatches: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.labelSmoothing.help("Label smoothing (classification)"), transform: OptionRanges.labelSmoothing.parse)
+    var labelSmoothing: Float = 0
+    @Option(parsing: .unconditional, help: OptionRanges.sigma.help("Noise σ on the 0–255 scale (denoising)"), transform: OptionRanges.sigma.parse)
+    var sigma: Float = 25
+    @Option(parsing: .unconditional, help: OptionRanges.patchSize.help("Patch side (denoising; default 32)"), transform: OptionRanges.patchSize.parse)
+    var patchSize: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.patchesPerEpoch.help("Training patches per epoch (denoising; default 1024)"), transform: OptionRanges.patchesPerEpoch.parse)
+    var patchesPerEpoch: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.evalPatches.help("Fixed validation patches (denoising; default 256)"), transform: OptionRanges.evalPatches.parse)
+    var evalPatches: Int?
     @Flag(help: "RGB instead of grey images (denoising).") var rgb = false
-    @Option(parsing: .unconditional, help: "Integer downscale of the photographs (denoising).") var downscale = 4
+    @Option(parsing: .unconditional, help: OptionRanges.downscale.help("Integer downscale of the photographs (denoising)"), transform: OptionRanges.downscale.parse)
+    var downscale = 4
     @Option(help: "mse, l1 or psnr (denoising).") var loss = "mse"
-    @Option(parsing: .unconditional, help: "DnCNN depth (default 8 for denoising runs).") var depth: Int?
-    @Option(parsing: .unconditional, help: "DnCNN width (default 32 for denoising runs).") var width: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.depth.help("DnCNN depth (default 8 for denoising runs)"), transform: OptionRanges.depth.parse)
+    var depth: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.width.help("DnCNN width (default 32 for denoising runs)"), transform: OptionRanges.width.parse)
+    var width: Int?
     @Option(help: "DnCNN last layer: zero (starts as the identity) or kaiming (the reference's fan-out init, which can end below the noisy input).")
     var lastLayerInit = "zero"
-    @Option(parsing: .unconditional, help: "NAFNet base width.") var nafWidth = 16
-    @Option(parsing: .unconditional, help: "NAFNet blocks per level.") var nafBlocks = 1
-    @Option(parsing: .unconditional, help: "Epochs (default: 4 for classification, 6 for denoising).") var epochs: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.nafWidth.help("NAFNet base width"), transform: OptionRanges.nafWidth.parse)
+    var nafWidth = 16
+    @Option(parsing: .unconditional, help: OptionRanges.nafBlocks.help("NAFNet blocks per level"), transform: OptionRanges.nafBlocks.parse)
+    var nafBlocks = 1
+    @Option(parsing: .unconditional, help: OptionRanges.epochs.help("Epochs (default: 4 for classification, 6 for denoising)"), transform: OptionRanges.epochs.parse)
+    var epochs: Int?
     @Option(help: "sgd, adam or adamw (default adamw).") var optimizer: String?
-    @Option(parsing: .unconditional, help: "Learning rate of the weights (default 0.001).") var lr: Float?
-    @Option(parsing: .unconditional, help: "Weight decay (default 0.0001).") var weightDecay: Float?
-    @Option(parsing: .unconditional, help: "Learning rate of the density.") var densityLr: Float = 1e-2
-    @Option(help: "constant, cosine, step:S:G, restarts:T0:M, warmup:E:<schedule>.") var schedule = "cosine"
-    @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
+    @Option(parsing: .unconditional, help: OptionRanges.learningRate.help("Learning rate of the weights (default 0.001)"), transform: OptionRanges.learningRate.parse)
+    var lr: Float?
+    @Option(parsing: .unconditional, help: OptionRanges.weightDecay.help("Weight decay (default 0.0001)"), transform: OptionRanges.weightDecay.parse)
+    var weightDecay: Float?
+    @Option(parsing: .unconditional, help: OptionRanges.densityLearningRate.help("Learning rate of the density"), transform: OptionRanges.densityLearningRate.parse)
+    var densityLr: Float = 1e-2
+    @Option(help: "Schedule of the weights' learning rate: \(TrainingSettings.scheduleForms).", transform: { try Self.schedule($0, option: "--schedule") })
+    var schedule = "cosine"
+    @Option(help: "Schedule of the density's learning rate (the forms of --schedule).", transform: { try Self.schedule($0, option: "--density-schedule") })
+    var densitySchedule = "cosine"
     @Option(help: "Convolution algorithm: auto, direct, fft, overlap (FFT by blocks; unit-stride layers, the others run auto) or winograd (3×3 layers; the others run direct).")
     var method = ConvolutionMethod.auto
 
@@ -88,8 +111,13 @@ struct ExperimentOptions: ParsableArguments {
         s.schedule = schedule
         s.densitySchedule = densitySchedule
         try s.validate()
-        _ = try s.parseSchedule(s.schedule)
-        _ = try s.parseSchedule(s.densitySchedule)
         return (e, s)
+    }
+
+    /// `text` when it is a schedule description (checked while parsing, before any work).
+    /// - Throws: `ValidationError` naming `option` and listing the accepted forms.
+    @Sendable static func schedule(_ text: String, option: String) throws -> String {
+        do { _ = try TrainingSettings().parseSchedule(text) } catch { throw ValidationError("\(option): \(error)") }
+        return text
     }
 }
