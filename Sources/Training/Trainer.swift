@@ -46,7 +46,8 @@ public struct RunResult: Codable, Sendable {
     public var label: String
     /// One record per epoch.
     public var history: [EpochRecord]
-    /// Whether a training loss, evaluation loss or evaluation metric became NaN or infinite
+    /// Whether the run diverged: a training loss, evaluation loss or evaluation metric became NaN
+    /// or infinite, or a training loss grew past ``Trainer/divergenceGrowth`` times the first
     /// (training stopped there).
     public var diverged: Bool
     /// Peak resident memory of the process, MiB.
@@ -121,14 +122,21 @@ public struct Trainer {
         self.convolutionMethod = convolutionMethod
     }
 
+    /// How many times its first batch's loss a batch loss may reach before the run counts as
+    /// diverged (a run whose learning rate is far too large reaches 10¹⁴ within an epoch, long
+    /// before the loss overflows to infinity).
+    public static let divergenceGrowth = 1e6
+
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
     /// from the checkpoint in ``directory`` when there is one (bit for bit: same batches, same
     /// optimiser state; on any number of ranks, as checkpoints hold the replicated state). A
     /// checkpoint that already reached ``TrainingSettings/epochs`` gives the finished run's result
     /// without training.
     ///
-    /// A diverging run is not an error here: when the training loss, the evaluation loss or the
-    /// evaluation metric becomes NaN or infinite, training stops after that epoch (no checkpoint
+    /// A diverging run is not an error here: when a batch's training loss becomes NaN, infinite
+    /// or larger in magnitude than ``divergenceGrowth`` times the first batch's (and than
+    /// ``divergenceGrowth``), or the evaluation loss or metric becomes NaN or infinite, training
+    /// stops after that epoch (no checkpoint
     /// of it is saved), and the result (and `result.json`) says `diverged: true`, with the
     /// non-finite values written as `"nan"`/`"inf"`; the caller decides how to report it
     /// (`wconv train` exits with an error).
@@ -167,6 +175,7 @@ public struct Trainer {
         defer { replicas.finish(model) }
         var progress = ProgressLine(enabled: communicator.isRoot && showsProgress)
         var diverged = false
+        var firstLoss: Double?   // the magnitude of this run's first batch loss
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)
             optimizer.learningRateScale = [.weights: factor, .noDecay: factor, .densities: densitySchedule.factor(epoch: epoch)]
@@ -185,7 +194,9 @@ public struct Trainer {
                 guard value.isFinite || replicas.isDistributed else { diverged = true; break }
                 let step = try replicas.backward(loss, share: batch.count, global: globalCount, parameters: model.parameters, statistics: [
                     value * Double(batch.count), task.metricSum(output.value, batch), Double(batch.count)]).statistics
-                guard step[0].isFinite else { diverged = true; break }
+                let batchLoss = step[0] / max(1, step[2])
+                if firstLoss == nil { firstLoss = abs(batchLoss) }
+                guard batchLoss.isFinite, abs(batchLoss) <= Self.divergenceGrowth * max(1, firstLoss!) else { diverged = true; break }
                 optimizer.step()
                 lossSum += step[0]
                 metricSum += step[1]

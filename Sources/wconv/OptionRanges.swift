@@ -46,7 +46,7 @@ enum OptionRanges {
     // MARK: conv
     static let stride = OptionRange(name: "--stride", range: 1...4096)
     static let dilation = OptionRange(name: "--dilation", range: 1...4096)
-    static let padding = OptionRange(name: "--padding", range: 0...4096)
+    static let padding = OptionRange(name: "--padding", range: 0...1024)
     static let groups = OptionRange(name: "--groups", range: 1...65_536)
     static let gaussian = OptionRange<Float>(name: "--gaussian", range: 0.001...1000)
 

@@ -99,6 +99,19 @@ import WeightedConvolution
         #expect(decoded.diverged && decoded.finalMetric.isNaN)
     }
 
+    @Test func aNonFiniteEvaluationOrAnExplodingLossIsDivergence() throws {
+        // Finite training data, an evaluation set holding a NaN: the training loss stays finite.
+        let clean = task(), poisoned = task(poison: true)
+        let mixed = ClassificationTask(training: clean.training, evaluation: poisoned.evaluation, batchSize: 8, seed: 3, augment: false)
+        let evaluated = try Trainer(settings: settings(epochs: 3), directory: nil, label: "e").run(model: model(), task: mixed)
+        #expect(evaluated.diverged && evaluated.history.count == 1)
+        // A learning rate far too large: the loss grows by many orders of magnitude, still finite.
+        var s = settings(epochs: 3)
+        s.learningRate = 1e6
+        let exploded = try Trainer(settings: s, directory: nil, label: "x").run(model: model(), task: clean)
+        #expect(exploded.diverged && exploded.history.count == 1)
+    }
+
     @Test func nanOrOutOfRangeNeverCountsAsCorrect() {
         let logits = Tensor(shape: [3, 2], scalars: [.nan, 1, 0, 1, 2, 1])
         #expect(Metric.correct(logits, labels: [0, 1, 0]) == 2, "the NaN row is wrong, the others right")
