@@ -146,7 +146,7 @@ extension Comparison.Outcome {
     /// Runs that diverged or ended no better than the trivial baseline, as warnings.
     public var warnings: [String] {
         arms.flatMap(\.runs).compactMap { run in
-            if run.diverged { return "\(run.label): DIVERGED (loss became NaN or infinite)" }
+            if run.diverged { return "\(run.label): DIVERGED (a loss or metric became NaN or infinite, or the loss grew a millionfold)" }
             if baselineValue.isFinite, run.finalMetric <= baselineValue {
                 return String(format: "%@: ends at %.3f, no better than the %@ (%.3f)", run.label, run.finalMetric, baselineName, baselineValue)
             }

@@ -222,7 +222,7 @@ public struct Trainer {
             history.append(record)
             progress.show(String(format: "[%@] epoch %d/%d done: train loss %.4f, eval loss %.4f, eval %@ %.3f, %.1f s%@",
                                  label, epoch + 1, settings.epochs, record.trainingLoss, record.evaluationLoss,
-                                 task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss or metric not finite)" : ""),
+                                 task.metricName, record.evaluationMetric, record.seconds, diverged ? " — DIVERGED (loss or metric not finite, or loss grown a millionfold)" : ""),
                           force: true)
             if let directory, communicator.isRoot {
                 try writeHistory(history, to: directory + "/history.csv")

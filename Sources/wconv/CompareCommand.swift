@@ -67,7 +67,7 @@ struct CompareCommand: ParsableCommand {
             diverged += outcome.arms.flatMap(\.runs).filter(\.diverged).map { "\(task) \($0.label)" }
         }
         guard diverged.isEmpty else {
-            throw CommandFailure("\(diverged.joined(separator: ", ")) diverged (a loss or metric became NaN or infinite); "
+            throw CommandFailure("\(diverged.joined(separator: ", ")) diverged (a loss or metric became NaN or infinite, or the loss grew a millionfold); "
                 + "the summaries mark them; try a lower --lr")
         }
     }

@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
         if let baseline = task.baseline { print(String(format: "%@: %.3f", baseline.name, baseline.value)) }
         print("results in \(output)/")
         if result.diverged {
-            throw CommandFailure("training diverged in epoch \(result.history.count) (a loss or metric became NaN or infinite); "
+            throw CommandFailure("training diverged in epoch \(result.history.count) (a loss or metric became NaN or infinite, or the loss grew a millionfold); "
                 + "\(output)/result.json records \"diverged\": true; try a lower --lr")
         }
     }

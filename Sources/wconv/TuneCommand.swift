@@ -127,7 +127,7 @@ struct TuneCommand: ParsableCommand {
         // final run leaves a test score that is no score.
         let diverged = finals.flatMap { arm in arm.test.runs.filter(\.diverged).map { "\(arm.name) \($0.label)" } }
         guard diverged.isEmpty else {
-            throw CommandFailure("final runs \(diverged.joined(separator: ", ")) diverged (a loss or metric became NaN or infinite); "
+            throw CommandFailure("final runs \(diverged.joined(separator: ", ")) diverged (a loss or metric became NaN or infinite, or the loss grew a millionfold); "
                 + "the table marks them")
         }
     }
