@@ -51,7 +51,7 @@ struct BenchScalingCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let c = BenchTrainCommand.cases[model] else { return }
+        guard let c = BenchTrainCommand.cases[model] else { throw CommandFailure("unknown model \(model) (vgg16, resnet18)") }
         if measure { return try measureHere(c) }
         let counts = ranks.values
         print("\(c.name.replacingOccurrences(of: "batch 64", with: "global batch \(batch)")), weighted 3×3; \(steps) timed steps; "
@@ -88,7 +88,7 @@ struct BenchScalingCommand: ParsableCommand {
         process.executableURL = URL(fileURLWithPath: mpirun)
         process.arguments = ["-np", String(ranks), "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
             + [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, "bench", "scaling", "--measure",
-               "--model", model, "--batch", String(batch), "--steps", String(steps), "--threads", String(threads)]
+               "--ranks", String(ranks), "--model", model, "--batch", String(batch), "--steps", String(steps), "--threads", String(threads)]
             + (overlap ? [] : ["--no-overlap"])
         let output = Pipe()
         process.standardOutput = output
