@@ -43,7 +43,7 @@ import WeightedConvolution
         #expect(throws: TrainingError.self) { _ = try Trainer(settings: settings(epochs: epochs), directory: nil, label: "x").run(model: model(), task: task()) }
     }
 
-    @Test func experimentSizesOutOfRangeAreErrors() {
+    @Test func experimentSizesOutOfRangeAreErrors() throws {
         let edits: [(String, (inout Experiment) -> Void)] = [
             ("--batch-size", { $0.batchSize = 0 }), ("--batch-size", { $0.batchSize = -1 }), ("--depth", { $0.depth = 1 }),
             ("--depth", { $0.depth = 0 }), ("--patch-size", { $0.patchSize = -3 }), ("--naf-width", { $0.nafWidth = 0 }),
