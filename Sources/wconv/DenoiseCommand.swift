@@ -18,7 +18,7 @@ struct DenoiseCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the added noise.") var seed: UInt64 = 1
 
     /// Checks every option before any work starts.
-    func validate() throws { try trained.validate(try experiment.resolve(task: "denoising").0) }
+    func validate() throws { try trained.checkConvolution(of: try experiment.resolve(task: "denoising").0) }
 
     func run() throws {
         try compute.apply()

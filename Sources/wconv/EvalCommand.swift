@@ -22,7 +22,7 @@ struct EvalCommand: ParsableCommand {
     var images = 2
 
     /// Checks every option before any work starts.
-    func validate() throws { try trained.validate(try experiment.resolve().0) }
+    func validate() throws { try trained.checkConvolution(of: try experiment.resolve().0) }
 
     func run() throws {
         try compute.apply()

@@ -9,8 +9,9 @@ struct TrainedModelOptions: ParsableArguments {
     @Option(help: "standard or weighted (must match the weights).") var conv = "weighted"
     @Option(help: "model.safetensors (or checkpoint.safetensors) written by train.") var weights: String
 
-    /// Checks `--conv` against the experiment's convolution kinds before any work starts.
-    func validate(_ e: Experiment) throws { _ = try e.convolutionKind(named: conv) }
+    /// Checks `--conv` against the experiment's convolution kinds (before any work starts).
+    /// - Throws: ``CommandFailure`` for a name other than `standard` or `weighted`.
+    func checkConvolution(of e: Experiment) throws { _ = try e.convolutionKind(named: conv) }
 
     /// The weights file.
     /// - Throws: `DataError` when it is missing or corrupt.
