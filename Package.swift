@@ -92,7 +92,7 @@ let package = Package(
             dependencies: ["Datasets", "GridCore", "Models", "NeuralNetwork", "Training",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Volume3D"),
-        .target(name: "TestSupport", dependencies: ["GridCore", "WeightedConvolution", "NeuralNetwork", "Training", "Tuning"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Training", "Tuning"], path: "Tests/TestSupport"),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),
         .testTarget(name: "WeightedConvolutionTests", dependencies: ["WeightedConvolution", "GridCore", "TestSupport"]),
         .testTarget(name: "NeuralNetworkTests", dependencies: ["NeuralNetwork", "GridCore", "WeightedConvolution", "Communication", "TestSupport"]),

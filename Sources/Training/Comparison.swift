@@ -146,7 +146,7 @@ extension Comparison.Outcome {
     /// Runs that diverged or ended no better than the trivial baseline, as warnings.
     public var warnings: [String] {
         arms.flatMap(\.runs).compactMap { run in
-            if run.diverged { return "\(run.label): DIVERGED (loss became NaN or infinite)" }
+            if run.diverged { return "\(run.label): DIVERGED (a loss or metric became NaN or infinite, or the loss grew a millionfold)" }
             if baselineValue.isFinite, run.finalMetric <= baselineValue {
                 return String(format: "%@: ends at %.3f, no better than the %@ (%.3f)", run.label, run.finalMetric, baselineName, baselineValue)
             }
@@ -165,7 +165,9 @@ extension Comparison.Outcome {
         var rows = [["", "final \(metricName)", "best \(metricName)", "s/epoch", "img/s"]]
         for arm in arms {
             let name = arm.name == "weighted" || arm.name == "fixed" ? "\(arm.name) \(experiment.den)" : arm.name
-            rows.append([name, Self.format(arm.runs.map(\.finalMetric)), Self.format(arm.runs.map(\.bestMetric)),
+            let diverged = arm.runs.filter(\.diverged).count
+            let final = Self.format(arm.runs.map(\.finalMetric)) + (diverged > 0 ? " (\(diverged) of \(arm.runs.count) DIVERGED)" : "")
+            rows.append([name, final, Self.format(arm.runs.map(\.bestMetric)),
                          String(format: "%.1f", meanAndSpread(arm.runs.map(\.secondsPerEpoch)).mean),
                          String(format: "%.0f", meanAndSpread(arm.runs.compactMap { $0.history.last?.imagesPerSecond }).mean)])
         }

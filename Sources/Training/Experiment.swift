@@ -73,12 +73,13 @@ public struct Experiment: Codable, Sendable, Equatable {
             throw TrainingError("a density of \(den.count) values needs kernel size \(2 * den.count + 1), got --kernel-size \(kernelSize)")
         }
         guard den.allSatisfy(\.isFinite) else { throw TrainingError("--den values must be finite, got \(den)") }
+        typealias L = ExperimentLimits
         let limits: [(String, Int, ClosedRange<Int>)] = [
-            ("--batch-size", batchSize, 1...65_536), ("--train-subset", trainingSubset, 0...Int(Int32.max)),
-            ("--test-subset", evaluationSubset, 0...Int(Int32.max)), ("--patch-size", patchSize, 1...4096),
-            ("--patches-per-epoch", patchesPerEpoch, 1...Int(Int32.max)), ("--eval-patches", evaluationPatches, 1...Int(Int32.max)),
-            ("--downscale", downscale, 1...1024), ("--depth", depth, 2...1000), ("--width", width, 1...65_536),
-            ("--naf-width", nafWidth, 1...65_536), ("--naf-blocks", nafBlocks, 0...1000),
+            ("--batch-size", batchSize, L.batchSize), ("--train-subset", trainingSubset, L.subset),
+            ("--test-subset", evaluationSubset, L.subset), ("--patch-size", patchSize, L.patchSize),
+            ("--patches-per-epoch", patchesPerEpoch, L.patches), ("--eval-patches", evaluationPatches, L.patches),
+            ("--downscale", downscale, L.downscale), ("--depth", depth, L.depth), ("--width", width, L.width),
+            ("--naf-width", nafWidth, L.width), ("--naf-blocks", nafBlocks, L.nafBlocks),
         ]
         for (name, value, range) in limits where !range.contains(value) {
             throw TrainingError("\(name) must be in \(range.lowerBound)…\(range.upperBound), got \(value)")

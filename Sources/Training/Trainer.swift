@@ -51,7 +51,9 @@ public struct RunResult: Codable, Sendable {
     public var label: String
     /// One record per epoch.
     public var history: [EpochRecord]
-    /// Whether the loss became NaN or infinite (training stopped there).
+    /// Whether the run diverged: a training loss, evaluation loss or evaluation metric became NaN
+    /// or infinite, or a training loss grew past ``Trainer/divergenceGrowth`` times the first
+    /// (training stopped there).
     public var diverged: Bool
     /// Peak resident memory of the process, MiB.
     public var peakMemoryMiB: Double
@@ -127,14 +129,24 @@ public struct Trainer {
         self.convolutionMethod = convolutionMethod
     }
 
+    /// How many times its first batch's loss a batch loss may reach before the run counts as
+    /// diverged (a run whose learning rate is far too large reaches 10¹⁴ within an epoch, long
+    /// before the loss overflows to infinity).
+    public static let divergenceGrowth = 1e6
+
     /// Trains `model` on `task` for ``TrainingSettings/epochs`` epochs; with `resume`, continues
     /// from the checkpoint in ``directory`` when there is one (bit for bit: same batches, same
     /// optimiser state; on any number of ranks, as checkpoints hold the replicated state). A
     /// checkpoint that already reached ``TrainingSettings/epochs`` gives the finished run's result
     /// without training.
     ///
-    /// A diverging loss is not an error: training stops, and the result (and `result.json`) says
-    /// `diverged: true`, with the non-finite values written as `"nan"`/`"inf"`.
+    /// A diverging run is not an error here: when a batch's training loss becomes NaN, infinite
+    /// or larger in magnitude than ``divergenceGrowth`` times the first batch's (and than
+    /// ``divergenceGrowth``), or the evaluation loss or metric becomes NaN or infinite, training
+    /// stops after that epoch (no checkpoint
+    /// of it is saved), and the result (and `result.json`) says `diverged: true`, with the
+    /// non-finite values written as `"nan"`/`"inf"`; the caller decides how to report it
+    /// (`wconv train` exits with an error).
     /// - Parameters:
     ///   - model: the network to train (its parameters are updated in place).
     ///   - task: the data, loss and metric.
@@ -171,6 +183,7 @@ public struct Trainer {
         var progress = ProgressLine(enabled: communicator.isRoot && showsProgress)
         if let note = shortRunNote(model: model, task: task) { progress.show(note, force: true) }
         var diverged = false
+        var firstLoss: Double?   // the magnitude of this run's first batch loss
         for epoch in start..<settings.epochs {
             let factor = schedule.factor(epoch: epoch)
             optimizer.learningRateScale = [.weights: factor, .noDecay: factor, .densities: densitySchedule.factor(epoch: epoch)]
@@ -189,7 +202,9 @@ public struct Trainer {
                 guard value.isFinite || replicas.isDistributed else { diverged = true; break }
                 let step = try replicas.backward(loss, share: batch.count, global: globalCount, parameters: model.parameters, statistics: [
                     value * Double(batch.count), task.metricSum(output.value, batch), Double(batch.count)]).statistics
-                guard step[0].isFinite else { diverged = true; break }
+                let batchLoss = step[0] / max(1, step[2])
+                if firstLoss == nil { firstLoss = abs(batchLoss) }
+                guard batchLoss.isFinite, abs(batchLoss) <= Self.divergenceGrowth * max(1, firstLoss!) else { diverged = true; break }
                 optimizer.step()
                 lossSum += step[0]
                 metricSum += step[1]
@@ -209,6 +224,8 @@ public struct Trainer {
                     .recompute(model: model, task: task, epoch: epoch).seconds
             }
             let evaluation = diverged ? (loss: Double.nan, metric: Double.nan) : try evaluate(model: model, task: task)
+            // A finite training loss can still leave weights whose evaluation overflows.
+            if !(evaluation.loss.isFinite && evaluation.metric.isFinite) { diverged = true }
             let record = EpochRecord(
                 epoch: epoch + 1, trainingLoss: diverged ? .nan : lossSum / Double(max(1, seen)),
                 trainingMetric: metricSum / Double(max(1, seen)), evaluationLoss: evaluation.loss,
@@ -220,7 +237,7 @@ public struct Trainer {
                                  label, epoch + 1, settings.epochs, record.trainingLoss, record.evaluationLoss,
                                  task.metricName, record.evaluationMetric, record.seconds,
                                  preciseSeconds.map { String(format: " (%.1f s of it recomputing batch-norm statistics)", $0) } ?? "",
-                                 diverged ? " — DIVERGED (loss not finite)" : ""),
+                                 diverged ? " — DIVERGED (loss or metric not finite, or loss grown a millionfold)" : ""),
                           force: true)
             if let directory, communicator.isRoot {
                 try writeHistory(history, to: directory + "/history.csv")

@@ -40,9 +40,13 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     ///   that is negative or not finite, a momentum outside [0, 1), or precise batch-norm batches
     ///   outside 1…100 000.
     public func validate() throws(TrainingError) {
-        guard (1...100_000).contains(epochs) else { throw TrainingError("--epochs must be in 1…100000, got \(epochs)") }
-        if let preciseBatchNorm, !(1...100_000).contains(preciseBatchNorm) {
-            throw TrainingError("--precise-bn must be in 0…100000 (0: off), got \(preciseBatchNorm)")
+        let range = ExperimentLimits.epochs
+        guard range.contains(epochs) else {
+            throw TrainingError("--epochs must be in \(range.lowerBound)…\(range.upperBound), got \(epochs)")
+        }
+        let batches = ExperimentLimits.preciseBatchNormBatches
+        if let preciseBatchNorm, !batches.contains(preciseBatchNorm) {
+            throw TrainingError("--precise-bn must be in 0…\(batches.upperBound) (0: off), got \(preciseBatchNorm)")
         }
         for (name, value) in [("--lr", learningRate), ("--weight-decay", weightDecay), ("--density-lr", densityLearningRate),
                               ("density weight decay", densityWeightDecay)] where !(value.isFinite && value >= 0) {
@@ -78,26 +82,45 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
         ])
     }
 
+    /// The forms a schedule description takes, for messages and help texts.
+    public static let scheduleForms = "constant, cosine, step:S:G (every S epochs × G), restarts:T0:M, warmup:E:<schedule>"
+
     /// Parses a schedule description (see ``schedule``) for a run of ``epochs``.
-    /// - Throws: ``TrainingError`` for a malformed description.
+    /// - Throws: ``TrainingError`` for a malformed description: an unknown name, a missing or
+    ///   extra field, or a field out of its range; the message lists the accepted forms.
     public func parseSchedule(_ text: String) throws(TrainingError) -> Schedule {
-        let parts = text.lowercased().split(separator: ":").map(String.init)
+        let parts = text.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
         /// Field `i`, a number in `range` (counts are whole numbers).
         func number(_ i: Int, _ range: ClosedRange<Double>, whole: Bool = true) throws(TrainingError) -> Double {
             guard i < parts.count, let value = Double(parts[i]), range.contains(value), !whole || value.rounded() == value else {
-                throw TrainingError("malformed schedule \(text): field \(i + 1) must be a \(whole ? "whole " : "")number in \(range)")
+                throw TrainingError("malformed schedule \(text): field \(i + 1) must be a \(whole ? "whole " : "")number in \(range) (\(Self.scheduleForms))")
             }
             return value
         }
+        /// Throws unless the description has exactly `count` fields.
+        func fields(_ count: Int) throws(TrainingError) {
+            guard parts.count == count else {
+                throw TrainingError("malformed schedule \(text): \(parts[0]) takes \(count - 1) field(s) after its name, got \(parts.count - 1) "
+                    + "(\(Self.scheduleForms))")
+            }
+        }
         switch parts.first {
-        case "constant": return .constant
-        case "cosine": return .cosine(epochs: epochs, minimum: 1e-3)
-        case "step": return .step(size: Int(try number(1, 1...1e6)), gamma: Float(try number(2, 0...1e3, whole: false)))
-        case "restarts": return .warmRestarts(t0: Int(try number(1, 1...1e6)), mult: Int(try number(2, 1...1e3)), minimum: 1e-3)
-        case "warmup":
+        case "constant":
+            try fields(1)
+            return .constant
+        case "cosine":
+            try fields(1)
+            return .cosine(epochs: epochs, minimum: 1e-3)
+        case "step":
+            try fields(3)
+            return .step(size: Int(try number(1, 1...1e6)), gamma: Float(try number(2, 0...1e3, whole: false)))
+        case "restarts":
+            try fields(3)
+            return .warmRestarts(t0: Int(try number(1, 1...1e6)), mult: Int(try number(2, 1...1e3)), minimum: 1e-3)
+        case "warmup" where parts.count >= 3:
             let warm = Int(try number(1, 0...1e6))
             return .warmup(epochs: warm, then: try parseSchedule(parts.dropFirst(2).joined(separator: ":")))
-        default: throw TrainingError("unknown schedule \(text) (constant, cosine, step:S:G, restarts:T0:M, warmup:E:…)")
+        default: throw TrainingError("unknown schedule '\(text)' (\(Self.scheduleForms))")
         }
     }
 }

@@ -7,6 +7,9 @@ import WeightedConvolution
 struct IntegerList<Value: FixedWidthInteger & Sendable>: ExpressibleByArgument, Sendable {
     let values: [Value]
 
+    /// A list of `values`.
+    init(values: [Value]) { self.values = values }
+
     init?(argument: String) {
         let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
         let values = parts.compactMap { Value($0.trimmingCharacters(in: .whitespaces)) }
@@ -21,21 +24,26 @@ struct IntegerList<Value: FixedWidthInteger & Sendable>: ExpressibleByArgument, 
 /// Per-axis integers given as `2` (every axis) or `2,1,1` (one per spatial axis).
 typealias PerAxis = IntegerList<Int>
 
+extension OptionRange where Value == Int {
+    /// Comma-separated integers, each in the range (`--stride`, `--dilation`, `--ranks`).
+    /// - Throws: `ValidationError` naming the option, its range and the form.
+    @Sendable func parseIntegers(_ argument: String) throws -> IntegerList<Int> { IntegerList(values: try parseList(argument)) }
+}
+
 /// Seeds, e.g. `1,2,3`.
 typealias SeedList = IntegerList<UInt64>
 
 /// A padding: `same`, or per-axis integers (`1` or `1,2`), applied before and after each axis.
-enum PaddingArgument: ExpressibleByArgument, Sendable {
+enum PaddingArgument: Sendable {
     case same
     case symmetric([Int])
 
-    init?(argument: String) {
-        if argument == "same" {
-            self = .same
-        } else if let perAxis = PerAxis(argument: argument) {
-            self = .symmetric(perAxis.values)
-        } else {
-            return nil
+    /// `same`, or per-axis values in `OptionRanges.padding`.
+    /// - Throws: `ValidationError` naming the forms and the range.
+    @Sendable static func parse(_ argument: String) throws -> PaddingArgument {
+        if argument == "same" { return .same }
+        do { return .symmetric(try OptionRanges.padding.parseList(argument)) } catch {
+            throw ValidationError("--padding takes 'same' or comma-separated numbers in \(OptionRanges.padding.rangeText), got '\(argument)'")
         }
     }
 
@@ -47,15 +55,21 @@ enum PaddingArgument: ExpressibleByArgument, Sendable {
     }
 }
 
-/// Comma-separated floats, e.g. `0.25,0.15,0.55` (empty for a 1-tap kernel).
-struct FloatList: ExpressibleByArgument, Sendable {
+/// Comma-separated density values, e.g. `0.25,0.15,0.55` (empty for a 1-tap kernel), each in
+/// `OptionRanges.densityValue`.
+struct FloatList: Sendable {
     let values: [Float]
 
-    init?(argument: String) {
-        guard let values = FloatList.parse(argument) else { return nil }
-        self.values = values
+    /// The values written in `argument`.
+    /// - Throws: `ValidationError` naming `option`, the form and the range.
+    static func densities(_ argument: String, option: String) throws -> FloatList {
+        guard let values = parse(argument), values.allSatisfy(OptionRanges.densityValue.range.contains) else {
+            throw ValidationError("\(option) takes comma-separated density values in \(OptionRanges.densityValue.rangeText), got '\(argument)'")
+        }
+        return FloatList(values: values)
     }
 
+    /// Finite floats separated by commas (`[]` for blank text), or `nil`.
     static func parse(_ text: String) -> [Float]? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return [] }
@@ -66,14 +80,17 @@ struct FloatList: ExpressibleByArgument, Sendable {
     }
 }
 
-/// Float lists per axis separated by `;`, e.g. `0.7;0.2,0.8` (an empty item for a 1-tap axis).
-struct FloatListPerAxis: ExpressibleByArgument, Sendable {
+/// Density lists per axis separated by `;`, e.g. `0.7;0.2,0.8` (an empty item for a 1-tap axis).
+struct FloatListPerAxis: Sendable {
     let values: [[Float]]
 
-    init?(argument: String) {
-        let lists = argument.split(separator: ";", omittingEmptySubsequences: false).map { FloatList.parse(String($0)) }
-        guard !lists.isEmpty, lists.allSatisfy({ $0 != nil }) else { return nil }
-        values = lists.compactMap { $0 }
+    /// The lists written in `argument`.
+    /// - Throws: `ValidationError` naming `option`, the form and the range.
+    static func densities(_ argument: String, option: String) throws -> FloatListPerAxis {
+        let lists = try argument.split(separator: ";", omittingEmptySubsequences: false).map {
+            try FloatList.densities(String($0), option: option).values
+        }
+        return FloatListPerAxis(values: lists)
     }
 }
 

@@ -30,21 +30,30 @@ struct CompareCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seeds, comma-separated; each gives one standard and one weighted run.") var seeds = SeedList(argument: "1,2")!
     @Option(help: "Folder for the runs and summaries.") var output = "runs/compare"
     @Flag(help: "Reuse finished runs and continue interrupted ones from their checkpoints.") var resume = false
-    @Option(help: "Arms, comma-separated: standard, weighted (--den, trainable with --trainable-density), fixed (--den), trainable (starts at --den), tuned:STUDY (the density a wconv tune study chose).")
-    var arms = "standard,weighted"
+    @Option(help: "Arms, comma-separated: standard, weighted (--den, trainable with --trainable-density), fixed (--den), trainable (starts at --den), tuned:STUDY (the density a wconv tune study chose).",
+            transform: ArmList.parse)
+    var arms = ArmList(choices: [.standard, .weighted])
     @Option(help: "Folder of the tuning studies (for tuned:STUDY).") var studies = "runs/tune"
     @Flag(help: "With --resume: accept checkpoints made with other settings or another model/data/convolution.") var force = false
+
+    /// The tasks compared: `--task`, or both.
+    private var tasks: [String] { experiment.task.map { [$0] } ?? ["classification", "denoising"] }
+
+    /// Checks every option before any work starts.
+    func validate() throws {
+        if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
+            throw ValidationError("--model and --dataset need --task (classification or denoising)")
+        }
+        for task in tasks { _ = try experiment.resolve(task: task) }
+    }
 
     func run() throws {
         try compute.apply()
         let processes = try Processes.communicator()
-        let tasks = experiment.task.map { [$0] } ?? ["classification", "denoising"]
-        if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
-            throw CommandFailure("--model and --dataset need --task (classification or denoising)")
-        }
         // One writer per folder: the root rank holds the lock (the other ranks write nothing).
         let lock = processes.isRoot ? try FolderLock(output) : nil
         defer { lock?.release() }
+        var diverged: [String] = []
         for task in tasks {
             let (e, settings) = try experiment.resolve(task: task)
             let folder = "\(output)/\(task)"
@@ -55,28 +64,30 @@ struct CompareCommand: ParsableCommand {
             try outcome.write(to: folder)
             print("\n" + outcome.table)
             print("\nwritten: \(folder)/summary.txt, summary.json, curves.csv, curves.svg (learning curves)\n")
+            diverged += outcome.arms.flatMap(\.runs).filter(\.diverged).map { "\(task) \($0.label)" }
+        }
+        guard diverged.isEmpty else {
+            throw CommandFailure("\(diverged.joined(separator: ", ")) diverged (a loss or metric became NaN or infinite, or the loss grew a millionfold); "
+                + "the summaries mark them; try a lower --lr")
         }
     }
 
     /// The arms named by `--arms` for experiment `e`.
     private func parseArms(_ e: Experiment) throws -> [Comparison.Arm] {
-        try arms.split(separator: ",").map { item -> Comparison.Arm in
-            let name = item.trimmingCharacters(in: .whitespaces)
-            switch name {
-            case "standard": return .init(name: name, kind: .standard)
-            case "weighted": return .init(name: name, kind: .weighted(den: e.den, trainable: e.trainableDensity))
-            case "fixed": return .init(name: name, kind: .weighted(den: e.den, trainable: false))
-            case "trainable": return .init(name: name, kind: .weighted(den: e.den, trainable: true))
-            case _ where name.hasPrefix("tuned:"):
-                let study = String(name.dropFirst("tuned:".count))
+        try arms.choices.map { choice -> Comparison.Arm in
+            let name = choice.name
+            switch choice {
+            case .standard: return .init(name: name, kind: .standard)
+            case .weighted: return .init(name: name, kind: .weighted(den: e.den, trainable: e.trainableDensity))
+            case .fixed: return .init(name: name, kind: .weighted(den: e.den, trainable: false))
+            case .trainable: return .init(name: name, kind: .weighted(den: e.den, trainable: true))
+            case .tuned(let study):
                 let report = try StudyReport(store: try StudyStore.open(path: "\(studies)/\(study)/study.sqlite", readOnly: true))
                 guard report.settings.experiment.task == e.task, report.settings.box.kernelSize == e.kernelSize else {
                     throw CommandFailure("study \(study) tuned \(report.settings.box.kernelSize)×\(report.settings.box.kernelSize) \(report.settings.experiment.task) kernels, this comparison has \(e.kernelSize)×\(e.kernelSize) \(e.task)")
                 }
-                guard let best = report.chosen else { throw CommandFailure("study \(study) has no evaluated density yet") }
-                return .init(name: "tuned", kind: DensityArm.fixed(report.settings.box.profiles(best.point)).kind)
-            default:
-                throw CommandFailure("--arms takes standard, weighted, fixed, trainable and tuned:STUDY, got \(name)")
+                guard let chosen = report.chosen else { throw CommandFailure("study \(study) has no evaluated density yet") }
+                return .init(name: name, kind: DensityArm.fixed(report.settings.box.profiles(chosen.point)).kind)
             }
         }
     }

@@ -23,18 +23,28 @@ struct ConvCommand: ParsableCommand {
     @Option(help: "Input [batch, channels, spatial…] (.npy, float32 or float64).") var input: String
     @Option(help: "Weight [out, in/groups, k…] (.npy).") var weight: String
     @Option(help: "Bias [out] (.npy).") var bias: String?
-    @Option(parsing: .unconditional, help: "Symmetric isotropic density, outermost first: d1,…,dn for kernels of size 2n+1.")
+    @Option(parsing: .unconditional, help: OptionRanges.densityValue.help("Symmetric isotropic density, outermost first: d1,…,dn for kernels of size 2n+1; values"),
+            transform: { try FloatList.densities($0, option: "--den") })
     var den: FloatList?
-    @Option(parsing: .unconditional, help: "Symmetric density per spatial axis, lists separated by ';' (e.g. \"0.7;0.2,0.8\" for 3×5).")
+    @Option(parsing: .unconditional, help: OptionRanges.densityValue.help("Symmetric density per spatial axis, lists separated by ';' (e.g. \"0.7;0.2,0.8\" for 3×5); values"),
+            transform: { try FloatListPerAxis.densities($0, option: "--den-per-axis") })
     var denPerAxis: FloatListPerAxis?
-    @Option(parsing: .unconditional, help: "Free (not necessarily symmetric) profile per axis, lists separated by ';'.")
+    @Option(parsing: .unconditional, help: OptionRanges.densityValue.help("Free (not necessarily symmetric) profile per axis, lists separated by ';'; values"),
+            transform: { try FloatListPerAxis.densities($0, option: "--profile-per-axis") })
     var profilePerAxis: FloatListPerAxis?
-    @Option(parsing: .unconditional, help: "Radial Gaussian density exp(-|o|²/2σ²) with this σ.") var gaussian: Float?
-    @Option(parsing: .unconditional, help: "Stride: one value or one per spatial axis.") var stride = PerAxis(argument: "1")!
-    @Option(parsing: .unconditional, help: "Padding: 'same', one value, or one per spatial axis (before and after).")
+    @Option(parsing: .unconditional, help: OptionRanges.gaussian.help("Radial Gaussian density exp(-|o|²/2σ²) with this σ"),
+            transform: OptionRanges.gaussian.parse)
+    var gaussian: Float?
+    @Option(parsing: .unconditional, help: OptionRanges.stride.help("Stride: one value or one per spatial axis"),
+            transform: OptionRanges.stride.parseIntegers)
+    var stride = PerAxis(values: [1])
+    @Option(parsing: .unconditional, help: OptionRanges.padding.help("Padding: 'same', one value, or one per spatial axis (before and after)"),
+            transform: PaddingArgument.parse)
     var padding = PaddingArgument.symmetric([0])
-    @Option(parsing: .unconditional, help: "Dilation: one value or one per spatial axis.") var dilation = PerAxis(argument: "1")!
-    @Option(parsing: .unconditional, help: "Channel groups.") var groups = 1
+    @Option(parsing: .unconditional, help: OptionRanges.dilation.help("Dilation: one value or one per spatial axis"),
+            transform: OptionRanges.dilation.parseIntegers)
+    var dilation = PerAxis(values: [1])
+    @Option(parsing: .unconditional, help: OptionRanges.groups.help("Channel groups"), transform: OptionRanges.groups.parse) var groups = 1
     @Option(help: "Padding mode: zeros, reflect, replicate, circular.") var paddingMode = PaddingMode.zeros
     @Option(help: ArgumentHelp("Algorithm: \(ConvolutionMethod.summaries(ConvolutionMethod.allCases)).")) var method = ConvolutionMethod.auto
     @Option(help: "Where to write the output y (.npy, float32).") var output: String
@@ -55,10 +65,6 @@ struct ConvCommand: ParsableCommand {
         }
         if gradOutput != nil && !wantsGradients {
             throw ValidationError("--grad-output given but no --grad-* destination")
-        }
-        guard groups >= 1 else { throw ValidationError("--groups must be ≥ 1") }
-        if let gaussian, !(gaussian.isFinite && gaussian > 0) {
-            throw ValidationError("--gaussian needs a finite σ > 0, got \(gaussian)")
         }
         try DistinctFiles.check(inputs: [input, weight, bias, gradOutput].compactMap { $0 },
                                 outputs: [output, gradInput, gradWeight, gradBias, gradDen].compactMap { $0 })
@@ -91,6 +97,7 @@ struct ConvCommand: ParsableCommand {
             guard let b else { return plan.forward(input: xs, bias: nil) }
             return b.scalars.withUnsafeBufferPointer { plan.forward(input: xs, bias: $0) }
         }
+        try Self.requireFinite(y, "the output")
         try Npy.write(y, shape: plan.outputShape, to: output)
         guard let gradOutput else { return }
         let gy = try Npy.read(gradOutput)
@@ -101,9 +108,20 @@ struct ConvCommand: ParsableCommand {
         let g = x.scalars.withUnsafeBufferPointer { xs in
             gy.scalars.withUnsafeBufferPointer { plan.backward(input: xs, gradOutput: $0, computeInputGradient: gradInput != nil) }
         }
+        for (name, values) in [("∂L/∂x", g.input ?? []), ("∂L/∂W", g.weight), ("∂L/∂b", g.bias), ("∂L/∂den", g.density)] {
+            try Self.requireFinite(values, name)
+        }
         if let gradInput, let values = g.input { try Npy.write(values, shape: x.shape, to: gradInput) }
         if let gradWeight { try Npy.write(g.weight, shape: w.shape, to: gradWeight) }
         if let gradBias { try Npy.write(g.bias, shape: [g.bias.count], to: gradBias) }
         if let gradDen { try Npy.write(g.density, shape: [g.density.count], to: gradDen) }
+    }
+
+    /// Throws unless every value of `values` is finite: finite inputs can still overflow `Float`
+    /// (large densities, weights or inputs), and such an output is not written.
+    private static func requireFinite(_ values: [Float], _ name: String) throws {
+        guard let index = values.firstIndex(where: { !$0.isFinite }) else { return }
+        throw CommandFailure("\(name) holds \(values[index]) at index \(index): the products of input, weight and density overflow Float; "
+            + "nothing was written for it (scale the input, weights or density down)")
     }
 }

@@ -19,7 +19,9 @@ struct DenoiseCommand: ParsableCommand {
     @Flag(help: "Add Gaussian noise of --sigma first (to try the model on a clean image); also prints PSNR.") var addNoise = false
     @Option(parsing: .unconditional, help: "Seed of the added noise.") var seed: UInt64 = 1
 
+    /// Checks every option before any work starts.
     func validate() throws {
+        try trained.checkConvolution(of: try experiment.resolve(task: "denoising").0)
         try DistinctFiles.check(inputs: [input, trained.weights].compactMap { $0 }, outputs: [outputImage])
     }
 

@@ -23,13 +23,17 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var compute: ThreadOptions
     @Option(parsing: .unconditional, help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
     @Option(help: "Folder for denoised images (denoising; default RUN_DIR/eval, else runs/eval).") var output: String?
-    @Option(parsing: .unconditional, help: "How many validation images to denoise whole and save (denoising).") var images = 2
+    @Option(parsing: .unconditional, help: OptionRanges.images.help("How many validation images to denoise whole and save (denoising)"),
+            transform: OptionRanges.images.parse)
+    var images = 2
+
+    /// Checks every option before any work starts.
+    func validate() throws { try trained.checkConvolution(of: try experiment.resolve().0) }
 
     func run() throws {
         try compute.apply()
         let run = try runDirectory.map { try TrainedRun(directory: $0) }
         let (e, settings) = try experiment.resolve(run: run?.configuration.experiment)
-        guard images >= 0 else { throw CommandFailure("--images must be ≥ 0, got \(images)") }
         let file = try trained.file(run: run)
         let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file),
                                                              trainedImageShape: TrainedModelOptions.imageShape(of: file.file),

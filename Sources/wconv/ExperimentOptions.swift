@@ -10,35 +10,60 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse | photos, folder.") var dataset: String?
     @Option(help: "Folder of the dataset's files (defaults: the Debian packages' folders).") var dataDir: String?
     @Option(help: "Folder of validation images (denoising from a folder).") var validationDir: String?
-    @Option(parsing: .unconditional, help: "Side of the main square kernels (default: 2n+1 for a density of n values).") var kernelSize: Int?
-    @Option(parsing: .unconditional, help: "Density of the weighted arm, outermost first (kernel size 2n+1; default 0.25,0.15,0.55 for classification, 0.5,0.8 for denoising).") var den: FloatList?
+    @Option(parsing: .unconditional, help: OptionRanges.kernelSize.help("Side of the main square kernels (default: 2n+1 for a density of n values)"), transform: OptionRanges.kernelSize.parse)
+    var kernelSize: Int?
+    @Option(parsing: .unconditional,
+            help: OptionRanges.densityValue.help("Density of the weighted arm, outermost first (kernel size 2n+1; default 0.25,0.15,0.55 for classification, 0.5,0.8 for denoising); values"),
+            transform: { try FloatList.densities($0, option: "--den") })
+    var den: FloatList?
     @Flag(help: "Train the density (its own learning rate and schedule).") var trainableDensity = false
-    @Option(parsing: .unconditional, help: "Batch size (default: 64 for classification, 16 for denoising).") var batchSize: Int?
-    @Option(parsing: .unconditional, help: "Use only this many training images (0: all; default: 12000 for classification, all for denoising).") var trainSubset: Int?
-    @Option(parsing: .unconditional, help: "Use only this many evaluation images (0: all; default: 2000 for classification, all for denoising).") var testSubset: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.batchSize.help("Batch size (default: 64 for classification, 16 for denoising)"), transform: OptionRanges.batchSize.parse)
+    var batchSize: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.trainSubset.help("Use only this many training images (0: all; default: 12000 for classification, all for denoising)"), transform: OptionRanges.trainSubset.parse)
+    var trainSubset: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.testSubset.help("Use only this many evaluation images (0: all; default: 2000 for classification, all for denoising)"), transform: OptionRanges.testSubset.parse)
+    var testSubset: Int?
     @Flag(help: "Random crops and flips (classification).") var augment = false
-    @Option(parsing: .unconditional, help: "Label smoothing (classification; default 0).") var labelSmoothing: Float?
-    @Option(parsing: .unconditional, help: "Noise σ on the 0–255 scale (denoising; default 25).") var sigma: Float?
-    @Option(parsing: .unconditional, help: "Patch side (denoising; default 32).") var patchSize: Int?
-    @Option(parsing: .unconditional, help: "Training patches per epoch (denoising; default 1024).") var patchesPerEpoch: Int?
-    @Option(parsing: .unconditional, help: "Fixed validation patches (denoising; default 256).") var evalPatches: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.labelSmoothing.help("Label smoothing (classification; default 0)"), transform: OptionRanges.labelSmoothing.parse)
+    var labelSmoothing: Float?
+    @Option(parsing: .unconditional, help: OptionRanges.sigma.help("Noise σ on the 0–255 scale (denoising; default 25)"), transform: OptionRanges.sigma.parse)
+    var sigma: Float?
+    @Option(parsing: .unconditional, help: OptionRanges.patchSize.help("Patch side (denoising; default 32)"), transform: OptionRanges.patchSize.parse)
+    var patchSize: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.patchesPerEpoch.help("Training patches per epoch (denoising; default 1024)"), transform: OptionRanges.patchesPerEpoch.parse)
+    var patchesPerEpoch: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.evalPatches.help("Fixed validation patches (denoising; default 256)"), transform: OptionRanges.evalPatches.parse)
+    var evalPatches: Int?
     @Flag(help: "RGB instead of grey images (denoising).") var rgb = false
-    @Option(parsing: .unconditional, help: "Integer downscale of the photographs (denoising; default 4).") var downscale: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.downscale.help("Integer downscale of the photographs (denoising; default 4)"), transform: OptionRanges.downscale.parse)
+    var downscale: Int?
     @Option(help: "mse, l1 or psnr (denoising; default mse).") var loss: String?
-    @Option(parsing: .unconditional, help: "DnCNN depth (default 8 for denoising runs).") var depth: Int?
-    @Option(parsing: .unconditional, help: "DnCNN width (default 32 for denoising runs).") var width: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.depth.help("DnCNN depth (default 8 for denoising runs)"), transform: OptionRanges.depth.parse)
+    var depth: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.width.help("DnCNN width (default 32 for denoising runs)"), transform: OptionRanges.width.parse)
+    var width: Int?
     @Option(help: "DnCNN last layer: zero (starts as the identity; default) or kaiming (the reference's fan-out init, which can end below the noisy input).")
     var lastLayerInit: String?
-    @Option(parsing: .unconditional, help: "NAFNet base width (default 16).") var nafWidth: Int?
-    @Option(parsing: .unconditional, help: "NAFNet blocks per level (default 1).") var nafBlocks: Int?
-    @Option(parsing: .unconditional, help: "Epochs (default: 4 for classification, 6 for denoising).") var epochs: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.nafWidth.help("NAFNet base width (default 16)"), transform: OptionRanges.nafWidth.parse)
+    var nafWidth: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.nafBlocks.help("NAFNet blocks per level (default 1)"), transform: OptionRanges.nafBlocks.parse)
+    var nafBlocks: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.epochs.help("Epochs (default: 4 for classification, 6 for denoising)"), transform: OptionRanges.epochs.parse)
+    var epochs: Int?
     @Option(help: "sgd, adam or adamw (default adamw).") var optimizer: String?
-    @Option(parsing: .unconditional, help: "Learning rate of the weights (default 0.001).") var lr: Float?
-    @Option(parsing: .unconditional, help: "Weight decay (default 0.0001).") var weightDecay: Float?
-    @Option(parsing: .unconditional, help: "Learning rate of the density.") var densityLr: Float = 1e-2
-    @Option(help: "constant, cosine, step:S:G, restarts:T0:M, warmup:E:<schedule>.") var schedule = "cosine"
-    @Option(help: "Schedule of the density's learning rate.") var densitySchedule = "cosine"
-    @Option(parsing: .unconditional, help: "Before every score, recompute each batch norm's running mean and variance with the final weights over this many training batches (0: off; default 32 for tune, 0 otherwise).")
+    @Option(parsing: .unconditional, help: OptionRanges.learningRate.help("Learning rate of the weights (default 0.001)"), transform: OptionRanges.learningRate.parse)
+    var lr: Float?
+    @Option(parsing: .unconditional, help: OptionRanges.weightDecay.help("Weight decay (default 0.0001)"), transform: OptionRanges.weightDecay.parse)
+    var weightDecay: Float?
+    @Option(parsing: .unconditional, help: OptionRanges.densityLearningRate.help("Learning rate of the density"), transform: OptionRanges.densityLearningRate.parse)
+    var densityLr: Float = 1e-2
+    @Option(help: "Schedule of the weights' learning rate: \(TrainingSettings.scheduleForms).", transform: { try Self.schedule($0, option: "--schedule") })
+    var schedule = "cosine"
+    @Option(help: "Schedule of the density's learning rate (the forms of --schedule).", transform: { try Self.schedule($0, option: "--density-schedule") })
+    var densitySchedule = "cosine"
+    @Option(parsing: .unconditional,
+            help: OptionRanges.preciseBatchNorm.help("Before every score, recompute each batch norm's running mean and variance with the final weights over this many training batches (0: off; default 32 for tune, 0 otherwise)"),
+            transform: OptionRanges.preciseBatchNorm.parse)
     var preciseBn: Int?
     @Option(help: ArgumentHelp("Convolution algorithm (default auto): \(ConvolutionMethod.summaries(ConvolutionMethod.reproducible))."))
     var method: ConvolutionMethod?
@@ -96,11 +121,15 @@ struct ExperimentOptions: ParsableArguments {
         s.schedule = schedule
         s.densitySchedule = densitySchedule
         let precise = preciseBn ?? preciseBatchNorm
-        guard (0...100_000).contains(precise) else { throw CommandFailure("--precise-bn must be in 0…100000 (0: off), got \(precise)") }
         s.preciseBatchNorm = precise == 0 ? nil : precise
         try s.validate()
-        _ = try s.parseSchedule(s.schedule)
-        _ = try s.parseSchedule(s.densitySchedule)
         return (e, s)
+    }
+
+    /// `text` when it is a schedule description (checked while parsing, before any work).
+    /// - Throws: `ValidationError` naming `option` and listing the accepted forms.
+    @Sendable static func schedule(_ text: String, option: String) throws -> String {
+        do { _ = try TrainingSettings().parseSchedule(text) } catch { throw ValidationError("\(option): \(error)") }
+        return text
     }
 }

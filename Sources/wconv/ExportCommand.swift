@@ -26,7 +26,7 @@ struct ExportCommand: ParsableCommand {
         guard (checkInput == nil) == (checkOutput == nil) else {
             throw CommandFailure("--check-input and --check-output go together")
         }
-        let run = try TrainedRun(folder: runFolder)
+        let run = try Export.TrainedRun(folder: runFolder)
         let path = output ?? runFolder + "/" + format.defaultFileName
         try run.refuseOverwritingInputs(path, others: [checkInput, checkOutput].compactMap { $0 })
         if let checkInput, let checkOutput {

@@ -24,6 +24,15 @@ enum Processes {
         #endif
     }
 
+    /// Whether this `wconv` was built with Open MPI (it can run as a rank of `mpirun`).
+    static var hasMPI: Bool {
+        #if canImport(Cluster)
+        true
+        #else
+        false
+        #endif
+    }
+
     /// After an error: on a job of several ranks, prints it and ends every rank (the others would
     /// wait for this one in their next collective forever); otherwise does nothing.
     static func abortJob(after error: any Error, command: any ParsableCommand.Type) {

@@ -4,7 +4,8 @@ import GridCore
 
 /// `--threads`: how many threads the convolution engines, the training stack and OpenBLAS use.
 struct ThreadOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Threads to compute on (default: the processors online, divided among the MPI ranks on this machine).")
+    @Option(parsing: .unconditional, help: OptionRanges.threads.help("Threads to compute on (default: the processors online, divided among the MPI ranks on this machine)"),
+            transform: OptionRanges.threads.parse)
     var threads: Int?
 
     /// Sets `ComputeThreads.count` (call before any computation): `--threads`, or, when an MPI
@@ -12,7 +13,6 @@ struct ThreadOptions: ParsableArguments {
     /// ranks × threads = processors.
     func apply() throws {
         if let threads {
-            guard threads >= 1 else { throw CommandFailure("--threads must be at least 1, got \(threads)") }
             ComputeThreads.count = threads
         } else if let ranks = Launcher.ranksOnThisMachine, ranks > 1 {
             ComputeThreads.count = max(1, ComputeThreads.processorCount / ranks)

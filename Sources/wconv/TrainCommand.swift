@@ -20,6 +20,11 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Continue from the checkpoint in --output.") var resume = false
     @Flag(help: "With --resume: accept a checkpoint made with other settings or another model/data/convolution.") var force = false
 
+    /// Checks every option before any work starts.
+    func validate() throws {
+        _ = try experiment.resolve().0.convolutionKind(named: conv)
+    }
+
     func run() throws {
         try compute.apply()
         let processes = try Processes.communicator()
@@ -46,5 +51,9 @@ struct TrainCommand: ParsableCommand {
                      result.parameterCount, result.peakMemoryMiB, result.diverged ? " — DIVERGED" : ""))
         if let baseline = task.baseline { print(String(format: "%@: %.3f", baseline.name, baseline.value)) }
         print("results in \(output)/")
+        if result.diverged {
+            throw CommandFailure("training diverged in epoch \(result.history.count) (a loss or metric became NaN or infinite, or the loss grew a millionfold); "
+                + "\(output)/result.json records \"diverged\": true; try a lower --lr")
+        }
     }
 }

@@ -9,6 +9,12 @@ struct TrainedModelOptions: ParsableArguments {
     @Option(help: "standard or weighted (default: the run's, else weighted; must match the weights).") var conv: String?
     @Option(help: "model.safetensors (or checkpoint.safetensors) written by train (default: the run's).") var weights: String?
 
+    /// Checks `--conv`, when given, against the experiment's convolution kinds (before any work starts).
+    /// - Throws: ``CommandFailure`` for a name other than `standard` or `weighted`.
+    func checkConvolution(of e: Experiment) throws {
+        if let conv { _ = try e.convolutionKind(named: conv) }
+    }
+
     /// The weights file: --weights, else the run's.
     /// - Throws: ``CommandFailure`` when neither is given; `DataError` when the file is missing or corrupt.
     func file(run: TrainedRun?) throws -> (path: String, file: SafeTensors) {

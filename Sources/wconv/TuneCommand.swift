@@ -63,23 +63,58 @@ struct TuneCommand: ParsableCommand {
     var box: BoxArgument?
     @Flag(help: "Anisotropic search: one profile per axis (the default box repeated).") var perAxis = false
     @Option(help: "direct-l, direct, crs2-lm or random.") var algorithm = SearchAlgorithm.directL
-    @Option(help: "Evaluations the optimiser may propose (standard and hand-picked come on top).") var budget = 30
+    @Option(parsing: .unconditional, help: OptionRanges.budget.help("Evaluations the optimiser may propose (standard and hand-picked come on top)"),
+            transform: OptionRanges.budget.parse)
+    var budget = 30
     @Option(help: "accuracy, psnr or loss (default: accuracy for classification, psnr for denoising).") var objective: TuningObjective?
     @Option(help: "Seeds of every evaluation (the objective is their mean).") var seeds = SeedList(argument: "1")!
-    @Option(help: "Seeds trained at the same time (each on --threads threads).") var jobs = 1
-    @Option(help: "Share of the training data held out for validation.") var validationFraction = 0.2
+    @Option(parsing: .unconditional, help: OptionRanges.jobs.help("Seeds trained at the same time (each on --threads threads)"),
+            transform: OptionRanges.jobs.parse)
+    var jobs = 1
+    @Option(parsing: .unconditional, help: OptionRanges.validationFraction.help("Share of the training data held out for validation"),
+            transform: OptionRanges.validationFraction.parse)
+    var validationFraction = 0.2
     @Option(help: "Seed of the validation split.") var splitSeed: UInt64 = 1
     @Option(help: "Seed of the random optimisers (crs2-lm, random).") var searchSeed: UInt64 = 1
-    @Option(help: "Seeds of the noise measurement (standard and hand-picked before the search) and of the re-evaluation of the best candidates after it: 1001, 1002, … (0: neither).")
+    @Option(parsing: .unconditional, help: OptionRanges.noiseSeeds.help("Seeds of the noise measurement (standard and hand-picked before the search) and of the re-evaluation of the best candidates after it: 1001, 1002, … (0: neither)"),
+            transform: OptionRanges.noiseSeeds.parse)
     var noiseSeeds = 3
-    @Option(help: "How many of the search's best densities are re-evaluated on the noise seeds; the study chooses by that mean (0: the best search score).")
+    @Option(parsing: .unconditional, help: OptionRanges.reevaluate.help("How many of the search's best densities are re-evaluated on the noise seeds; the study chooses by that mean (0: the best search score)"),
+            transform: OptionRanges.reevaluate.parse)
     var reevaluate = 3
     @Option(help: "Fresh seeds of the final runs on the test set (paired differences with 95 % intervals need at least 2; 5 or more resolve more).")
     var finalSeeds = SeedList(argument: "101,102,103,104,105")!
-    @Option(help: "Epochs of the final runs (default: --epochs).") var finalEpochs: Int?
+    @Option(parsing: .unconditional, help: OptionRanges.finalEpochs.help("Epochs of the final runs (default: --epochs)"),
+            transform: OptionRanges.finalEpochs.parse)
+    var finalEpochs: Int?
     @Flag(help: "Stop after the search (no final runs on the test set).") var skipFinal = false
-    @Option(help: "Under mpirun: seconds one seed's run may take before it is stopped and retried on another rank.")
+    @Option(parsing: .unconditional, help: OptionRanges.jobTimeout.help("Under mpirun: seconds one seed's run may take before it is stopped and retried on another rank"),
+            transform: OptionRanges.jobTimeout.parse)
     var jobTimeout: Double?
+
+    /// Checks every option before any work starts (`--show` reads a study and needs none).
+    func validate() throws {
+        guard show == nil else { return }
+        guard reevaluate == 0 || noiseSeeds > 0 else {
+            throw ValidationError("--reevaluate \(reevaluate) needs --noise-seeds of at least 1 (the candidates are re-evaluated on them)")
+        }
+        _ = try studySettings()
+    }
+
+    /// The study the options describe, checked.
+    /// - Throws: the experiment's option errors, or `TuningError` for a box, objective or seed
+    ///   list that does not fit it.
+    private func studySettings() throws -> StudySettings {
+        let (e, s) = try experiment.resolve(preciseBatchNorm: 32)
+        let settings = StudySettings(
+            experiment: e, settings: s, box: try box?.box ?? DensityBox.suggested(kernelSize: e.kernelSize, axes: perAxis ? 2 : 1),
+            algorithm: algorithm, budget: budget, objective: objective ?? .default(task: e.task), seeds: seeds.values,
+            validation: try ValidationSplit(fraction: validationFraction, seed: splitSeed), searchSeed: searchSeed,
+            finalSeeds: finalSeeds.values, finalEpochs: finalEpochs ?? s.epochs,
+            noiseSeeds: StudySettings.noiseSeeds(count: noiseSeeds), candidates: reevaluate > 0 ? reevaluate : nil)
+        try settings.validate()
+        return settings
+    }
 
     func run() throws {
         let world = try Processes.communicator()
@@ -91,21 +126,8 @@ struct TuneCommand: ParsableCommand {
             return
         }
         try compute.apply()
-        guard jobs >= 1 else { throw CommandFailure("--jobs must be at least 1, got \(jobs)") }
-        guard (0...100).contains(noiseSeeds) else { throw CommandFailure("--noise-seeds must be in 0…100, got \(noiseSeeds)") }
-        guard (0...100).contains(reevaluate) else { throw CommandFailure("--reevaluate must be in 0…100, got \(reevaluate)") }
-        guard reevaluate == 0 || noiseSeeds > 0 else {
-            throw CommandFailure("--reevaluate \(reevaluate) needs --noise-seeds of at least 1 (the candidates are re-evaluated on them)")
-        }
-        if let jobTimeout, !(jobTimeout > 0) { throw CommandFailure("--job-timeout must be positive seconds, got \(jobTimeout)") }
-        let (e, s) = try experiment.resolve(preciseBatchNorm: 32)
-        let settings = StudySettings(
-            experiment: e, settings: s, box: try box?.box ?? DensityBox.suggested(kernelSize: e.kernelSize, axes: perAxis ? 2 : 1),
-            algorithm: algorithm, budget: budget, objective: objective ?? .default(task: e.task), seeds: seeds.values,
-            validation: try ValidationSplit(fraction: validationFraction, seed: splitSeed), searchSeed: searchSeed,
-            finalSeeds: finalSeeds.values, finalEpochs: finalEpochs ?? s.epochs,
-            noiseSeeds: StudySettings.noiseSeeds(count: noiseSeeds), candidates: reevaluate > 0 ? reevaluate : nil)
-        try settings.validate()
+        let settings = try studySettings()
+        let e = settings.experiment, s = settings.settings
         let seedJobs = try Processes.seedJobs(on: world, seeds: settings.seeds.count, timeout: jobTimeout)
         guard world.isRoot else { return }   // this rank trained the seeds rank 0 sent until the study ended
         defer { seedJobs?.end() }
@@ -138,8 +160,9 @@ struct TuneCommand: ParsableCommand {
             print(String(format: "tuner overhead (optimiser, store, replay) per evaluation: %.2f ms (%d evaluations trained, %.1f s of training each)",
                          1000 * (searchSeconds - trained.seconds) / Double(trained.count), trained.count, trained.seconds / Double(trained.count)))
         }
+        var finals: [FinalArm] = []
         if !skipFinal {
-            _ = try densityStudy.finalRuns(records: records, noise: noise, reevaluations: reevaluations)
+            finals = try densityStudy.finalRuns(records: records, noise: noise, reevaluations: reevaluations)
         }
         let report = try StudyReport(store: store)
         try report.write(to: folder)
@@ -149,6 +172,13 @@ struct TuneCommand: ParsableCommand {
                          + "the validation runs spend a similar share)", batches, cost.seconds, 100 * cost.share))
         }
         print("\nwritten: \(folder)/report.txt, evaluations.csv, checks.csv, final.csv, study.json, best-so-far.svg, landscape-*.svg")
+        // Diverged evaluations of the search are recorded and scored like failed ones; a diverged
+        // final run leaves a test score that is no score.
+        let diverged = finals.flatMap { arm in arm.test.runs.filter(\.diverged).map { "\(arm.name) \($0.label)" } }
+        guard diverged.isEmpty else {
+            throw CommandFailure("final runs \(diverged.joined(separator: ", ")) diverged (a loss or metric became NaN or infinite, or the loss grew a millionfold); "
+                + "the table marks them")
+        }
     }
 
     /// The mean seconds a final run spent recomputing batch-norm statistics and their share of its

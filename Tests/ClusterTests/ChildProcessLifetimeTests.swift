@@ -54,14 +54,14 @@ import Testing
     func benchScalingLeavesNoProcessBehind(signal: Int32) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: WConvTool.path)
-        process.arguments = ["bench", "scaling", "--ranks", "1", "--model", "resnet18", "--batch", "2", "--steps", "100000", "--threads", "1"]
+        process.arguments = ["bench", "scaling", "--ranks", "1", "--model", "resnet18", "--batch", "2", "--steps", "10000", "--threads", "1"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Wait (at most 120 s on a loaded machine) until the measuring wconv runs: the parent's grandchild or deeper.
         var children: Set<Int32> = []
         let start = ContinuousClock.now
-        while ContinuousClock.now - start < .seconds(120) {
+        while process.isRunning, ContinuousClock.now - start < .seconds(120) {
             children = Self.descendants(of: process.processIdentifier)
             let commands = children.compactMap { try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8) }
             if commands.contains(where: { $0.split(separator: "\0").first?.hasSuffix("/wconv") == true && $0.contains("--measure") }) { break }

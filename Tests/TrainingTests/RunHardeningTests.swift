@@ -43,7 +43,7 @@ import WeightedConvolution
         #expect(throws: TrainingError.self) { _ = try Trainer(settings: settings(epochs: epochs), directory: nil, label: "x").run(model: model(), task: task()) }
     }
 
-    @Test func experimentSizesOutOfRangeAreErrors() {
+    @Test func experimentSizesOutOfRangeAreErrors() throws {
         let edits: [(String, (inout Experiment) -> Void)] = [
             ("--batch-size", { $0.batchSize = 0 }), ("--batch-size", { $0.batchSize = -1 }), ("--depth", { $0.depth = 1 }),
             ("--depth", { $0.depth = 0 }), ("--patch-size", { $0.patchSize = -3 }), ("--naf-width", { $0.nafWidth = 0 }),
@@ -60,6 +60,10 @@ import WeightedConvolution
         }
         #expect(throws: TrainingError.self) { _ = try TrainingSettings().parseSchedule("step:1e300:0.5") }
         #expect(throws: TrainingError.self) { _ = try TrainingSettings().parseSchedule("restarts:-1:2") }
+        for extra in ["constant:xyz", "cosine:1", "step:1:0.5:3", "step:1", "restarts:2:2:2", "warmup:2", "warmup:2:", "", "cosine:"] {
+            #expect(throws: TrainingError.self, "\(extra)") { _ = try TrainingSettings().parseSchedule(extra) }
+        }
+        #expect(try TrainingSettings().parseSchedule("warmup:2:step:3:0.5") == .warmup(epochs: 2, then: .step(size: 3, gamma: 0.5)))
     }
 
     @Test func seedListsAreParsedStrictly() throws {
@@ -97,6 +101,19 @@ import WeightedConvolution
         #expect(text.contains("\"diverged\" : true") && text.contains("\"nan\""))
         let decoded = try JSONFiles.decoder().decode(RunResult.self, from: Data(text.utf8))
         #expect(decoded.diverged && decoded.finalMetric.isNaN)
+    }
+
+    @Test func aNonFiniteEvaluationOrAnExplodingLossIsDivergence() throws {
+        // Finite training data, an evaluation set holding a NaN: the training loss stays finite.
+        let clean = task(), poisoned = task(poison: true)
+        let mixed = ClassificationTask(training: clean.training, evaluation: poisoned.evaluation, batchSize: 8, seed: 3, augment: false)
+        let evaluated = try Trainer(settings: settings(epochs: 3), directory: nil, label: "e").run(model: model(), task: mixed)
+        #expect(evaluated.diverged && evaluated.history.count == 1)
+        // A learning rate far too large: the loss grows by many orders of magnitude, still finite.
+        var s = settings(epochs: 3)
+        s.learningRate = 1e6
+        let exploded = try Trainer(settings: s, directory: nil, label: "x").run(model: model(), task: clean)
+        #expect(exploded.diverged && exploded.history.count == 1)
     }
 
     @Test func nanOrOutOfRangeNeverCountsAsCorrect() {

@@ -57,7 +57,8 @@ import Tuning
 
         // Everything is read back: a worker that cannot train gives the same report.
         let before = calls.count
-        let again = try DensityStudyTests.study(settings, path: path, worker: { _ in throw DensityStudyTests.Killed() })
+        var again = try DensityStudy(settings: settings, store: try StudyStore.open(path: path, readOnly: true))   // `study` still writes it
+        again.worker = { _ in throw DensityStudyTests.Killed() }
         #expect(try again.measureNoise() == noise && again.reevaluate(records: records, noise: noise) == reevaluations)
         #expect(calls.count == before)
         let report = try StudyReport(store: try StudyStore.open(path: path, readOnly: true))

@@ -18,13 +18,15 @@ package enum BLASThreads {
 
     private static let state = Mutex(State())
 
-    /// Sets OpenBLAS's thread count now, or when the last open single-threaded region closes.
+    /// Sets OpenBLAS's thread count now, or when the last open single-threaded region closes;
+    /// a count outside `1...ComputeThreads.maximum` is clamped to it.
     package static func setThreads(_ count: Int) {
+        let threads = Int32(Swift.min(Swift.max(1, count), ComputeThreads.maximum))
         state.withLock { state in
             if state.openRegions == 0 {
-                openblas_set_num_threads(Int32(count))
+                openblas_set_num_threads(threads)
             } else {
-                state.savedThreads = Int32(count)
+                state.savedThreads = threads
             }
         }
     }

@@ -25,14 +25,17 @@ public enum ComputeThreads {
         #endif
     }()
 
-    /// Threads to compute on (at least 1); setting it also sets OpenBLAS's thread count.
+    /// The most threads ``count`` takes (a larger value is clamped to it, a value below 1 to 1).
+    public static let maximum = 1024
+
+    /// Threads to compute on, in `1...maximum`; setting it also sets OpenBLAS's thread count.
     public static var count: Int {
         get {
             let value = chosen.load(ordering: .relaxed)
             return value > 0 ? value : processorCount
         }
         set {
-            let value = Swift.max(1, newValue)
+            let value = Swift.min(Swift.max(1, newValue), maximum)
             chosen.store(value, ordering: .relaxed)
             BLASThreads.setThreads(value)
         }

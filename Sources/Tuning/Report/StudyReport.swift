@@ -75,7 +75,8 @@ public struct StudyReport: Encodable {
                      "test \(metric), fresh seeds \(Self.list(settings.finalSeeds))"]]
         for arm in finals {
             rows.append([arm.name, arm.point.map(settings.box.argument) ?? "1 (standard)", arm.validation.map { Self.format($0.scores) } ?? "n/a",
-                         arm.reevaluation.map { Self.format($0.scores) } ?? "n/a", Self.format(arm.test.runs.map(\.finalMetric))])
+                         arm.reevaluation.map { Self.format($0.scores) } ?? "n/a",
+                         Self.format(arm.test.runs.map(\.finalMetric)) + Self.divergence(arm.test.runs)])
         }
         if let test = finals.first?.test {
             let validation = baseline.map { String(format: "%.3f", $0.value) } ?? ""
@@ -210,6 +211,12 @@ public struct StudyReport: Encodable {
     static func format(_ values: [Double]) -> String {
         let (mean, spread) = meanAndSpread(values)
         return mean.isFinite ? String(format: "%.3f ± %.3f", mean, spread) : "n/a"
+    }
+
+    /// ` (k of n DIVERGED)` when k of the runs diverged, else nothing.
+    static func divergence(_ runs: [RunResult]) -> String {
+        let diverged = runs.filter(\.diverged).count
+        return diverged > 0 ? " (\(diverged) of \(runs.count) DIVERGED)" : ""
     }
 
     static func list(_ seeds: [UInt64]) -> String { seeds.map(String.init).joined(separator: ",") }

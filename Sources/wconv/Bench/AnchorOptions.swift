@@ -24,22 +24,16 @@ enum SciPyFramework: String, BenchFramework {
 }
 
 /// The options every benchmark with a comparison shares: `--against`, `--rounds` and
-/// `--python`, with the one check of the round count.
+/// `--python`.
 struct AnchorOptions<Framework: BenchFramework>: ParsableArguments {
     @Option(help: "Also run \(Framework.script), alternating with our timings.")
     var against: Framework?
 
-    @Option(help: "Rounds, alternating with --against.")
+    @Option(parsing: .unconditional, help: OptionRanges.rounds.help("Rounds, alternating with --against"), transform: OptionRanges.rounds.parse)
     var rounds = 3
 
     @Option(help: "The Python that has \(Framework.module) (default: .bench-venv/bin/python, else python3).")
     var python: String?
-
-    /// Rejects a round count below 1.
-    /// - Throws: `ValidationError` naming the value.
-    func validate() throws {
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
-    }
 
     /// The script and its Python when `--against` is given and a Python with the module is found;
     /// `nil` otherwise, after printing why the comparison is skipped when it was asked for.

@@ -42,11 +42,7 @@ struct BenchClockOptions: ParsableArguments {
 
 /// The `--repeats` option of the benchmarks that report the best of several timed runs.
 struct BenchRepeatOptions: ParsableArguments {
-    @Option(help: "Timed runs per figure (the best is reported).")
+    @Option(parsing: .unconditional, help: OptionRanges.repeats.help("Timed runs per figure (the best is reported)"),
+            transform: OptionRanges.repeats.parse)
     var repeats = 5
-
-    /// Refuses fewer than one timed run.
-    func validate() throws {
-        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
-    }
 }

@@ -13,14 +13,8 @@ struct BenchPeakCommand: ParsableCommand {
     @OptionGroup var compute: ThreadOptions
     @OptionGroup var clock: BenchClockOptions
 
-    @Option(help: "Seconds each figure is timed for (0.001–60).")
+    @Option(parsing: .unconditional, help: OptionRanges.peakSeconds.help("Seconds each figure is timed for"), transform: OptionRanges.peakSeconds.parse)
     var seconds = 0.3
-
-    func validate() throws {
-        guard seconds.isFinite, seconds >= 0.001, seconds <= 60 else {
-            throw ValidationError("--seconds must be between 0.001 and 60, got \(seconds)")
-        }
-    }
 
     func run() throws {
         try compute.apply()

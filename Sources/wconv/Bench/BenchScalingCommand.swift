@@ -22,10 +22,15 @@ struct BenchScalingCommand: ParsableCommand {
             2(K−1)/K × bytes / time, feeds the cost model of Docs/Cluster.md).
             """)
 
-    @Option(help: "Rank counts, comma-separated.") var ranks = "1,2"
+    @Option(parsing: .unconditional, help: OptionRanges.ranks.help("Rank counts, comma-separated, each at most --batch"),
+            transform: OptionRanges.ranks.parseIntegers)
+    var ranks = IntegerList<Int>(values: [1, 2])
     @Option(help: "vgg16 or resnet18.") var model = "resnet18"
-    @Option(help: "Global batch (split over the ranks).") var batch = 64
-    @Option(help: "Timed steps after 2 warm-up steps.") var steps = 5
+    @Option(parsing: .unconditional, help: OptionRanges.scalingBatch.help("Global batch (split over the ranks)"),
+            transform: OptionRanges.scalingBatch.parse)
+    var batch = 64
+    @Option(parsing: .unconditional, help: OptionRanges.steps.help("Timed steps after 2 warm-up steps"), transform: OptionRanges.steps.parse)
+    var steps = 5
     @Flag(inversion: .prefixedNo, help: "Start the gradient sums during the backward pass (bucket by bucket).") var overlap = true
     @OptionGroup var compute: ThreadOptions
     @Flag(help: .hidden) var measure = false
@@ -36,19 +41,25 @@ struct BenchScalingCommand: ParsableCommand {
         var stepSeconds: Double, allreduceSeconds: Double, allreduceAloneSeconds: Double
     }
 
-    func run() throws {
-        guard batch >= 1, steps >= 1 else { throw CommandFailure("--batch and --steps must be at least 1, got \(batch) and \(steps)") }
-        guard let c = BenchTrainCommand.cases[model], c.classification else { throw CommandFailure("unknown model \(model) (vgg16, resnet18)") }
-        if measure { return try measureHere(c) }
-        let counts = ranks.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !counts.isEmpty, counts.allSatisfy({ $0 != nil && $0! >= 1 && $0! <= batch }) else {
-            throw CommandFailure("--ranks needs rank counts from 1 to the batch size (\(batch)), got \(ranks)")
+    /// Checks the model and the rank counts against the batch before any work starts.
+    func validate() throws {
+        guard let c = BenchTrainCommand.cases[model], c.classification else {
+            throw ValidationError("--model takes vgg16 or resnet18, got '\(model)'")
         }
+        guard ranks.values.allSatisfy({ $0 <= batch }) else {
+            throw ValidationError("--ranks needs rank counts from 1 to the batch size (\(batch)), got \(ranks.defaultValueDescription)")
+        }
+    }
+
+    func run() throws {
+        guard let c = BenchTrainCommand.cases[model] else { throw CommandFailure("unknown model \(model) (vgg16, resnet18)") }
+        if measure { return try measureHere(c) }
+        let counts = ranks.values
         print("\(c.name.replacingOccurrences(of: "batch 64", with: "global batch \(batch)")), weighted 3×3; \(steps) timed steps; "
               + "\(ComputeThreads.processorCount) processors; medians")
         print("gradient sums " + (overlap ? "overlapped with the backward pass (allreduce ms: the wait after it)" : "after the backward pass"))
         var rows = [["ranks", "threads/rank", "step ms", "images/s", "allreduce ms", "of step", "allreduce alone ms", "bus GB/s"]]
-        for (index, k) in counts.map({ $0! }).enumerated() {
+        for (index, k) in counts.enumerated() {
             let m = try launch(ranks: k)
             let bytes = Double(m.gradientValues * 4), bus = k > 1 ? 2 * Double(k - 1) / Double(k) * bytes / m.allreduceAloneSeconds / 1e9 : .nan
             rows.append([String(k), String(m.threads), String(format: "%.0f", 1000 * m.stepSeconds),
@@ -64,7 +75,12 @@ struct BenchScalingCommand: ParsableCommand {
     }
 
     /// Runs this command with `--measure` on `ranks` local MPI ranks and reads rank 0's report.
+    /// - Throws: ``CommandFailure`` when this `wconv` was built without Open MPI, `mpirun` is
+    ///   missing, or the ranks fail (their own error is printed above the message).
     private func launch(ranks: Int) throws -> Measurement {
+        guard Processes.hasMPI else {
+            throw CommandFailure("bench scaling needs a wconv built with Open MPI (install libopenmpi-dev and rebuild)")
+        }
         guard let mpirun = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: FileManager.default.isExecutableFile) else {
             throw CommandFailure("mpirun is not installed (Debian openmpi-bin; scripts/setup installs it)")
         }
@@ -73,7 +89,7 @@ struct BenchScalingCommand: ParsableCommand {
         process.executableURL = URL(fileURLWithPath: mpirun)
         process.arguments = ["-np", String(ranks), "--oversubscribe"] + (getuid() == 0 ? ["--allow-run-as-root"] : [])
             + [URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path, "bench", "scaling", "--measure",
-               "--model", model, "--batch", String(batch), "--steps", String(steps), "--threads", String(threads)]
+               "--ranks", String(ranks), "--model", model, "--batch", String(batch), "--steps", String(steps), "--threads", String(threads)]
             + (overlap ? [] : ["--no-overlap"])
         let output = Pipe()
         process.standardOutput = output
@@ -83,7 +99,7 @@ struct BenchScalingCommand: ParsableCommand {
         guard process.terminationStatus == 0,
               let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
               let m = try? JSONDecoder().decode(Measurement.self, from: Data(line.utf8)) else {
-            throw CommandFailure("mpirun -np \(ranks) failed (exit \(process.terminationStatus)); is this wconv built with Open MPI?")
+            throw CommandFailure("mpirun -np \(ranks) failed (exit \(process.terminationStatus)); the measuring ranks' error is printed above")
         }
         return m
     }

@@ -13,7 +13,9 @@ struct BenchTrainCommand: ParsableCommand {
 
     @OptionGroup var compute: ThreadOptions
     @OptionGroup var clock: BenchClockOptions
-    @Option(help: "Timed steps of each kind (standard, weighted) per model.") var steps = 10
+    @Option(parsing: .unconditional, help: OptionRanges.steps.help("Timed steps of each kind (standard, weighted) per model"),
+            transform: OptionRanges.steps.parse)
+    var steps = 10
     @Option(help: "Models to time (repeatable): vgg16, resnet18, dncnn, nafnet.") var model: [String] = ["vgg16", "resnet18", "dncnn", "nafnet"]
 
     @OptionGroup var comparison: AnchorOptions<PyTorchFramework>
@@ -47,6 +49,14 @@ struct BenchTrainCommand: ParsableCommand {
             NAFNet(channels: 3, factory: ConvolutionFactory(kind: $0, seed: 1))
         }, classification: false),
     ]
+
+    /// Checks the model names and `--peak-memory-of` before any work starts.
+    func validate() throws {
+        for name in model where Self.cases[name] == nil {
+            throw ValidationError("--model takes vgg16, resnet18, dncnn or nafnet, got '\(name)'")
+        }
+        if let kind = peakMemoryOf { _ = try Self.kind(named: kind) }
+    }
 
     func run() throws {
         try compute.apply()
