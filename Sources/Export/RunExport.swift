@@ -34,8 +34,8 @@ extension TrainedRun {
     /// Refuses an output path that names one of the run's own files.
     /// - Throws: ``ExportError`` naming the file.
     public func refuseOverwritingInputs(_ path: String, others: [String] = []) throws {
-        let target = Self.resolved(path)
-        for input in Self.inputFiles.map({ folder + "/" + $0 }) + others where Self.resolved(input) == target {
+        let target = Files.identity(path)
+        for input in Self.inputFiles.map({ folder + "/" + $0 }) + others where Files.identity(input) == target {
             throw ExportError("\(path) is an input of the export (\(input)); choose another output path")
         }
     }
@@ -60,10 +60,5 @@ extension TrainedRun {
             }
         }
         return try model(Variable(Tensor(shape: shape, scalars: values))).value
-    }
-
-    /// The path with symbolic links resolved and `.`/`..` removed.
-    private static func resolved(_ path: String) -> String {
-        URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 
 /// The files a command reads and writes, checked before any work: no file is written twice, and
@@ -8,22 +9,13 @@ enum DistinctFiles {
     /// Checks `inputs` against `outputs`.
     /// - Throws: `ValidationError` naming a file given for two outputs, or as an input and an output.
     static func check(inputs: [String], outputs: [String]) throws {
-        let written = outputs.map { ($0, identity($0)) }
+        let written = outputs.map { ($0, Files.identity($0)) }
         if let repeated = Dictionary(grouping: written, by: \.1).values.first(where: { $0.count > 1 }) {
             throw ValidationError("\(repeated[0].0) is given for two outputs; each output needs its own file")
         }
-        let read = Set(inputs.map(identity))
+        let read = Set(inputs.map(Files.identity))
         if let clash = written.first(where: { read.contains($0.1) }) {
             throw ValidationError("\(clash.0) is both an input and an output")
         }
-    }
-
-    /// What identifies the file at `path`: its device and inode when it exists, else its absolute
-    /// path with `.`, `..` and symbolic links of its folder resolved.
-    static func identity(_ path: String) -> String {
-        var status = stat()
-        if stat(path, &status) == 0 { return "inode \(status.st_dev):\(status.st_ino)" }
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
     }
 }

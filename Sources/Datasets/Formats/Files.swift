@@ -4,6 +4,16 @@ import GridCore
 
 /// Reading and writing whole files, with gzip and atomic replacement.
 public enum Files {
+    /// What identifies the file at `path`, so that two spellings of one file (`a.png`,
+    /// `./a.png`, a symbolic or hard link) compare equal: its device and inode when it exists,
+    /// else its absolute path with `.`, `..` and symbolic links of its folder resolved.
+    public static func identity(_ path: String) -> String {
+        var status = stat()
+        if stat(path, &status) == 0 { return "inode \(status.st_dev):\(status.st_ino)" }
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+    }
+
     /// The bytes of a file.
     /// - Throws: ``DataError`` when the file is missing or unreadable.
     public static func read(_ path: String) throws(DataError) -> [UInt8] {

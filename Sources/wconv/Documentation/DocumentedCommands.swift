@@ -93,12 +93,16 @@ struct DocumentedCommands {
         return (prose, spans)
     }
 
+    /// `[text](target)` and `[name]: target`, compiled once (constant patterns: a failure is a
+    /// mistake in this file, not in the documents read).
+    private static let linkExpressions = [#"\]\(([^)\s]+)(?:\s+"[^"]*")?\)"#, #"^\s*\[[^\]]+\]:\s*(\S+)"#].map {
+        try! NSRegularExpression(pattern: $0)
+    }
+
     /// The targets of `[text](target)` and `[name]: target` that are paths in this repository.
     static func relativeLinks(in prose: String) -> [String] {
         var targets: [String] = []
-        let patterns = [#"\]\(([^)\s]+)(?:\s+"[^"]*")?\)"#, #"^\s*\[[^\]]+\]:\s*(\S+)"#]
-        for pattern in patterns {
-            let expression = try! NSRegularExpression(pattern: pattern)
+        for expression in linkExpressions {
             let range = NSRange(prose.startIndex..., in: prose)
             for match in expression.matches(in: prose, range: range) {
                 guard let r = Range(match.range(at: 1), in: prose) else { continue }
