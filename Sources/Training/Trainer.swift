@@ -61,16 +61,20 @@ public struct RunResult: Codable, Sendable {
     public var parameterCount: Int
     /// The convolution algorithm the model was built with (`nil` in results written before it was recorded).
     public var convolutionMethod: ConvolutionMethod?
+    /// The algorithm each convolution ran with, per input shape (`nil` in results written before
+    /// it was recorded).
+    public var convolutionPlan: ConvolutionPlan?
 
     /// The outcome of a run.
     public init(label: String, history: [EpochRecord], diverged: Bool, peakMemoryMiB: Double, parameterCount: Int,
-                convolutionMethod: ConvolutionMethod? = nil) {
+                convolutionMethod: ConvolutionMethod? = nil, convolutionPlan: ConvolutionPlan? = nil) {
         self.label = label
         self.history = history
         self.diverged = diverged
         self.peakMemoryMiB = peakMemoryMiB
         self.parameterCount = parameterCount
         self.convolutionMethod = convolutionMethod
+        self.convolutionPlan = convolutionPlan
     }
 
     /// The last epoch's evaluation metric (NaN when no epoch finished).
@@ -248,8 +252,13 @@ public struct Trainer {
             }
             if diverged { break }
         }
+        let plan = ConvolutionPlan(of: model, requested: convolutionMethod)
+        if !plan.layers.isEmpty {
+            progress.show("[\(label)] convolution plan (layer × input shape): \(plan.summary)"
+                          + (plan.rates.map { "; .auto's rates: \($0)" } ?? "") + " (all in result.json)", force: true)
+        }
         let result = RunResult(label: label, history: history, diverged: diverged, peakMemoryMiB: peakMemoryMiB(),
-                               parameterCount: model.parameterCount, convolutionMethod: convolutionMethod)
+                               parameterCount: model.parameterCount, convolutionMethod: convolutionMethod, convolutionPlan: plan)
         if let directory, communicator.isRoot {
             var metadata = task.modelMetadata
             metadata["identity"] = identity

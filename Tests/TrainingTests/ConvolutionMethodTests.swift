@@ -50,6 +50,24 @@ import WeightedConvolution
         #expect(title().hasSuffix(", winograd convolutions"))
     }
 
+    @Test func anAutomaticRunRecordsWhatTheCostModelChoseAndFromWhichRates() throws {
+        let trainer = TrainerTests()
+        // Two 3×3 layers, on 8×8 and on 4×4 maps: the plan names each layer's own choice at each input shape.
+        let model = VGG([.conv(4), .pool, .conv(4)], inputChannels: 1, inputSize: 8, classes: 2, kernelSize: 3,
+                        factory: ConvolutionFactory(kind: .standard, seed: 7, method: .auto))
+        let result = try Trainer(settings: trainer.settings(epochs: 1), directory: nil, label: "auto")
+            .run(model: model, task: trainer.task())
+        let plan = try #require(result.convolutionPlan)
+        #expect(plan.rates != nil)
+        for entry in plan.layers {
+            let geometry = try ConvolutionGeometry(inputShape: entry.inputShape, kernelShape: entry.kernelShape,
+                                                   options: ConvolutionOptions(padding: .symmetric([1])))
+            #expect(entry.method == ConvolutionPlanner.shared.method(for: geometry, requested: .auto), "\(entry)")
+        }
+        #expect(Set(plan.layers.map(\.layer)).count == 2)
+        #expect(!plan.summary.isEmpty)
+    }
+
     @Test func winogradTrainingEndsWhereDirectTrainingDoes() throws {
         let trainer = TrainerTests()
         var results: [ConvolutionMethod: RunResult] = [:]
@@ -61,6 +79,11 @@ import WeightedConvolution
                                           convolutionMethod: method).run(model: model, task: trainer.task())
             let text = try String(contentsOfFile: directory + "/result.json", encoding: .utf8)
             #expect(text.contains("\"convolutionMethod\" : \"\(method)\""))
+            // The plan in result.json: both layers, at every input shape they saw, ran the method asked for.
+            let plan = try #require(try JSONFiles.decoder().decode(RunResult.self, from: Data(text.utf8)).convolutionPlan)
+            #expect(Set(plan.layers.map(\.layer)).count == 2)
+            #expect(plan.layers.allSatisfy { $0.method == method && $0.kernelShape.suffix(2) == [3, 3] }, "\(plan.layers)")
+            #expect(plan.rates == nil)
         }
         let direct = try #require(results[.direct]), winograd = try #require(results[.winograd])
         for (a, b) in zip(direct.history, winograd.history) {

@@ -18,6 +18,9 @@ public final class Convolution: Module {
     public let options: ConvolutionOptions
     /// Training or evaluation behaviour (no effect on convolution).
     public var isTraining = true
+    /// The algorithm that ran for each input shape `[B, in, x…]` seen so far (what `.auto` or
+    /// `.measure` chose), so that a run can record its plan.
+    public private(set) var methodsByInputShape: [[Int]: ConvolutionMethod] = [:]
 
     /// A convolution with Kaiming-normal (fan-out, ReLU) weights and zero bias.
     /// - Parameters:
@@ -58,6 +61,7 @@ public final class Convolution: Module {
         let plan = try PreparedConvolution(
             WeightedConvolution(density: currentDensity, options: options), inputShape: x.shape,
             weight: weight.value.scalars, weightShape: weight.shape, biasCount: bias?.value.count)
+        if methodsByInputShape[x.shape] == nil { methodsByInputShape[x.shape] = plan.method }
         StepProfile.lap(density == nil ? "conv plan" : "conv plan and W ⊙ Φ fold", .forward)
         let output = x.value.scalars.withUnsafeBufferPointer { input in
             guard let bias = self.bias else { return plan.forward(input: input, bias: nil) }

@@ -65,6 +65,10 @@ public struct PreparedConvolution: Sendable {
     /// The effective kernel `W ⊙ Φ`.
     public var effectiveKernel: [Float] { kernel }
 
+    /// The algorithm that runs (`.direct`, `.fft`, `.overlap` or `.winograd`: what `.auto` or
+    /// `.measure` chose for this geometry).
+    public var method: ConvolutionMethod { operation.method }
+
     /// `conv(x, W ⊙ Φ) + b`.
     /// - Parameters:
     ///   - input: `[B, Cin, x…]` values of the prepared input shape.
