@@ -2,7 +2,6 @@
 and run by onnxruntime on the same inputs as wconv. Usage: check_onnx.py PATH/TO/wconv"""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -10,24 +9,9 @@ import numpy as np
 import onnx
 import onnxruntime
 
+from tiny_runs import RUNS, missing_data, trained_run
+
 TOLERANCE = 1e-4  # max |onnxruntime − wconv| relative to max |wconv output|
-FASHION = "/usr/share/datasets/fashion-mnist"
-PHOTOS = "/usr/share/backgrounds/mate/nature"
-TINY_CLASSIFICATION = ["--train-subset", "16", "--test-subset", "8", "--batch-size", "8", "--epochs", "1"]
-TINY_DENOISING = ["--patches-per-epoch", "16", "--eval-patches", "8", "--batch-size", "8", "--epochs", "1",
-                  "--depth", "3", "--width", "8", "--last-layer-init", "kaiming", "--naf-width", "8"]
-# (label, train arguments, input shape): every model kind, weighted; one standard run; trained
-# densities; 7×7 kernels on the small models, 3×3 on the large ones (their 7×7 runs take minutes).
-RUNS = [
-    ("vgg-small", ["--model", "vgg-small"] + TINY_CLASSIFICATION, (3, 1, 28, 28)),
-    ("vgg-small standard", ["--model", "vgg-small", "--conv", "standard"] + TINY_CLASSIFICATION, (3, 1, 28, 28)),
-    ("vgg11", ["--model", "vgg11", "--den", "0.5"] + TINY_CLASSIFICATION, (2, 1, 28, 28)),
-    ("vgg16", ["--model", "vgg16", "--den", "0.5"] + TINY_CLASSIFICATION, (2, 1, 28, 28)),
-    ("resnet20", ["--model", "resnet20", "--den", "0.5", "--trainable-density"] + TINY_CLASSIFICATION, (2, 1, 28, 28)),
-    ("resnet18", ["--model", "resnet18", "--den", "0.5"] + TINY_CLASSIFICATION, (2, 1, 28, 28)),
-    ("dncnn", ["--task", "denoising", "--model", "dncnn", "--trainable-density"] + TINY_DENOISING, (2, 1, 24, 40)),
-    ("nafnet", ["--task", "denoising", "--model", "nafnet"] + TINY_DENOISING, (2, 1, 24, 40)),
-]
 
 
 def safetensors(path):
@@ -42,21 +26,10 @@ def safetensors(path):
             for name, t in header.items()}
 
 
-def run_quietly(command):
-    """Runs a command; its output is shown only when it fails."""
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"check-onnx: {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
-
-
 def check(wconv, folder, label, arguments, shape):
     """Trains, exports and compares one run; returns the relative error."""
-    run = os.path.join(folder, label.replace(" ", "-"))
-    run_quietly([wconv, "train", "--output", run] + arguments)
+    run = trained_run(wconv, folder, label, arguments, shape, "check-onnx")
     inputs, expected = os.path.join(run, "x.npy"), os.path.join(run, "y.npy")
-    np.save(inputs, np.random.default_rng(7).random(shape, dtype=np.float32))
-    run_quietly([wconv, "export", run, "--check-input", inputs, "--check-output", expected])
-    run_quietly([wconv, "export", run, "--format", "safetensors"])
     model = onnx.load(os.path.join(run, "model.onnx"))
     onnx.checker.check_model(model, full_check=True)
     session = onnxruntime.InferenceSession(os.path.join(run, "model.onnx"), providers=["CPUExecutionProvider"])
@@ -78,7 +51,7 @@ def check(wconv, folder, label, arguments, shape):
 
 def main():
     wconv = sys.argv[1]
-    missing = [path for path in (FASHION, PHOTOS) if not os.path.isdir(path)]
+    missing = missing_data()
     if missing:
         print(f"check-onnx: SKIPPED: the tiny runs need {', '.join(missing)} (scripts/setup installs them)", file=sys.stderr)
         return
