@@ -24,6 +24,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import torch_models
+
 
 class WeightedConv2d(nn.Conv2d):
     """nn.Conv2d whose kernel is multiplied by α ⊗ α, α = [d…, 1, …d] with trainable d."""
@@ -48,120 +50,16 @@ def conv_factory(weighted):
     return make
 
 
-def vgg16(conv):
-    cfg = [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512, 'M']
-    layers, c = [], 3
-    for v in cfg:
-        if v == 'M':
-            layers.append(nn.MaxPool2d(2))
-        else:
-            layers += [conv(c, v, 3), nn.BatchNorm2d(v), nn.ReLU(inplace=True)]
-            c = v
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(512, 100))
-
-
-class BasicBlock(nn.Module):
-    def __init__(self, conv, cin, cout, stride):
-        super().__init__()
-        self.conv1, self.bn1 = conv(cin, cout, 3, stride, bias=False), nn.BatchNorm2d(cout)
-        self.conv2, self.bn2 = conv(cout, cout, 3, bias=False), nn.BatchNorm2d(cout)
-        self.shortcut = nn.Sequential()
-        if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(conv(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        return F.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
-
-
-def resnet18(conv):
-    layers, c = [conv(3, 64, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU()], 64
-    for width, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
-        layers += [BasicBlock(conv, c, width, stride), BasicBlock(conv, width, width, 1)]
-        c = width
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 100))
-
-
-class DnCNN(nn.Module):
-    def __init__(self, conv, depth=17, width=64):
-        super().__init__()
-        layers = [conv(1, width, 3, bias=False), nn.ReLU(inplace=True)]
-        for _ in range(depth - 2):
-            layers += [conv(width, width, 3, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
-        layers.append(conv(width, 1, 3, bias=False))
-        self.body = nn.Sequential(*layers)
-
-    def forward(self, x):
-        return x - self.body(x)
-
-
-class LayerNorm2d(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.weight, self.bias = nn.Parameter(torch.ones(c)), nn.Parameter(torch.zeros(c))
-
-    def forward(self, x):
-        mu = x.mean(1, keepdim=True)
-        var = (x - mu).pow(2).mean(1, keepdim=True)
-        return self.weight.view(1, -1, 1, 1) * (x - mu) / (var + 1e-6).sqrt() + self.bias.view(1, -1, 1, 1)
-
-
-def simple_gate(x):
-    a, b = x.chunk(2, dim=1)
-    return a * b
-
-
-class NAFBlock(nn.Module):
-    def __init__(self, conv, c):
-        super().__init__()
-        self.norm1, self.norm2 = LayerNorm2d(c), LayerNorm2d(c)
-        self.conv1, self.conv2 = conv(c, 2 * c, 1), conv(2 * c, 2 * c, 3, groups=2 * c)
-        self.sca = nn.Sequential(nn.AdaptiveAvgPool2d(1), conv(c, c, 1))
-        self.conv3, self.conv4, self.conv5 = conv(c, c, 1), conv(c, 2 * c, 1), conv(c, c, 1)
-        self.beta = nn.Parameter(torch.zeros(1, c, 1, 1))
-        self.gamma = nn.Parameter(torch.zeros(1, c, 1, 1))
-
-    def forward(self, inp):
-        x = simple_gate(self.conv2(self.conv1(self.norm1(inp))))
-        x = self.conv3(x * self.sca(x))
-        y = inp + x * self.beta
-        x = self.conv5(simple_gate(self.conv4(self.norm2(y))))
-        return y + x * self.gamma
-
-
-class NAFNet(nn.Module):
-    def __init__(self, conv, channels=3, width=16, enc=(1, 1), middle=1, dec=(1, 1)):
-        super().__init__()
-        self.intro, self.ending = conv(channels, width, 3), conv(width, channels, 3)
-        self.encoders, self.downs, self.ups, self.decoders = (nn.ModuleList() for _ in range(4))
-        c = width
-        for n in enc:
-            self.encoders.append(nn.Sequential(*[NAFBlock(conv, c) for _ in range(n)]))
-            self.downs.append(conv(c, 2 * c, 2, 2, 0))
-            c *= 2
-        self.middle = nn.Sequential(*[NAFBlock(conv, c) for _ in range(middle)])
-        for n in dec:
-            self.ups.append(nn.Sequential(conv(c, 2 * c, 1, bias=False), nn.PixelShuffle(2)))
-            c //= 2
-            self.decoders.append(nn.Sequential(*[NAFBlock(conv, c) for _ in range(n)]))
-
-    def forward(self, inp):
-        x, skips = self.intro(inp), []
-        for encoder, down in zip(self.encoders, self.downs):
-            x = encoder(x)
-            skips.append(x)
-            x = down(x)
-        x = self.middle(x)
-        for up, decoder, skip in zip(self.ups, self.decoders, reversed(skips)):
-            x = decoder(up(x) + skip)
-        return inp + self.ending(x)
-
-
+# The models of Sources/Models as scripts/torch_models.py defines them (the same definitions the
+# export check loads wconv's weights into), built with standard or weighted convolutions.
 CASES = {
-    'vgg16': ('VGG-16 bn, CIFAR 32×32, batch 64', vgg16, (64, 3, 32, 32), True),
-    'resnet18': ('ResNet-18, CIFAR 32×32, batch 64', resnet18, (64, 3, 32, 32), True),
-    'dncnn': ('DnCNN 17×64, 64×64 grey, batch 16', DnCNN, (16, 1, 64, 64), False),
-    'nafnet': ('NAFNet w16 [1,1]+1, 64×64 RGB, batch 16', NAFNet, (16, 3, 64, 64), False),
+    'vgg16': ('VGG-16 bn, CIFAR 32×32, batch 64',
+              lambda make: torch_models.VGG(torch_models.VGG_LAYERS['vgg16'], 3, 32, 100, 3, make), (64, 3, 32, 32), True),
+    'resnet18': ('ResNet-18, CIFAR 32×32, batch 64',
+                 lambda make: torch_models.ResNet(*torch_models.RESNET_STAGES['resnet18'], 3, 100, 3, make), (64, 3, 32, 32), True),
+    'dncnn': ('DnCNN 17×64, 64×64 grey, batch 16', lambda make: torch_models.DnCNN(1, 17, 64, 3, make), (16, 1, 64, 64), False),
+    'nafnet': ('NAFNet w16 [1,1]+1, 64×64 RGB, batch 16', lambda make: torch_models.NAFNet(3, 16, 1, 3, make=make),
+               (16, 3, 64, 64), False),
 }
 
 

@@ -3,11 +3,14 @@ with wconv's own outputs on random inputs: what the export checks (scripts/check
 scripts/check-pytorch-weights) compare other runtimes against."""
 import os
 import subprocess
+import sys
+import tempfile
 
 import numpy as np
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 PHOTOS = "/usr/share/backgrounds/mate/nature"
+TOLERANCE = 1e-4  # max |other runtime − wconv| relative to max |wconv output|
 TINY_CLASSIFICATION = ["--train-subset", "16", "--test-subset", "8", "--batch-size", "8", "--epochs", "1"]
 TINY_DENOISING = ["--patches-per-epoch", "16", "--eval-patches", "8", "--batch-size", "8", "--epochs", "1",
                   "--depth", "3", "--width", "8", "--last-layer-init", "kaiming", "--naf-width", "8"]
@@ -48,3 +51,35 @@ def trained_run(wconv, folder, label, arguments, shape, check):
                  "--check-output", os.path.join(run, "y.npy")], check)
     run_quietly([wconv, "export", run, "--format", "safetensors"], check)
     return run
+
+
+def check_every_kind(check, runtime, versions, compare, extra_column=None):
+    """The export check `check` (e.g. `check-onnx`): trains and exports every tiny run in a
+    temporary folder, gets `compare(run, label, shape) → (output, extra)` from the other
+    `runtime`, and fails unless its output has wconv's shape and is within `TOLERANCE` × max
+    |wconv output| of it everywhere. `extra_column` names the `extra` value printed per run."""
+    wconv = sys.argv[1]
+    missing = missing_data()
+    if missing:
+        print(f"{check}: SKIPPED: the tiny runs need {', '.join(missing)} (scripts/setup installs them)", file=sys.stderr)
+        return
+    print(f"{check}: {versions}; tolerance {TOLERANCE:g} × max |output|")
+    extra_header = f" {extra_column:>5}" if extra_column else ""
+    print(f"{'model':<20}{extra_header} {'max |error|':>12} {'max |output|':>12} {'relative':>10}")
+    failed = []
+    with tempfile.TemporaryDirectory(prefix=check + "-") as folder:
+        for label, arguments, shape in RUNS:
+            run = trained_run(wconv, folder, label, arguments, shape, check)
+            got, extra = compare(run, label, shape)
+            want = np.load(os.path.join(run, "y.npy"))
+            if got.shape != want.shape:
+                raise SystemExit(f"{check}: {label}: {runtime} output {got.shape}, wconv {want.shape}")
+            error, scale = float(np.max(np.abs(got - want))), float(np.max(np.abs(want)))
+            relative = error / max(scale, 1e-30)
+            extra_text = f" {extra:>5}" if extra_column else ""
+            print(f"{label:<20}{extra_text} {error:>12.3e} {scale:>12.3e} {relative:>10.2e}", flush=True)
+            if not relative <= TOLERANCE:
+                failed.append(label)
+    if failed:
+        raise SystemExit(f"{check}: FAILED: {runtime} differs from wconv beyond the tolerance for {', '.join(failed)}")
+    print(f"{check}: every model kind matches")

@@ -2,7 +2,9 @@
 `wconv export --format safetensors` (the names of the usual PyTorch definitions: torchvision-style
 VGG `features`/`classifier`, ResNet `layers.i.j.conv1 … downsample`, DnCNN `dncnn`, NAFNet
 `intro … middle_blks … ending`). Every convolution is an ordinary `nn.Conv2d`: the export folds
-each weighted kernel (W ⊙ Φ), so no density is needed here.
+each weighted kernel (W ⊙ Φ), so no density is needed here. Every model takes `make`, the
+factory of its convolutions (`conv`'s signature), so that scripts/pytorch-bench.py can build the
+same models with weighted convolutions.
 
     model = torch_models.from_run(config, metadata)   # config.json and the safetensors metadata
     model.load_state_dict(safetensors.torch.load_file("model-pytorch.safetensors"))
@@ -45,7 +47,7 @@ class Normalised(nn.Module):
 class VGG(nn.Module):
     """conv-bn-relu blocks and 2×2 max pools (skipped once the map is 1 pixel), one linear layer."""
 
-    def __init__(self, layers, channels, size, classes, k):
+    def __init__(self, layers, channels, size, classes, k, make=conv):
         super().__init__()
         modules = []
         for item in layers:
@@ -54,7 +56,7 @@ class VGG(nn.Module):
                     modules.append(nn.MaxPool2d(2))
                     size //= 2
             else:
-                modules += [conv(channels, item, k), nn.BatchNorm2d(item), nn.ReLU()]
+                modules += [make(channels, item, k), nn.BatchNorm2d(item), nn.ReLU(inplace=True)]
                 channels = item
         self.features = nn.Sequential(*modules)
         self.classifier = nn.Linear(channels * size * size, classes)
@@ -64,13 +66,13 @@ class VGG(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride, k):
+    def __init__(self, cin, cout, stride, k, make=conv):
         super().__init__()
-        self.conv1, self.bn1 = conv(cin, cout, k, stride, bias=False), nn.BatchNorm2d(cout)
-        self.conv2, self.bn2 = conv(cout, cout, k, bias=False), nn.BatchNorm2d(cout)
+        self.conv1, self.bn1 = make(cin, cout, k, stride, bias=False), nn.BatchNorm2d(cout)
+        self.conv2, self.bn2 = make(cout, cout, k, bias=False), nn.BatchNorm2d(cout)
         self.downsample = None
         if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(conv(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
+            self.downsample = nn.Sequential(make(cin, cout, 1, stride, 0, bias=False), nn.BatchNorm2d(cout))
 
     def forward(self, x):
         y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
@@ -78,12 +80,12 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, blocks, widths, channels, classes, k):
+    def __init__(self, blocks, widths, channels, classes, k, make=conv):
         super().__init__()
-        self.stem = nn.Sequential(conv(channels, widths[0], k, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU())
+        self.stem = nn.Sequential(make(channels, widths[0], k, bias=False), nn.BatchNorm2d(widths[0]), nn.ReLU(inplace=True))
         stages, c = [], widths[0]
         for stage, (count, width) in enumerate(zip(blocks, widths)):
-            stages.append(nn.Sequential(*[BasicBlock(c if i == 0 else width, width, 2 if stage > 0 and i == 0 else 1, k)
+            stages.append(nn.Sequential(*[BasicBlock(c if i == 0 else width, width, 2 if stage > 0 and i == 0 else 1, k, make)
                                           for i in range(count)]))
             c = width
         self.layers = nn.Sequential(*stages)
@@ -96,12 +98,12 @@ class ResNet(nn.Module):
 class DnCNN(nn.Module):
     """Residual learning: the network predicts the noise, which is subtracted from its input."""
 
-    def __init__(self, channels, depth, width, k):
+    def __init__(self, channels, depth, width, k, make=conv):
         super().__init__()
-        layers = [conv(channels, width, k), nn.ReLU()]
+        layers = [make(channels, width, k), nn.ReLU(inplace=True)]
         for _ in range(depth - 2):
-            layers += [conv(width, width, k, bias=False), nn.BatchNorm2d(width), nn.ReLU()]
-        self.dncnn = nn.Sequential(*layers, conv(width, channels, k, bias=False))
+            layers += [make(width, width, k, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+        self.dncnn = nn.Sequential(*layers, make(width, channels, k, bias=False))
 
     def forward(self, x):
         return x - self.dncnn(x)
@@ -124,12 +126,12 @@ def simple_gate(x):
 
 
 class NAFBlock(nn.Module):
-    def __init__(self, c, k):
+    def __init__(self, c, k, make=conv):
         super().__init__()
         self.norm1, self.norm2 = LayerNorm2d(c), LayerNorm2d(c)
-        self.conv1, self.conv2 = conv(c, 2 * c, 1), conv(2 * c, 2 * c, k, groups=2 * c)
-        self.sca = nn.Sequential(nn.AdaptiveAvgPool2d(1), conv(c, c, 1))
-        self.conv3, self.conv4, self.conv5 = conv(c, c, 1), conv(c, 2 * c, 1), conv(c, c, 1)
+        self.conv1, self.conv2 = make(c, 2 * c, 1), make(2 * c, 2 * c, k, groups=2 * c)
+        self.sca = nn.Sequential(nn.AdaptiveAvgPool2d(1), make(c, c, 1))
+        self.conv3, self.conv4, self.conv5 = make(c, c, 1), make(c, 2 * c, 1), make(c, c, 1)
         self.beta = nn.Parameter(torch.zeros(1, c, 1, 1))
         self.gamma = nn.Parameter(torch.zeros(1, c, 1, 1))
 
@@ -142,20 +144,20 @@ class NAFBlock(nn.Module):
 
 
 class NAFNet(nn.Module):
-    def __init__(self, channels, width, blocks, k, levels=2):
+    def __init__(self, channels, width, blocks, k, levels=2, make=conv):
         super().__init__()
-        self.intro, self.ending = conv(channels, width, 3), conv(width, channels, 3)
+        self.intro, self.ending = make(channels, width, 3), make(width, channels, 3)
         self.encoders, self.downs, self.ups, self.decoders = (nn.ModuleList() for _ in range(4))
         c = width
         for _ in range(levels):
-            self.encoders.append(nn.Sequential(*[NAFBlock(c, k) for _ in range(blocks)]))
-            self.downs.append(conv(c, 2 * c, 2, 2, 0))
+            self.encoders.append(nn.Sequential(*[NAFBlock(c, k, make) for _ in range(blocks)]))
+            self.downs.append(make(c, 2 * c, 2, 2, 0))
             c *= 2
-        self.middle_blks = nn.Sequential(*[NAFBlock(c, k) for _ in range(blocks)])
+        self.middle_blks = nn.Sequential(*[NAFBlock(c, k, make) for _ in range(blocks)])
         for _ in range(levels):
-            self.ups.append(nn.Sequential(conv(c, 2 * c, 1, bias=False), nn.PixelShuffle(2)))
+            self.ups.append(nn.Sequential(make(c, 2 * c, 1, bias=False), nn.PixelShuffle(2)))
             c //= 2
-            self.decoders.append(nn.Sequential(*[NAFBlock(c, k) for _ in range(blocks)]))
+            self.decoders.append(nn.Sequential(*[NAFBlock(c, k, make) for _ in range(blocks)]))
 
     def forward(self, inp):
         x, skips = self.intro(inp), []
