@@ -13,7 +13,7 @@ public struct DenoisedVolume: Sendable {
 }
 
 extension Denoiser {
-    /// Denoises a volume in its own intensities: maps it to `[0, 1]` by its ``IntensityScale``
+    /// Denoises a volume in its own intensities: maps it to `[0, 1]` by its `IntensityScale`
     /// (as the volume training scales its volumes), denoises it in cubic tiles, and maps the
     /// result back, so integer volumes are written back in their stored range (the writer
     /// rounds and clips to the data type).

@@ -39,7 +39,7 @@ public struct Denoiser {
 
     /// The default tile side for signals of `spatialRank` axes: 16384 samples for series, 256
     /// pixels for images, 48 voxels for volumes (about 110 000 voxels kept per call; with a
-    /// context of 16 a call sees 80³ voxels, 64 MiB per 32-channel activation), 16 for 4 axes
+    /// context of 16 a call sees 80³ voxels, about 63 MiB per 32-channel activation), 16 for 4 axes
     /// or more.
     public static func defaultTileSize(spatialRank: Int) -> Int {
         switch spatialRank {
@@ -67,7 +67,11 @@ public struct Denoiser {
     /// The restored signal of `channels` channels and spatial `extents` (row-major
     /// `[channels, extents…]` values), clipped to `[0, 1]`: the model sees `[1, channels, window…]`
     /// tensors, one per tile.
-    /// - Parameter progress: called after each tile with the tiles done and their total.
+    /// - Parameters:
+    ///   - channels: the signal's channels.
+    ///   - extents: the extent of each spatial axis (one or more).
+    ///   - values: the `channels·∏extents` values, row-major.
+    ///   - progress: called after each tile with the tiles done and their total.
     /// - Throws: ``TrainingError`` when `values` do not fill the shape, the shape has no spatial
     ///   axis, or the model returns another shape than it was given; the model's shape errors.
     public func denoise(channels: Int, extents: [Int], values: [Float],
