@@ -36,7 +36,7 @@ let mpiAvailable: Bool = {
 let mpiTargets: [Target] = mpiAvailable ? [
     .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
     .target(name: "Cluster", dependencies: ["CMPI", "Communication"]),
-    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Communication", "Training", "Models", "Datasets", "NeuralNetwork", "Tuning", "TestSupport"]),
+    .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Communication", "Training", "Models", "Datasets", "NeuralNetwork", "Tuning", "GridCore", "TestSupport"]),
 ] : []
 
 let package = Package(
@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CCodecs", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Datasets", "GridCore", "WeightedConvolution", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NeuralNetwork", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "WeightedConvolution", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Models", "NeuralNetwork", "WeightedConvolution", "GridCore", "TestSupport"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Training", "Models", "NeuralNetwork", "Datasets", "WeightedConvolution",
                                                         "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "TuningTests", dependencies: ["Tuning", "Training", "GridCore", "WeightedConvolution", "CSQLite", "TestSupport"]),

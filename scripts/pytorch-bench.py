@@ -8,7 +8,7 @@ Needs torch (the CPU wheel from PyPI); not a dependency of the package.
 
 train: builds each model of Sources/Models with standard and with weighted convolution (the
 kernel multiplied by a trainable density Φ = α ⊗ α, α = [d, 1, d], every step, as the papers'
-reference implementation does), times forward, loss, backward and an AdamW step, and prints
+reference implementation does; α alone for series, α ⊗ α ⊗ α for volumes), times forward, loss, backward and an AdamW step, and prints
 the median and best step time over the timed steps after two warm-ups.
 
 conv: GFLOP/s of torch.nn.functional.conv2d/conv1d/conv3d, forward and forward+backward, on
@@ -27,31 +27,50 @@ import torch.nn.functional as F
 import torch_models
 
 
-class WeightedConv2d(nn.Conv2d):
-    """nn.Conv2d whose kernel is multiplied by α ⊗ α, α = [d…, 1, …d] with trainable d."""
+def weighted_conv(base):
+    """`base` (nn.Conv1d, nn.Conv2d or nn.Conv3d) whose kernel is multiplied by α ⊗ α ⊗ …, one α per
+    spatial axis, α = [d…, 1, …d] with trainable d."""
 
-    def __init__(self, *args, den=(0.5,), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.den = nn.Parameter(torch.tensor(den, dtype=torch.float32))
+    class Weighted(base):
+        def __init__(self, *args, den=(0.5,), **kwargs):
+            super().__init__(*args, **kwargs)
+            self.den = nn.Parameter(torch.tensor(den, dtype=torch.float32))
 
-    def density(self):
-        alpha = torch.cat([self.den, torch.ones(1), self.den.flip(0)])
-        return torch.outer(alpha, alpha)
+        def density(self):
+            alpha = torch.cat([self.den, torch.ones(1), self.den.flip(0)])
+            density = alpha
+            for _ in range(self.weight.dim() - 3):
+                density = density.unsqueeze(-1) * alpha
+            return density
 
-    def forward(self, x):
-        return self._conv_forward(x, self.weight * self.density(), self.bias)
+        def forward(self, x):
+            return self._conv_forward(x, self.weight * self.density(), self.bias)
+
+    return Weighted
 
 
-def conv_factory(weighted):
+CONVOLUTIONS = {rank: (base, weighted_conv(base)) for rank, base in [(1, nn.Conv1d), (2, nn.Conv2d), (3, nn.Conv3d)]}
+
+
+def conv_factory(weighted, rank=2):
     def make(cin, cout, k, stride=1, padding=None, groups=1, bias=True):
         padding = k // 2 if padding is None else padding
-        cls = WeightedConv2d if weighted and k == 3 else nn.Conv2d
+        cls = CONVOLUTIONS[rank][1 if weighted and k == 3 else 0]
         return cls(cin, cout, k, stride=stride, padding=padding, groups=groups, bias=bias)
     return make
 
 
-# The models of Sources/Models as scripts/torch_models.py defines them (the same definitions the
-# export check loads wconv's weights into), built with standard or weighted convolutions.
+def fcn(conv, widths=(128, 256, 128), kernels=(7, 5, 3)):
+    """The FCN of Wang, Yan & Oates (2017) for series, with odd kernels and no bias before batch norm."""
+    layers, c = [], 1
+    for width, k in zip(widths, kernels):
+        layers += [conv(c, width, k, bias=False), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
+        c = width
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(c, 100))
+
+
+# The models of Sources/Models (the image ones and DnCNN as scripts/torch_models.py defines them, the
+# definitions the export check loads wconv's weights into), built with standard or weighted convolutions.
 CASES = {
     'vgg16': ('VGG-16 bn, CIFAR 32×32, batch 64',
               lambda make: torch_models.VGG(torch_models.VGG_LAYERS['vgg16'], 3, 32, 100, 3, make), (64, 3, 32, 32), True),
@@ -60,12 +79,15 @@ CASES = {
     'dncnn': ('DnCNN 17×64, 64×64 grey, batch 16', lambda make: torch_models.DnCNN(1, 17, 64, 3, make), (16, 1, 64, 64), False),
     'nafnet': ('NAFNet w16 [1,1]+1, 64×64 RGB, batch 16', lambda make: torch_models.NAFNet(3, 16, 1, 3, make=make),
                (16, 3, 64, 64), False),
+    'fcn1d': ('FCN 128-256-128 (7,5,3), series of 512, batch 64', fcn, (64, 1, 512), True),
+    'dncnn3d': ('DnCNN 3-D 8×32, 24³ grey, batch 4', lambda make: torch_models.DnCNN(1, 8, 32, 3, make, rank=3),
+                (4, 1, 24, 24, 24), False),
 }
 
 
 def step_times(build, shape, classification, weighted, steps):
     torch.manual_seed(1)
-    model = build(conv_factory(weighted))
+    model = build(conv_factory(weighted, rank=len(shape) - 2))
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
     x = torch.randn(*shape)
     labels = torch.arange(shape[0]) % 100

@@ -96,13 +96,15 @@ class ResNet(nn.Module):
 
 
 class DnCNN(nn.Module):
-    """Residual learning: the network predicts the noise, which is subtracted from its input."""
+    """Residual learning: the network predicts the noise, which is subtracted from its input; for
+    series, images or volumes (`rank` 1, 2 or 3: `make` must build convolutions of that rank)."""
 
-    def __init__(self, channels, depth, width, k, make=conv):
+    def __init__(self, channels, depth, width, k, make=conv, rank=2):
         super().__init__()
+        batch_norm = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d, 3: nn.BatchNorm3d}[rank]
         layers = [make(channels, width, k), nn.ReLU(inplace=True)]
         for _ in range(depth - 2):
-            layers += [make(width, width, k, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)]
+            layers += [make(width, width, k, bias=False), batch_norm(width), nn.ReLU(inplace=True)]
         self.dncnn = nn.Sequential(*layers, make(width, channels, k, bias=False))
 
     def forward(self, x):

@@ -39,6 +39,13 @@ public enum Checkpoint {
         return file
     }
 
+    /// The number of spatial axes of the convolutions whose weights `file` holds (1 for series,
+    /// 2 for images, 3 for volumes): the rank of its `…weight` tensors of rank 3 or more, minus
+    /// the output and input channel axes; `nil` when it holds no convolution kernel.
+    public static func spatialRank(of file: SafeTensors) -> Int? {
+        file.tensors.filter { $0.key.hasSuffix("weight") && $0.value.shape.count >= 3 }.map { $0.value.shape.count - 2 }.max()
+    }
+
     /// Loads parameters and buffers into `model`: every one must be present with its size and
     /// finite values, and the file must hold no other model tensor (optimiser state aside).
     /// - Throws: ``TrainingError`` naming the first missing, mismatched, non-finite or unknown

@@ -9,7 +9,7 @@ import WeightedConvolution
 /// kernel and density, batch and subset sizes. The same experiment built with `.standard` and
 /// `.weighted` gives the two arms of a comparison (same seed ⇒ same initial weights and data).
 public struct Experiment: Codable, Sendable, Equatable {
-    /// `classification` or `denoising`.
+    /// `classification` or `denoising`; `volume` (a 3-D DnCNN) for denoising volumes.
     public var task = "classification"
     /// `vgg-small`, `vgg11`, `vgg16`, `resnet20`, `resnet18` (classification); `dncnn`, `nafnet` (denoising).
     public var model = "vgg-small"
@@ -124,6 +124,9 @@ public struct Experiment: Codable, Sendable, Equatable {
         case ("denoising", "dncnn"):
             return DnCNN(channels: channels, depth: depth, width: width, kernelSize: kernelSize, zeroLastLayer: zeroLastLayer,
                          factory: factory)
+        case ("volume", "dncnn"):
+            return DnCNN(channels: channels, depth: depth, width: width, kernelSize: kernelSize, spatialRank: 3,
+                         zeroLastLayer: zeroLastLayer, factory: factory)
         case ("denoising", "nafnet"):
             return NAFNet(channels: channels, width: nafWidth, encoderBlocks: [nafBlocks, nafBlocks], middleBlocks: nafBlocks,
                           decoderBlocks: [nafBlocks, nafBlocks], kernelSize: kernelSize, factory: factory)

@@ -109,11 +109,12 @@ public enum OptionTable {
         return cases
     }
 
-    /// The options that take a value in `wconv <words> --help`, in order.
+    /// The options that take a value in `wconv <words> --help`, in order (an option with an
+    /// alias, `--output-image, --output <…>`, by its first name).
     public static func helpOptions(_ words: [String], wconv: String) throws -> [String] {
         let (status, output) = try run(wconv, words + ["--help"], in: FileManager.default.currentDirectoryPath, checkOnly: false)
         guard status == 0 else { return [] }
-        let pattern = try NSRegularExpression(pattern: #"^\s+(?:-\w, )?(--[a-z0-9-]+) <"#, options: .anchorsMatchLines)
+        let pattern = try NSRegularExpression(pattern: #"^\s+(?:-\w, )?(--[a-z0-9-]+)(?:, --[a-z0-9-]+)* <"#, options: .anchorsMatchLines)
         return pattern.matches(in: output, range: NSRange(output.startIndex..., in: output)).compactMap {
             Range($0.range(at: 1), in: output).map { String(output[$0]) }
         }

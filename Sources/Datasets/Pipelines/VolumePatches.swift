@@ -26,13 +26,12 @@ public struct VolumePatches: Sendable {
         self.sigma = sigma
     }
 
-    /// A volume divided by its largest value, so it lies in `[0, 1]` when it is not negative (a
-    /// volume whose largest value is not positive is returned as it is).
+    /// A volume in the unit range by ``IntensityScale`` (divided by its largest value when it has
+    /// no negative values; shifted so its smallest becomes 0 when it has), the map `wconv denoise`
+    /// applies to the volumes it is given. A volume with NaN or infinite values is returned as it
+    /// is (``IntensityScale/init(of:source:)`` names them).
     public static func unitScaled(_ volume: Grid<3>) -> Grid<3> {
-        guard let peak = volume.max(), peak > 0 else { return volume }
-        var scaled = volume
-        scaled.withUnsafeMutableBufferPointer { values in for i in values.indices { values[i] /= peak } }
-        return scaled
+        (try? IntensityScale(of: volume)).map { $0.unit(volume) } ?? volume
     }
 
     /// A volume shrunk by an integer factor along every axis, averaging `factor³` blocks (area

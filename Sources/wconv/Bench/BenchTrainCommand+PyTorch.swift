@@ -8,7 +8,7 @@ extension BenchTrainCommand {
     /// spread of the last round; then the peak resident memory of each side's training steps per
     /// model and kind, every one measured in its own process (see ``peakMemories(_:model:kind:)``).
     func compareAgainstPyTorch(_ anchor: PythonAnchor, cases: [(String, Case)]) throws {
-        var table = [["model", "conv", "ours img/s", "PyTorch img/s", "ratio [range]", "ours weighted vs standard"]]
+        var table = [["model", "conv", "ours samples/s", "PyTorch samples/s", "ratio [range]", "ours weighted vs standard"]]
         var memory = [["model", "conv", "ours peak MiB (+step)", "PyTorch peak MiB (+step)", "peak ours / PyTorch", "step ours / PyTorch"]]
         for (key, c) in cases {
             var ours: [(Double, Double)] = [], theirs: [(Double, Double)] = []
@@ -35,7 +35,7 @@ extension BenchTrainCommand {
                                String(format: "%.2f", (ours.peak - ours.start) / (theirs.peak - theirs.start))])
             }
         }
-        print("\nimages/s, medians of \(comparison.rounds) alternating rounds; ratio = ours / PyTorch per round")
+        print("\nsamples (images, series, volumes)/s, medians of \(comparison.rounds) alternating rounds; ratio = ours / PyTorch per round")
         Self.printRows(table)
         print("\npeak resident memory of \(Self.warmUpSteps + 1) training steps, one process per model and kind; "
               + "(+step): above the process's resident memory before the model was built")

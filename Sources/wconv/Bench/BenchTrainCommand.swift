@@ -5,18 +5,19 @@ import NeuralNetwork
 import Training
 import WeightedConvolution
 
-/// `wconv bench train`: images per second of one training step (forward, loss, backward,
-/// AdamW step) of the paper's models, standard vs weighted, with peak memory.
+/// `wconv bench train`: samples (images, series, volumes) per second of one training step (forward, loss,
+/// backward, AdamW step) of the paper's models, the series FCN and the 3-D DnCNN, standard vs
+/// weighted, with peak memory.
 struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "train", abstract: "Training-step throughput of VGG-16, ResNet-18, DnCNN and NAFNet.")
+        commandName: "train", abstract: "Training-step throughput of VGG-16, ResNet-18, DnCNN, NAFNet, the series FCN and the 3-D DnCNN.")
 
     @OptionGroup var compute: ThreadOptions
     @OptionGroup var clock: BenchClockOptions
     @Option(parsing: .unconditional, help: OptionRanges.steps.help("Timed steps of each kind (standard, weighted) per model"),
             transform: OptionRanges.steps.parse)
     var steps = 10
-    @Option(help: "Models to time (repeatable): vgg16, resnet18, dncnn, nafnet.") var model: [String] = ["vgg16", "resnet18", "dncnn", "nafnet"]
+    @Option(help: "Models to time (repeatable): \(Self.names.joined(separator: ", ")).") var model: [String] = Self.names
 
     @OptionGroup var comparison: AnchorOptions<PyTorchFramework>
 
@@ -48,12 +49,21 @@ struct BenchTrainCommand: ParsableCommand {
         "nafnet": Case(name: "NAFNet w16 [1,1]+1, 64×64 RGB, batch 16", shape: [16, 3, 64, 64], build: {
             NAFNet(channels: 3, factory: ConvolutionFactory(kind: $0, seed: 1))
         }, classification: false),
+        "fcn1d": Case(name: "FCN 128-256-128 (7,5,3), series of 512, batch 64", shape: [64, 1, 512], build: {
+            SeriesFCN(inputChannels: 1, classes: 100, factory: ConvolutionFactory(kind: $0, seed: 1))
+        }, classification: true),
+        "dncnn3d": Case(name: "DnCNN 3-D 8×32, 24³ grey, batch 4", shape: [4, 1, 24, 24, 24], build: {
+            DnCNN(channels: 1, depth: 8, width: 32, spatialRank: 3, factory: ConvolutionFactory(kind: $0, seed: 1))
+        }, classification: false),
     ]
+
+    /// The models of ``cases`` in the order they are timed.
+    static let names = ["vgg16", "resnet18", "dncnn", "nafnet", "fcn1d", "dncnn3d"]
 
     /// Checks the model names and `--peak-memory-of` before any work starts.
     func validate() throws {
         for name in model where Self.cases[name] == nil {
-            throw ValidationError("--model takes vgg16, resnet18, dncnn or nafnet, got '\(name)'")
+            throw ValidationError("--model takes \(Self.names.joined(separator: ", ")), got '\(name)'")
         }
         if let kind = peakMemoryOf { _ = try Self.kind(named: kind) }
     }
@@ -67,13 +77,13 @@ struct BenchTrainCommand: ParsableCommand {
         print("\(steps) timed steps of each kind after \(Self.warmUpSteps) warm-up steps, in pairs of a standard and a weighted step (each first in every other pair); "
               + "median step time; weighted vs standard: median and quartiles of the paired ratios")
         let cases = try model.map { name in
-            guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (vgg16, resnet18, dncnn, nafnet)") }
+            guard let c = Self.cases[name] else { throw CommandFailure("unknown model \(name) (\(Self.names.joined(separator: ", ")))") }
             return (name, c)
         }
         if let kind = peakMemoryOf { return try printPeakMemory(cases, kind: kind) }
         if profile { return try printProfiles(cases) }
         if let anchor = comparison.anchor() { return try compareAgainstPyTorch(anchor, cases: cases) }
-        var rows = [["model", "conv", "step ms", "images/s", "weighted vs standard", "peak MiB", "cached MiB (engines + scratch)"]]
+        var rows = [["model", "conv", "step ms", "samples/s", "weighted vs standard", "peak MiB", "cached MiB (engines + scratch)"]]
         for (_, c) in cases {
             let measured = try measure(c)
             for (kind, median) in [("standard", measured.standard), ("weighted", measured.weighted)] {
