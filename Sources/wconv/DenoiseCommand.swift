@@ -21,15 +21,15 @@ struct DenoiseCommand: ParsableCommand {
 
     /// Checks every option before any work starts.
     func validate() throws {
-        try trained.checkConvolution(of: try experiment.resolve(task: "denoising").0)
+        _ = try experiment.resolve(task: "denoising")
         try DistinctFiles.check(inputs: [input, trained.weights].compactMap { $0 }, outputs: [outputImage])
     }
 
     func run() throws {
         try compute.apply()
-        let run = try runDirectory.map { try TrainedRun(directory: $0) }
+        let run = try runDirectory.map { try TrainedRun(folder: $0) }
         if let run, run.configuration.experiment.task != "denoising" {
-            throw CommandFailure("\(run.directory) was trained as \(run.summary), not for denoising")
+            throw CommandFailure("\(run.folder) was trained as \(run.summary), not for denoising")
         }
         let (e, _) = try experiment.resolve(task: "denoising", run: run?.configuration.experiment)
         var image = try Image.read(input).colour(grey: e.grey)
@@ -38,7 +38,7 @@ struct DenoiseCommand: ParsableCommand {
             var generator = SeededGenerator(seed: seed)
             image.pixels = image.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
         }
-        let model = try trained.load(e, file: try trained.file(run: run), run: run, seed: seed, channels: image.channels,
+        let model = try trained.load(e, weights: try trained.trainedWeights(run: run), run: run, seed: seed, channels: image.channels,
                                      size: e.patchSize, classes: 0)
         let restored = try e.denoiser(model: model).denoise(image)
         try restored.writePNG(to: outputImage)
