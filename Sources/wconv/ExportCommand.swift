@@ -17,7 +17,7 @@ struct ExportCommand: ParsableCommand {
             classifier; it takes `noisy` [batch, C, height, width] and gives `denoised` for a denoiser.
             """)
 
-    @Argument(help: ArgumentHelp("The run folder (config.json and model.safetensors written by wconv train).", valueName: "RUN_DIR"))
+    @Argument(help: ArgumentHelp("The run folder (written by wconv train, or an arm's folder of wconv compare).", valueName: "RUN_DIR"))
     var runFolder: String
     @Option(help: "onnx or safetensors (folded weights under PyTorch names).") var format = ExportFormat.onnx
     @Option(help: "The file to write (default: RUN_DIR/model.onnx or RUN_DIR/model-pytorch.safetensors).") var output: String?
