@@ -48,7 +48,9 @@ import Training
         // A configuration of an older version, with the relative path: read against the working directory.
         let config = run + "/config.json"
         let text = try String(contentsOfFile: config, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"\(stored ?? "")\"", with: "\"data\"").write(toFile: config, atomically: true, encoding: .utf8)
+        var older = try TrainedRun(folder: run).configuration
+        older.experiment.dataDirectory = "data"
+        try JSONFiles.write(older, to: config)
         #expect(try TrainedRun(folder: run).configuration.experiment.dataDirectory == "data")
         let relative = try WConvTool.run(["eval", run, "--threads", "1"], in: parent)
         #expect(relative.status == 0 && relative.output == eval.output, "\(relative.log)")
