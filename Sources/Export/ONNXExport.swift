@@ -18,7 +18,7 @@ public enum ONNXExport {
 
     /// The model of `run` as an ONNX model.
     /// - Throws: ``ExportError`` for a layer with no ONNX export.
-    public static func model(of run: TrainedRun) throws -> Onnx_ModelProto {
+    public static func model(of run: TrainedModel) throws -> Onnx_ModelProto {
         let classification = run.experiment.task == "classification"
         var layers = LayerGraphs(spatialRank: 2)
         let inputName = classification ? "image" : "noisy", outputName = classification ? "logits" : "denoised"
@@ -62,9 +62,10 @@ public enum ONNXExport {
     /// The metadata written with an export (ONNX `metadata_props`, safetensors `__metadata__`):
     /// `convolution`, `density` (the configured profile, outermost first), `trainable_density`,
     /// `layer_densities` (each weighted layer's density parameters after training, as JSON),
+    /// or for a per-axis density `density_profiles` and `layer_densities`;
     /// `task`, `model`, `dataset`, `experiment` and `training_settings` (JSON), `batch_norm`, and
     /// for classifiers `classes`, `normalisation_mean`, `normalisation_std`.
-    public static func metadata(of run: TrainedRun) throws -> [String: String] {
+    public static func metadata(of run: TrainedModel) throws -> [String: String] {
         let e = run.experiment
         var densities: [String: [Float]] = [:]
         for (name, p) in run.model.namedParameters() where name.hasSuffix(".density") {
@@ -75,9 +76,14 @@ public enum ONNXExport {
             "experiment": try JSONFiles.text(e, pretty: false), "training_settings": try JSONFiles.text(run.settings, pretty: false),
             "batch_norm": "BatchNormalization, inference mode (running mean and variance)",
         ]
-        if case .weighted(let den, let trainable) = run.kind {
+        switch run.kind {
+        case .standard: break
+        case .weighted(let den, let trainable):
             values["density"] = try JSONFiles.text(den, pretty: false)
             values["trainable_density"] = String(trainable)
+            values["layer_densities"] = try JSONFiles.text(densities, pretty: false)
+        case .weightedPerAxis(let profiles):
+            values["density_profiles"] = try JSONFiles.text(profiles, pretty: false)
             values["layer_densities"] = try JSONFiles.text(densities, pretty: false)
         }
         if let (mean, std) = run.normalisation {

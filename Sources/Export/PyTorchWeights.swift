@@ -1,5 +1,6 @@
 import Datasets
 import NeuralNetwork
+import Training
 
 /// The trained weights under the names of a plain PyTorch definition of the same model
 /// (`features.0.weight`, `layers.1.0.bn1.running_mean`, …), with every weighted kernel folded
@@ -9,7 +10,7 @@ public enum PyTorchWeights {
     /// The folded weights of `run` with the export metadata (see ``ONNXExport/metadata(of:)``).
     /// Batch-norm `num_batches_tracked` counts are 0-dimensional, as in PyTorch.
     /// - Throws: `ConvolutionError` (`WeightedConvolution`) when a density does not fit its kernel.
-    public static func file(of run: TrainedRun) throws -> SafeTensors {
+    public static func file(of run: TrainedModel) throws -> SafeTensors {
         var file = SafeTensors(metadata: try ONNXExport.metadata(of: run))
         try collect(run.model, path: "", into: &file)
         return file

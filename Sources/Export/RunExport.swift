@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import NeuralNetwork
+import Training
 
 /// The file formats a trained run is exported to.
 public enum ExportFormat: String, CaseIterable, Sendable {
@@ -14,6 +15,20 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 }
 
 extension TrainedRun {
+    /// The files of a run folder that an export must never overwrite.
+    public static let inputFiles = [RunConfiguration.fileName, "model.safetensors", "checkpoint.safetensors"]
+
+    /// Refuses an output path that names one of the run's own files.
+    /// - Throws: ``ExportError`` naming the file.
+    public func refuseOverwritingInputs(_ path: String, others: [String] = []) throws {
+        let target = Files.identity(path)
+        for input in Self.inputFiles.map({ folder + "/" + $0 }) + others where Files.identity(input) == target {
+            throw ExportError("\(path) is an input of the export (\(input)); choose another output path")
+        }
+    }
+}
+
+extension TrainedModel {
     /// The bytes of the export in `format`.
     /// - Throws: ``ExportError`` for a layer with no ONNX export; a serialisation error.
     public func exportedBytes(_ format: ExportFormat) throws -> [UInt8] {
@@ -24,20 +39,11 @@ extension TrainedRun {
     }
 
     /// Writes the export in `format` to `path` atomically (the old file or the new one, never a part).
-    /// - Throws: ``ExportError`` when `path` is one of the run's own files (``inputFiles``) or a
-    ///   layer has no export; `DataError` when the file cannot be written.
+    /// - Throws: ``ExportError`` when `path` is one of the run's own files (`TrainedRun.inputFiles`)
+    ///   or a layer has no export; `DataError` when the file cannot be written.
     public func export(_ format: ExportFormat, to path: String) throws {
-        try refuseOverwritingInputs(path)
+        try run.refuseOverwritingInputs(path)
         try Files.atomicWrite(try exportedBytes(format), to: path)
-    }
-
-    /// Refuses an output path that names one of the run's own files.
-    /// - Throws: ``ExportError`` naming the file.
-    public func refuseOverwritingInputs(_ path: String, others: [String] = []) throws {
-        let target = Files.identity(path)
-        for input in Self.inputFiles.map({ folder + "/" + $0 }) + others where Files.identity(input) == target {
-            throw ExportError("\(path) is an input of the export (\(input)); choose another output path")
-        }
     }
 
     /// What `wconv` computes for `input` `[B, C, H, W]`: a classifier's logits of the raw pixels

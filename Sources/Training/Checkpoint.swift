@@ -18,11 +18,13 @@ public enum Checkpoint {
         public var identity: String?
     }
 
-    /// Saves the state.
+    /// Saves the state, with `metadata` (the task's description of the model's input, see
+    /// ``TrainingTask/modelMetadata``, so that an unfinished run's checkpoint loads as its
+    /// final weights would).
     /// - Throws: `DataError` when the file cannot be written.
     public static func save(model: any Module, optimizer: Optimizer, epoch: Int, history: [EpochRecord],
-                            settings: TrainingSettings, identity: String, to path: String) throws {
-        var file = weights(of: model)
+                            settings: TrainingSettings, identity: String, metadata: [String: String] = [:], to path: String) throws {
+        var file = weights(of: model, metadata: metadata)
         for (key, values) in optimizer.state { file.tensors["optimizer." + key] = ([values.count], values) }
         file.metadata["epoch"] = String(epoch)
         file.metadata["history"] = try JSONFiles.text(history)

@@ -1,6 +1,7 @@
 import Communication
 import Datasets
 import Foundation
+import GridCore
 import Models
 
 /// Arms of convolution on one experiment — standard against weighted by default, or any list
@@ -99,7 +100,9 @@ public struct Comparison {
     }
 
     /// Trains every arm for every seed (resuming finished or interrupted runs when `resume`;
-    /// `force` as in ``Trainer/run(model:task:resume:force:)``).
+    /// `force` as in ``Trainer/run(model:task:resume:force:)``), each in its folder
+    /// `directory/ARM-seedS` with a `config.json` (see ``RunConfiguration``), so that a
+    /// ``TrainedRun`` reads it as it reads a run of `wconv train`.
     /// - Throws: data, configuration or checkpoint errors.
     public func run(resume: Bool = false, force: Bool = false) throws -> Outcome {
         try experiment.validate()
@@ -113,7 +116,12 @@ public struct Comparison {
             seeded.seed = seed
             for (index, arm) in arms.enumerated() {
                 let model = try experiment.makeModel(kind: arm.kind, seed: seed, channels: channels, size: size, classes: classes)
-                let trainer = Trainer(settings: seeded, directory: "\(directory)/\(arm.name)-seed\(seed)", label: "\(arm.name) s\(seed)",
+                let folder = "\(directory)/\(arm.name)-seed\(seed)"
+                if communicator.isRoot {
+                    try RunConfiguration(experiment: experiment, settings: seeded, kind: arm.kind, threads: ComputeThreads.count,
+                                         ranks: communicator.size, classes: classes > 0 ? classes : nil).write(into: folder)
+                }
+                let trainer = Trainer(settings: seeded, directory: folder, label: "\(arm.name) s\(seed)",
                                       identity: experiment.identity(kind: arm.kind), communicator: communicator,
                                       convolutionMethod: experiment.convolutionMethod ?? .auto)
                 runs[index].runs.append(try trainer.run(model: model, task: task, resume: resume, force: force))

@@ -247,7 +247,7 @@ public struct Trainer {
                 try writeHistory(history, to: directory + "/history.csv")
                 if !diverged {
                     try Checkpoint.save(model: model, optimizer: optimizer, epoch: epoch + 1, history: history,
-                                        settings: settings, identity: identity, to: checkpoint!)
+                                        settings: settings, identity: identity, metadata: task.modelMetadata, to: checkpoint!)
                 }
             }
             if diverged { break }

@@ -37,7 +37,7 @@ struct DenoiseCommand: ParsableCommand {
 
     /// Checks every option before any work starts.
     func validate() throws {
-        try trained.checkConvolution(of: try experiment.resolve(task: "denoising").0)
+        _ = try experiment.resolve(task: "denoising")
         try DistinctFiles.check(inputs: [input, trained.weights].compactMap { $0 }, outputs: [outputImage])
         if Self.isVolume(input) && !Self.isVolume(outputImage) {
             throw ValidationError("--input \(input) is a volume: --output-image must end in .nii or .nii.gz, got \(outputImage)")
@@ -49,22 +49,22 @@ struct DenoiseCommand: ParsableCommand {
 
     func run() throws {
         try compute.apply()
-        let run = try runDirectory.map { try TrainedRun(directory: $0) }
+        let run = try runDirectory.map { try TrainedRun(folder: $0) }
         if Self.isVolume(input) { return try denoiseVolume(run: run) }
         if let run, run.configuration.experiment.task != "denoising" {
-            throw CommandFailure("\(run.directory) was trained as \(run.summary), not for denoising images"
+            throw CommandFailure("\(run.folder) was trained as \(run.summary), not for denoising images"
                 + (run.configuration.experiment.task == Self.volumeTask ? ": give it a .nii or .nii.gz volume" : ""))
         }
         let (e, _) = try experiment.resolve(task: "denoising", run: run?.configuration.experiment)
-        let file = try trained.file(run: run)
-        try Self.require(spatialRank: 2, of: file, for: input)
+        let weights = try trained.trainedWeights(run: run)
+        try Self.require(spatialRank: 2, of: weights, for: input)
         var image = try Image.read(input).colour(grey: e.grey)
         let clean = image
         if addNoise {
             var generator = SeededGenerator(seed: seed)
             image.pixels = image.pixels.map { $0 + e.sigma / 255 * generator.nextNormal() }
         }
-        let model = try trained.load(e, file: file, run: run, seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
+        let model = try trained.load(e, weights: weights, run: run, seed: seed, channels: image.channels, size: e.patchSize, classes: 0)
         let restored = try e.denoiser(model: model).denoise(image)
         try restored.writePNG(to: outputImage)
         if addNoise {
@@ -92,13 +92,13 @@ struct DenoiseCommand: ParsableCommand {
     /// Denoises the NIfTI volume `input` and writes it, with its header, to `outputImage`.
     func denoiseVolume(run: TrainedRun?) throws {
         if let run, run.configuration.experiment.task != Self.volumeTask {
-            throw CommandFailure("\(run.directory) was trained as \(run.summary), not on volumes (3-D): \(input) is a NIfTI volume")
+            throw CommandFailure("\(run.folder) was trained as \(run.summary), not on volumes (3-D): \(input) is a NIfTI volume")
         }
         let e = try volumeExperiment(run: run)
-        let file = try trained.file(run: run)
-        try Self.require(spatialRank: 3, of: file, for: input)
+        let weights = try trained.trainedWeights(run: run)
+        try Self.require(spatialRank: 3, of: weights, for: input)
         let volume = try NIfTI.readVolume(input)
-        let model = try trained.load(e, file: file, run: run, seed: seed, channels: 1, size: e.patchSize, classes: 0)
+        let model = try trained.load(e, weights: weights, run: run, seed: seed, channels: 1, size: e.patchSize, classes: 0)
         var reported = 0
         let result = try e.denoiser(model: model).denoise(volume, source: input, addingNoise: addNoise ? (e.sigma, seed) : nil) { done, total in
             guard done * 10 / total > reported || done == total else { return }
@@ -114,7 +114,7 @@ struct DenoiseCommand: ParsableCommand {
 
     /// Checks that the convolutions of a weights file have `spatialRank` spatial axes.
     /// - Throws: ``CommandFailure`` naming the file, what it was trained on and what `input` is.
-    static func require(spatialRank: Int, of file: (path: String, file: SafeTensors), for input: String) throws {
+    static func require(spatialRank: Int, of file: TrainedWeights, for input: String) throws {
         guard let rank = Checkpoint.spatialRank(of: file.file), rank != spatialRank else { return }
         func signal(_ rank: Int) -> String { [1: "series (1-D)", 2: "images (2-D)", 3: "volumes (3-D)"][rank] ?? "\(rank)-D signals" }
         throw CommandFailure("\(file.path) holds a model for \(signal(rank)); \(input) needs one for \(signal(spatialRank))")

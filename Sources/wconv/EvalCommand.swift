@@ -13,11 +13,11 @@ struct EvalCommand: ParsableCommand {
         commandName: "eval", abstract: "Evaluate a trained run (accuracy/top-5, or PSNR/SSIM and denoised PNGs).",
         discussion: """
             wconv eval RUN_DIR reads the model, data, kernel, density, normalisation and convolution method from the \
-            run's config.json and its weights (model.safetensors, else the last checkpoint); an option given overrides \
+            config.json of a run of wconv train (or of an arm of wconv compare) and its weights (model.safetensors, else the last checkpoint); an option given overrides \
             the run's value. Without RUN_DIR, --weights and the options describe the model.
             """)
 
-    @Argument(help: "A folder written by wconv train.") var runDirectory: String?
+    @Argument(help: "A folder written by wconv train, or an arm's folder of wconv compare.") var runDirectory: String?
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var trained: TrainedModelOptions
     @OptionGroup var compute: ThreadOptions
@@ -28,17 +28,18 @@ struct EvalCommand: ParsableCommand {
     var images = 2
 
     /// Checks every option before any work starts.
-    func validate() throws { try trained.checkConvolution(of: try experiment.resolve().0) }
+    func validate() throws { _ = try experiment.resolve() }
 
     func run() throws {
         try compute.apply()
-        let run = try runDirectory.map { try TrainedRun(directory: $0) }
+        let run = try runDirectory.map { try TrainedRun(folder: $0) }
         let (e, settings) = try experiment.resolve(run: run?.configuration.experiment)
-        let file = try trained.file(run: run)
-        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: TrainedModelOptions.normalisation(of: file.file),
-                                                             trainedImageShape: TrainedModelOptions.imageShape(of: file.file),
+        try run?.checkDataFolders(of: e)
+        let weights = try trained.trainedWeights(run: run)
+        let (task, channels, size, classes) = try e.makeTask(seed: seed, normalisation: weights.normalisation,
+                                                             trainedImageShape: weights.imageShape,
                                                              readsTraining: settings.preciseBatchNorm != nil)
-        let model = try trained.load(e, file: file, run: run, seed: seed, channels: channels, size: size, classes: classes)
+        let model = try trained.load(e, weights: weights, run: run, seed: seed, channels: channels, size: size, classes: classes)
         if let batches = settings.preciseBatchNorm {
             let (used, seconds) = try PreciseBatchNorm(batches: batches).recompute(model: model, task: task, epoch: 0)
             print(String(format: "batch-norm statistics recomputed over %d training batches in %.1f s", used, seconds))
@@ -58,7 +59,7 @@ struct EvalCommand: ParsableCommand {
         }
         let evaluation = try Trainer(settings: TrainingSettings(), directory: nil, label: "eval").evaluate(model: model, task: task)
         print(String(format: "validation patches: PSNR %.3f dB (%@ %.3f dB)", evaluation.metric, task.baseline?.name ?? "noisy input", task.baseline?.value ?? .nan))
-        try denoiseWholeImages(e, model: model, output: output ?? run.map { $0.directory + "/eval" } ?? "runs/eval")
+        try denoiseWholeImages(e, model: model, output: output ?? run.map { $0.folder + "/eval" } ?? "runs/eval")
     }
 
     /// Denoises whole validation images: PSNR and SSIM of input and output, PNGs of both.

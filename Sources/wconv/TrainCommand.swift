@@ -13,7 +13,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var experiment: ExperimentOptions
     @OptionGroup var compute: ThreadOptions
-    @Option(help: "standard or weighted.") var conv = "weighted"
+    @Option(help: "standard or weighted.") var conv = ConvolutionVariant.weighted
     @Option(parsing: .unconditional, help: "Seed of weights, data order, augmentation and noise.") var seed: UInt64 = 1
     @Option(help: "Folder for history.csv, checkpoint.safetensors, model.safetensors, result.json.")
     var output = "runs/train"
@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
 
     /// Checks every option before any work starts.
     func validate() throws {
-        _ = try experiment.resolve().0.convolutionKind(named: conv)
+        _ = try experiment.resolve()
     }
 
     func run() throws {
@@ -31,16 +31,15 @@ struct TrainCommand: ParsableCommand {
         let (e, s) = try experiment.resolve()
         var settings = s
         settings.seed = seed
-        let kind = try e.convolutionKind(named: conv)
+        let kind = conv.kind(of: e)
         let (task, channels, size, classes) = try e.makeTask(seed: seed)
         let model = try e.makeModel(kind: kind, seed: seed, channels: channels, size: size, classes: classes)
         // One writer per folder: the root rank holds the lock (the other ranks write nothing).
         let lock = processes.isRoot ? try FolderLock(output) : nil
         defer { lock?.release() }
         if processes.isRoot {
-            let configuration = RunConfiguration(experiment: e, settings: settings, convolution: kind.name, threads: ComputeThreads.count,
-                                                 ranks: processes.size, classes: classes > 0 ? classes : nil)
-            try JSONFiles.write(configuration, to: output + "/config.json")
+            try RunConfiguration(experiment: e, settings: settings, kind: kind, threads: ComputeThreads.count, ranks: processes.size,
+                                 classes: classes > 0 ? classes : nil).write(into: output)
         }
         let result = try Trainer(settings: settings, directory: output, label: "\(kind.name) s\(seed)", identity: e.identity(kind: kind),
                                  communicator: processes, convolutionMethod: e.convolutionMethod ?? .auto)

@@ -33,7 +33,7 @@ import WeightedConvolution
         let tiny = try TinyRun(model: name, convolution: convolution, den: name == "vgg11" ? [0.5] : [0.3, 0.7],
                                trainableDensity: name == "dncnn")
         defer { tiny.remove() }
-        let run = try TrainedRun(folder: tiny.folder)
+        let run = try TrainedRun(folder: tiny.folder).loadModel()
         let model = try Onnx_ModelProto(serializedBytes: try run.exportedBytes(.onnx))
         #expect(model.irVersion == 8)
         #expect(model.opsetImport.map(\.version) == [17] && model.opsetImport[0].domain.isEmpty)
@@ -90,7 +90,7 @@ import WeightedConvolution
     @Test func safetensorsHoldTheFoldedWeightsUnderPyTorchNames() throws {
         let tiny = try TinyRun(model: "resnet20", den: [0.3, 0.7], trainableDensity: true)
         defer { tiny.remove() }
-        let run = try TrainedRun(folder: tiny.folder)
+        let run = try TrainedRun(folder: tiny.folder).loadModel()
         let file = try SafeTensors.decode(try run.exportedBytes(.safetensors), path: "export")
         let names = tiny.model.namedParameters().map(\.name).filter { !$0.hasSuffix(".density") } + tiny.model.namedBuffers().map(\.name)
         #expect(Set(file.tensors.keys) == Set(names))

@@ -22,8 +22,11 @@ struct TinyRun {
     }
 
     /// A run of `model` (`vgg-small`, `vgg11`, `resnet20`, `dncnn`, `nafnet`, …) on grey images
-    /// with kernels of `2·den.count + 1`.
-    init(model name: String, convolution: String = "weighted", den: [Float] = [0.5], trainableDensity: Bool = false) throws {
+    /// with kernels of `2·den.count + 1`; a classifier's weights store `imageShape` `[1, side,
+    /// side]` when `imageSide` is given (else none, as files of older versions, and the side is
+    /// Fashion-MNIST's 28).
+    init(model name: String, convolution: String = "weighted", den: [Float] = [0.5], trainableDensity: Bool = false,
+         imageSide: Int? = nil) throws {
         let classification = !["dncnn", "nafnet"].contains(name)
         var e = Experiment()
         e.task = classification ? "classification" : "denoising"
@@ -34,13 +37,14 @@ struct TinyRun {
         var settings = TrainingSettings()
         settings.seed = 3
         let kind: ConvolutionKind = convolution == "standard" ? .standard : .weighted(den: den, trainable: trainableDensity)
-        model = try e.makeModel(kind: kind, seed: 3, channels: 1, size: 28, classes: 10)
+        model = try e.makeModel(kind: kind, seed: 3, channels: 1, size: imageSide ?? 28, classes: 10)
         var random = TestRandom(seed: 5)
         for (_, p) in model.namedParameters() { p.assign(random.values(p.value.count)) }
         for (_, b) in model.namedBuffers() { b.values = random.values(b.values.count).map { abs($0) + 0.5 } }
         folder = NSTemporaryDirectory() + "wconv-export-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let metadata = classification ? ["mean": "[0.25]", "std": "[0.5]", "classes": "10"] : [:]
+        var metadata = classification ? ["mean": "[0.25]", "std": "[0.5]", "classes": "10"] : [:]
+        if classification, let imageSide { metadata["imageShape"] = "[1, \(imageSide), \(imageSide)]" }
         try Checkpoint.weights(of: model, metadata: metadata).write(to: folder + "/model.safetensors")
         try JSONFiles.write(Configuration(experiment: e, settings: settings, convolution: convolution, threads: 1, ranks: 1),
                             to: folder + "/config.json")

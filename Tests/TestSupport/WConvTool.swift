@@ -21,11 +21,13 @@ public enum WConvTool {
         public var log: String { output + errors }
     }
 
-    /// Runs `wconv` with `arguments` on one compute thread and waits for it.
-    public static func run(_ arguments: [String]) throws -> Outcome {
+    /// Runs `wconv` with `arguments` on one compute thread, in the working directory `directory`
+    /// (default: the tests' own), and waits for it.
+    public static func run(_ arguments: [String], in directory: String? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory, isDirectory: true) }
         process.environment = ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1"]) { $1 }
         // Files rather than pipes: a long log cannot fill a pipe and block the process.
         let base = NSTemporaryDirectory() + "wconv-tool-\(UUID().uuidString)"
