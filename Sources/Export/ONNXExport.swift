@@ -19,7 +19,7 @@ public enum ONNXExport {
     /// The model of `run` as an ONNX model.
     /// - Throws: ``ExportError`` for a layer with no ONNX export.
     public static func model(of run: TrainedRun) throws -> Onnx_ModelProto {
-        let classification = run.experiment.task == "classification"
+        let classification = run.experiment.task == .classification
         var layers = LayerGraphs(spatialRank: 2)
         let inputName = classification ? "image" : "noisy", outputName = classification ? "logits" : "denoised"
         var x = inputName
@@ -71,7 +71,7 @@ public enum ONNXExport {
             densities[String(name.dropLast(".density".count))] = p.value.scalars
         }
         var values = [
-            "convolution": run.kind.name, "task": e.task, "model": e.model, "dataset": e.dataset,
+            "convolution": run.kind.name, "task": e.task.rawValue, "model": e.model.rawValue, "dataset": e.dataset.rawValue,
             "experiment": try JSONFiles.text(e, pretty: false), "training_settings": try JSONFiles.text(run.settings, pretty: false),
             "batch_norm": "BatchNormalization, inference mode (running mean and variance)",
         ]

@@ -85,7 +85,7 @@ public struct TrainedRun {
     /// metadata stored with its weights and its dataset's image side; a denoiser's from the experiment.
     private static func inputShape(_ e: Experiment, metadata: [String: String], path: String) throws
         -> (channels: Int, size: Int, classes: Int, normalisation: (mean: [Float], std: [Float])?) {
-        guard e.task == "classification" else { return (e.grey ? 1 : 3, e.patchSize, 0, nil) }
+        guard e.task == .classification else { return (e.grey ? 1 : 3, e.patchSize, 0, nil) }
         func floats(_ key: String) -> [Float]? {
             metadata[key].flatMap { text in
                 let values = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(separator: ",")
@@ -100,8 +100,8 @@ public struct TrainedRun {
         }
         let size: Int
         switch e.dataset {
-        case "fashion-mnist", "mnist": size = 28
-        case "cifar10", "cifar100", "cifar100-coarse": size = 32
+        case .fashionMnist, .mnist: size = 28
+        case .cifar10, .cifar100, .cifar100Coarse: size = 32
         default: throw ExportError("\(path): unknown classification dataset \(e.dataset), so the image side is unknown")
         }
         return (mean.count, size, classes, (mean, std))

@@ -21,17 +21,17 @@ struct DenoiseCommand: ParsableCommand {
 
     /// Checks every option before any work starts.
     func validate() throws {
-        try trained.checkConvolution(of: try experiment.resolve(task: "denoising").0)
+        try trained.checkConvolution(of: try experiment.resolve(task: .denoising).0)
         try DistinctFiles.check(inputs: [input, trained.weights].compactMap { $0 }, outputs: [outputImage])
     }
 
     func run() throws {
         try compute.apply()
         let run = try runDirectory.map { try TrainedRun(directory: $0) }
-        if let run, run.configuration.experiment.task != "denoising" {
+        if let run, run.configuration.experiment.task != .denoising {
             throw CommandFailure("\(run.directory) was trained as \(run.summary), not for denoising")
         }
-        let (e, _) = try experiment.resolve(task: "denoising", run: run?.configuration.experiment)
+        let (e, _) = try experiment.resolve(task: .denoising, run: run?.configuration.experiment)
         var image = try Image.read(input).colour(grey: e.grey)
         let clean = image
         if addNoise {

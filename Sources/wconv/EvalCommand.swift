@@ -6,8 +6,9 @@ import Models
 import NeuralNetwork
 import Training
 
-/// `wconv eval`: a trained model on the evaluation data — accuracy and top-5 for classification;
-/// PSNR and SSIM against the noisy input's, and denoised PNGs, for denoising.
+/// `wconv eval`: a trained model on the evaluation data — accuracy and top-5 for classification
+/// and series; PSNR and SSIM against the noisy input's, and denoised PNGs, for denoising; the
+/// validation patches' PSNR against the noisy input's for volumes.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval", abstract: "Evaluate a trained run (accuracy/top-5, or PSNR/SSIM and denoised PNGs).",
@@ -52,12 +53,13 @@ struct EvalCommand: ParsableCommand {
                 total += batch.count
             }
             guard total > 0 else { throw CommandFailure("the test set is empty") }
-            print(String(format: "accuracy %.2f %%, top-5 %.2f %% on %d images (chance %.2f %%)",
-                         100 * Double(correct) / Double(total), 100 * Double(top5) / Double(total), total, 100 / Double(classes)))
+            print(String(format: "accuracy %.2f %%, top-5 %.2f %% on %d %@ (chance %.2f %%)",
+                         100 * Double(correct) / Double(total), 100 * Double(top5) / Double(total), total, e.task.samples, 100 / Double(classes)))
             return
         }
         let evaluation = try Trainer(settings: TrainingSettings(), directory: nil, label: "eval").evaluate(model: model, task: task)
         print(String(format: "validation patches: PSNR %.3f dB (%@ %.3f dB)", evaluation.metric, task.baseline?.name ?? "noisy input", task.baseline?.value ?? .nan))
+        guard e.task == .denoising else { return }
         try denoiseWholeImages(e, model: model, output: output ?? run.map { $0.directory + "/eval" } ?? "runs/eval")
     }
 

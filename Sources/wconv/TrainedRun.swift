@@ -55,9 +55,9 @@ extension Experiment {
     func summary(convolution: String, classes: Int?) -> String {
         let density = convolution == "weighted"
             ? " with density \(den.map { String($0) }.joined(separator: ","))\(trainableDensity ? " (trained)" : "")" : ""
-        let model = self.model == "dncnn" ? "dncnn (depth \(depth), width \(width))"
-            : self.model == "nafnet" ? "nafnet (width \(nafWidth), \(nafBlocks) blocks per level)" : self.model
-        let channels = task == "denoising" ? (grey ? " (grey)" : " (RGB)") : ""
+        let model = self.model == .dncnn ? "dncnn (depth \(depth), width \(width))"
+            : self.model == .nafnet ? "nafnet (width \(nafWidth), \(nafBlocks) blocks per level)" : self.model.rawValue
+        let channels = task == .denoising ? (grey ? " (grey)" : " (RGB)") : ""
         return "\(task) with \(model) on \(dataset)\(classes.map { " (\($0) classes)" } ?? "")\(channels), "
             + "kernel \(kernelSize), \(convolution) convolution\(density)"
     }
