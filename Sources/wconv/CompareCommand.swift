@@ -84,7 +84,7 @@ struct CompareCommand: ParsableCommand {
             case .tuned(let study):
                 let report = try StudyReport(store: try StudyStore.open(path: "\(studies)/\(study)/study.sqlite", readOnly: true))
                 guard report.settings.experiment.task == e.task, report.settings.box.kernelSize == e.kernelSize else {
-                    throw CommandFailure("study \(study) tuned \(report.settings.box.kernelSize)×\(report.settings.box.kernelSize) \(report.settings.experiment.task) kernels, this comparison has \(e.kernelSize)×\(e.kernelSize) \(e.task)")
+                    throw CommandFailure("study \(study) tuned \(report.settings.box.kernelSize)×\(report.settings.box.kernelSize) \(report.settings.experiment.task) kernels, this comparison has \(e.kernelName) \(e.task)")
                 }
                 guard let chosen = report.chosen else { throw CommandFailure("study \(study) has no evaluated density yet") }
                 return .init(name: name, kind: DensityArm.fixed(report.settings.box.profiles(chosen.point)).kind)

@@ -39,7 +39,7 @@ import TestSupport
         let series = ["--task", "series", "--problem", "Slopes", "--data-dir", data, "--batch-size", "4"] + Self.tiny
         let compare = try WConvTool.run(["compare"] + series + ["--arms", "standard,fixed,trainable", "--seeds", "1,2",
                                                                 "--output", data + "/compare"])
-        #expect(compare.status == 0 && compare.output.contains("series: series-small 3×3 on Slopes"), "\(compare.log)")
+        #expect(compare.status == 0 && compare.output.contains("series: series-small 3-tap on Slopes"), "\(compare.log)")
         #expect(FileManager.default.fileExists(atPath: data + "/compare/series/summary.json"))
 
         // Any pair of files, the FCN, then eval from the run's folder.
@@ -49,9 +49,12 @@ import TestSupport
         let eval = try WConvTool.run(["eval", data + "/run", "--threads", "1"])
         #expect(eval.status == 0 && eval.output.contains("on 8 series"), "\(eval.log)")
 
-        let tune = try WConvTool.run(["tune"] + series + ["--study", "slopes", "--output", data + "/tune", "--budget", "1",
-                                                          "--noise-seeds", "0", "--reevaluate", "0", "--skip-final"])
+        let study = series + ["--study", "slopes", "--output", data + "/tune", "--budget", "1", "--noise-seeds", "0", "--reevaluate", "0",
+                              "--skip-final"]
+        let tune = try WConvTool.run(["tune"] + study)
         #expect(tune.status == 0 && tune.output.contains("direct-l over [0.5, 1.5]"), "\(tune.log)")
+        let resumed = try WConvTool.run(["tune"] + study + ["--resume"])
+        #expect(resumed.status == 0 && resumed.errors.contains("(from the study file)"), "\(resumed.log)")
 
         let missing = try WConvTool.run(["train", "--task", "series", "--problem", "Nowhere", "--data-dir", data] + Self.tiny)
         #expect(missing.status != 0 && missing.errors.contains("run scripts/fetch-ucr"), "\(missing.log)")
@@ -72,7 +75,7 @@ import TestSupport
                       "--width", "2", "--patches-per-epoch", "4", "--eval-patches", "2", "--batch-size", "2"] + Self.tiny
         let compare = try WConvTool.run(["compare"] + volume + ["--arms", "standard,fixed,trainable", "--seeds", "1,2",
                                                                 "--output", data + "/compare"])
-        #expect(compare.status == 0 && compare.output.contains("volume: dncnn 3×3 on volume.nii")
+        #expect(compare.status == 0 && compare.output.contains("volume: dncnn 3×3×3 on volume.nii")
                 && compare.output.contains("noisy input (clipped to [0, 1])"), "\(compare.log)")
         let train = try WConvTool.run(["train"] + volume + ["--output", data + "/run"])
         #expect(train.status == 0, "\(train.log)")
@@ -104,6 +107,15 @@ import TestSupport
         let train = try WConvTool.run(["train"] + folder + ["--output", data + "/run"])
         #expect(train.status == 0, "\(train.log)")
         let eval = try WConvTool.run(["eval", data + "/run", "--threads", "1"])
-        #expect(eval.status == 0 && eval.output.contains("on 2 images"), "\(eval.log)")
+        #expect(eval.status == 0 && eval.output.contains("on 2 images") && eval.output.contains("  bright: ")
+                && eval.output.contains("  dark: "), "\(eval.log)")
+        // The confusion matrix counts every evaluation image once, rows named by the class folders.
+        let csv = try String(contentsOfFile: data + "/run/eval/confusion.csv", encoding: .utf8)
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.first == ["truth", "bright", "dark"])
+        #expect(rows.dropFirst().map { $0[0] } == ["bright", "dark"])
+        let counted: [Int] = rows.dropFirst().flatMap { row in row.dropFirst().compactMap { Int($0) } }
+        #expect(counted.reduce(0, +) == 2, "\(csv)")
+        #expect(FileManager.default.fileExists(atPath: data + "/run/eval/confusion.svg"))
     }
 }

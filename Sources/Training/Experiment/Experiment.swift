@@ -98,6 +98,12 @@ public struct Experiment: Codable, Sendable, Equatable {
         "\(kind) " + ((try? JSONFiles.text(self, pretty: false)) ?? "")
     }
 
+    /// The main kernels' size as a person writes it for the task's rank: `7-tap`, `7×7`, `5×5×5`.
+    public var kernelName: String {
+        task.spatialRank == 1 ? "\(kernelSize)-tap"
+            : Array(repeating: String(kernelSize), count: task.spatialRank).joined(separator: "×")
+    }
+
     /// The data in a few words, for titles: the dataset, or the series problem or volume file.
     public var dataName: String {
         switch task {
