@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Training
 import WeightedConvolution
 
@@ -21,9 +22,11 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Series: the test file beside --data.") var testData: String?
     @Flag(inversion: .prefixedNo, help: "Series: z-normalise each series, per dimension (the UCR convention; default on).")
     var zNormalise: Bool?
-    @Option(parsing: .unconditional, help: OptionRanges.imageSize.help("Classification from a folder: side of the square images, scaled and centre-cropped (default 32)"),
+    @Option(parsing: .unconditional, help: OptionRanges.imageSize.help("Classification from a folder: side of the square images (default 32)"),
             transform: OptionRanges.imageSize.parse)
     var imageSize: Int?
+    @Option(help: "Classification from a folder: centre-crop (scale the shorter side, cut the centre; default) or resize (stretch).")
+    var imageFit: ImageFit?
     @Option(parsing: .unconditional, help: OptionRanges.kernelSize.help("Side of the main square kernels (default: 2n+1 for a density of n values)"), transform: OptionRanges.kernelSize.parse)
     var kernelSize: Int?
     @Option(parsing: .unconditional,
@@ -102,6 +105,7 @@ struct ExperimentOptions: ParsableArguments {
         e.testDataFile = testData ?? (sameData && problem == nil && dataDir == nil ? run?.testDataFile : nil)
         e.zNormalise = zNormalise ?? run?.zNormalise
         e.imageSize = imageSize ?? run?.imageSize
+        e.imageFit = imageFit ?? run?.imageFit
         e.den = den?.values ?? run?.den ?? e.den
         e.kernelSize = kernelSize ?? (den == nil ? run?.kernelSize : nil) ?? 2 * e.den.count + 1
         e.trainableDensity = trainableDensity || run?.trainableDensity == true
@@ -153,3 +157,4 @@ extension DatasetKind: ExpressibleByArgument {}
 extension DenoisingTask.LossKind: ExpressibleByArgument {}
 extension LastLayerInit: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
+extension ImageFit: ExpressibleByArgument {}

@@ -60,6 +60,13 @@ import TestSupport
         #expect(missing.status != 0 && missing.errors.contains("run scripts/fetch-ucr"), "\(missing.log)")
         let alone = try WConvTool.run(["train", "--task", "series", "--data", data + "/Slopes_TRAIN.ts"] + Self.tiny)
         #expect(alone.status != 0 && alone.errors.contains("--data and --test-data go together"), "\(alone.log)")
+        // A data option of another task is an error, not ignored.
+        for (options, message) in [(["--task", "classification", "--problem", "Slopes"], "--problem is for --task series"),
+                                   (["--task", "denoising", "--data", "x.nii"], "--data is for --task series or volume"),
+                                   (["--task", "series", "--image-size", "8"], "--image-size is for --task classification --dataset folder")] {
+            let wrong = try WConvTool.run(["train"] + options + Self.tiny)
+            #expect(wrong.status != 0 && wrong.errors.contains(message), "\(options): \(wrong.log)")
+        }
     }
 
     @Test(.enabled(if: ready, reason)) func volumeCompareReportsTheNoisyInput() throws {
@@ -98,7 +105,7 @@ import TestSupport
             }
         }
         try Data("not an image".utf8).write(to: URL(fileURLWithPath: data + "/train/dark/notes.txt"))
-        let folder = ["--task", "classification", "--dataset", "folder", "--data-dir", data + "/train", "--image-size", "8",
+        let folder = ["--task", "classification", "--dataset", "folder", "--data-dir", data + "/train", "--image-size", "8", "--image-fit", "resize",
                       "--batch-size", "4", "--rgb"] + Self.tiny
         let compare = try WConvTool.run(["compare"] + folder + ["--validation-dir", data + "/valid", "--seeds", "1,2",
                                                                 "--output", data + "/compare"])

@@ -42,9 +42,7 @@ extension Experiment {
         guard dataset.tasks.contains(task) else {
             throw TrainingError("dataset \(dataset) is not for \(task) (\(task): \(DatasetKind.names(for: task)))")
         }
-        if task == .series, (dataFile == nil) != (testDataFile == nil) {
-            throw TrainingError("--data and --test-data go together (the training and the test file of a series problem)")
-        }
+        try validateDataOptions()
         if model == .nafnet && patchSize % 4 != 0 {
             throw TrainingError("NAFNet halves the patch twice: --patch-size must be a multiple of 4, got \(patchSize)")
         }
@@ -54,6 +52,28 @@ extension Experiment {
         }
         guard labelSmoothing >= 0, labelSmoothing < 1 else {
             throw TrainingError("--label-smoothing must be in [0, 1), got \(labelSmoothing)")
+        }
+    }
+
+    /// Checks that the data options fit the task, so none is silently ignored.
+    private func validateDataOptions() throws(TrainingError) {
+        let given = { (value: Any?, option: String) in value == nil ? [] : [option] }
+        let seriesOnly = given(problem, "--problem") + given(testDataFile, "--test-data") + given(zNormalise, "--z-normalise")
+        if task != .series, let option = seriesOnly.first { throw TrainingError("\(option) is for --task series, not \(task)") }
+        if task != .series && task != .volume && dataFile != nil { throw TrainingError("--data is for --task series or volume, not \(task)") }
+        if let option = (given(imageSize, "--image-size") + given(imageFit, "--image-fit")).first, !(task == .classification && dataset == .folder) {
+            throw TrainingError("\(option) is for --task classification --dataset folder")
+        }
+        if task == .series {
+            guard (dataFile == nil) == (testDataFile == nil) else {
+                throw TrainingError("--data and --test-data go together (the training and the test file of a series problem)")
+            }
+            if dataFile != nil && (problem != nil || dataDirectory != nil) {
+                throw TrainingError("--data and --test-data name the files: --problem and --data-dir are not used with them")
+            }
+        }
+        if task == .volume && dataFile != nil && (dataDirectory != nil || validationDirectory != nil) {
+            throw TrainingError("--data names one volume: --data-dir and --validation-dir are not used with it")
         }
     }
 }

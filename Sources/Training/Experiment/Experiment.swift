@@ -33,6 +33,8 @@ public struct Experiment: Codable, Sendable, Equatable {
     public var zNormalise: Bool?
     /// Classification from a folder: the side of the square images (`nil`: ``TaskDefaults/imageSize``).
     public var imageSize: Int?
+    /// Classification from a folder: how images are brought to that side (`nil`: scaled and centre-cropped).
+    public var imageFit: ImageFit?
     /// Side of the main kernels (taps along every axis).
     public var kernelSize: Int
     /// The density (outermost first) of the weighted arm; `kernelSize = 2·den.count + 1`.

@@ -62,7 +62,7 @@ extension Experiment {
         guard let root = dataDirectory else { throw TrainingError("--data-dir is needed for a folder of images (one sub-folder per class)") }
         let size = imageSize ?? TaskDefaults.imageSize
         let read = { (folder: String, classes: [String]?) throws(DataError) in
-            try ImageFolder.read(folder, size: size, fit: .centreCrop, grey: grey, classes: classes)
+            try ImageFolder.read(folder, size: size, fit: imageFit ?? .centreCrop, grey: grey, classes: classes)
         }
         if let validationDirectory {
             let contents = training ? try read(root, nil) : try read(validationDirectory, try ImageFolder.classes(in: root))
