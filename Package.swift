@@ -85,12 +85,11 @@ let package = Package(
         .executableTarget(name: "quickstart", dependencies: ["GridCore", "WeightedConvolution"], path: "Examples/QuickStart"),
         .executableTarget(
             name: "timeseries1d",
-            dependencies: ["Datasets", "Models", "NeuralNetwork", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["NeuralNetwork", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/TimeSeries1D"),
         .executableTarget(
             name: "volume3d",
-            dependencies: ["Datasets", "GridCore", "Models", "NeuralNetwork", "Training",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["NeuralNetwork", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Examples/Volume3D"),
         .target(name: "TestSupport", dependencies: ["GridCore", "WeightedConvolution", "NeuralNetwork", "Datasets", "Training", "Tuning"], path: "Tests/TestSupport"),
         .testTarget(name: "GridCoreTests", dependencies: ["GridCore", "TestSupport"]),

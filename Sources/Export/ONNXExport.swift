@@ -17,9 +17,14 @@ public enum ONNXExport {
     public static let irVersion = 8
 
     /// The model of `run` as an ONNX model.
-    /// - Throws: ``ExportError`` for a layer with no ONNX export.
+    /// - Throws: ``ExportError`` for a run on series or volumes (the graphs are written for
+    ///   images only) and for a layer with no ONNX export.
     public static func model(of run: TrainedModel) throws -> Onnx_ModelProto {
-        let classification = run.experiment.task == "classification"
+        guard run.experiment.task.spatialRank == 2 else {
+            throw ExportError("\(run.run.folder): an ONNX graph is written for image runs only; this run is on \(run.experiment.task.samples) "
+                + "(--format safetensors writes its folded weights)")
+        }
+        let classification = run.experiment.task == .classification
         var layers = LayerGraphs(spatialRank: 2)
         let inputName = classification ? "image" : "noisy", outputName = classification ? "logits" : "denoised"
         var x = inputName
@@ -72,7 +77,7 @@ public enum ONNXExport {
             densities[String(name.dropLast(".density".count))] = p.value.scalars
         }
         var values = [
-            "convolution": run.kind.name, "task": e.task, "model": e.model, "dataset": e.dataset,
+            "convolution": run.kind.name, "task": e.task.rawValue, "model": e.model.rawValue, "dataset": e.dataset.rawValue,
             "experiment": try JSONFiles.text(e, pretty: false), "training_settings": try JSONFiles.text(run.settings, pretty: false),
             "batch_norm": "BatchNormalization, inference mode (running mean and variance)",
         ]

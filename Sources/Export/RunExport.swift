@@ -52,9 +52,12 @@ extension TrainedModel {
     /// - Throws: ``ExportError`` when `input` does not have the model's channels (or a
     ///   classifier's image side); the model's shape errors.
     public func outputs(input: [Float], shape: [Int]) throws -> Tensor {
+        guard experiment.task.spatialRank == 2 else {
+            throw ExportError("--check-input runs image models only; this run is on \(experiment.task.samples)")
+        }
         guard shape.count == 4, shape[1] == channels, input.count == shape.reduce(1, *),
-              experiment.task != "classification" || (shape[2] == size && shape[3] == size) else {
-            let sides = experiment.task == "classification" ? "\(size), \(size)" : "H, W"
+              experiment.task != .classification || (shape[2] == size && shape[3] == size) else {
+            let sides = experiment.task == .classification ? "\(size), \(size)" : "H, W"
             throw ExportError("the model takes [B, \(channels), \(sides)], got \(shape)")
         }
         var values = input

@@ -166,8 +166,8 @@ extension Comparison.Outcome {
     /// learned profiles of trainable arms.
     public var table: String {
         let seeds = arms.first?.runs.map { "\($0.label.split(separator: "s").last ?? "")" }.joined(separator: ",") ?? ""
-        let title = "\(experiment.task): \(experiment.model) \(experiment.kernelSize)×\(experiment.kernelSize) on \(experiment.dataset)"
-            + (experiment.task == "denoising" ? String(format: " (σ = %.0f)", experiment.sigma) : "")
+        let title = "\(experiment.task): \(experiment.model) \(experiment.kernelName) on \(experiment.dataName)"
+            + (experiment.task.denoises ? String(format: " (σ = %.0f)", experiment.sigma) : "")
             + ", \(settings.epochs) epochs, seeds \(seeds)"
             + (experiment.convolutionMethod.map { ", \($0.rawValue) convolutions" } ?? "")
         var rows = [["", "final \(metricName)", "best \(metricName)", "s/epoch", "img/s"]]
@@ -228,7 +228,7 @@ extension Comparison.Outcome {
 
     /// Learning curves (evaluation metric per epoch, mean ± spread over seeds) as an SVG plot.
     public var plot: LinePlot {
-        var plot = LinePlot(title: "\(experiment.model) \(experiment.kernelSize)×\(experiment.kernelSize) on \(experiment.dataset): "
+        var plot = LinePlot(title: "\(experiment.model) \(experiment.kernelName) on \(experiment.dataName): "
                             + arms.map(\.name).joined(separator: " vs "), xLabel: "epoch", yLabel: metricName)
         for arm in arms {
             let epochs = arm.runs.map(\.history.count).min() ?? 0

@@ -17,6 +17,8 @@ public enum ExperimentLimits {
     public static let width = 1...65_536
     /// NAFNet blocks per level.
     public static let nafBlocks = 0...1000
+    /// Side of the square images made from a classification folder.
+    public static let imageSize = 1...4096
     /// Epochs of a run (``TrainingSettings/validate()``).
     public static let epochs = 1...100_000
     /// Training batches over which the batch-norm statistics are recomputed before a score, when

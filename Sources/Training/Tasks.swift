@@ -62,16 +62,19 @@ public struct ClassificationTask: TrainingTask {
     public let augment: Bool
     /// Label smoothing of the loss.
     public let labelSmoothing: Float
+    /// The names of the classes in index order, when the data names them (stored with the model).
+    public let classNames: [String]?
 
     /// A classification task.
     public init(training: ClassificationDataset, evaluation: ClassificationDataset, batchSize: Int, seed: UInt64,
-                augment: Bool, labelSmoothing: Float = 0) {
+                augment: Bool, labelSmoothing: Float = 0, classNames: [String]? = nil) {
         self.training = training
         self.evaluation = evaluation
         self.batchSize = batchSize
         self.seed = seed
         self.augment = augment
         self.labelSmoothing = labelSmoothing
+        self.classNames = classNames
     }
 
     /// `accuracy (%)`.
@@ -111,12 +114,15 @@ public struct ClassificationTask: TrainingTask {
         try Loss.crossEntropy(output, labels: batch.labels, smoothing: labelSmoothing)
     }
 
-    /// The per-channel normalisation of the inputs (`mean`, `std`: JSON arrays), the class count
-    /// and the image shape (`imageShape`: channels, height, width as a JSON array), so that
-    /// evaluation needs no training data and refuses images of another size when it reads them.
+    /// The per-channel normalisation of the inputs (`mean`, `std`: JSON arrays), the class count,
+    /// the sample shape (`imageShape`: channels, height, width — or channels, length — as a JSON
+    /// array) and, when known, the class names (`classNames`: a JSON array), so that evaluation
+    /// needs no training data and refuses samples of another size when it reads them.
     public var modelMetadata: [String: String] {
-        ["mean": "\(training.mean)", "std": "\(training.standardDeviation)", "classes": String(training.classes),
-         "imageShape": "\(Array(training.images.shape.dropFirst()))"]
+        var metadata = ["mean": "\(training.mean)", "std": "\(training.standardDeviation)", "classes": String(training.classes),
+                        "imageShape": "\(Array(training.images.shape.dropFirst()))"]
+        if let classNames, let names = try? JSONFiles.text(classNames, pretty: false) { metadata["classNames"] = names }
+        return metadata
     }
 
     /// 100 × correct predictions.
@@ -125,13 +131,24 @@ public struct ClassificationTask: TrainingTask {
     }
 }
 
-/// Denoising: mean squared error (or L1/PSNR loss), PSNR in dB of each denoised patch.
+/// Denoising of patches of any rank (2-D images, 3-D volumes): mean squared error (or L1/PSNR
+/// loss), PSNR in dB of each denoised patch.
 public struct DenoisingTask: TrainingTask {
     /// The training loss.
-    public enum LossKind: String, Sendable, CaseIterable { case mse, l1, psnr }
+    public enum LossKind: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
+        /// Mean squared error.
+        case mse
+        /// Mean absolute error.
+        case l1
+        /// Negative PSNR.
+        case psnr
+
+        /// The name the command line and the files use.
+        public var description: String { rawValue }
+    }
 
     /// Training patches.
-    public let training: DenoisingDataset
+    public let training: any DenoisingPatchSource
     /// Evaluation patches (fixed noise).
     public let evaluation: [Batch]
     /// Batch size.
@@ -144,7 +161,7 @@ public struct DenoisingTask: TrainingTask {
     public let lossKind: LossKind
 
     /// A denoising task with `evaluationPatches` fixed validation patches drawn from `validation`.
-    public init(training: DenoisingDataset, validation: DenoisingDataset, batchSize: Int, patchesPerEpoch: Int,
+    public init(training: any DenoisingPatchSource, validation: any DenoisingPatchSource, batchSize: Int, patchesPerEpoch: Int,
                 evaluationPatches: Int, seed: UInt64, loss: LossKind = .mse) {
         self.training = training
         self.evaluation = validation.validationBatches(size: batchSize, count: evaluationPatches, seed: seed)

@@ -149,9 +149,9 @@ extension Experiment {
         let density = convolution == .standard ? ""
             : profiles.map { " with per-axis densities \($0.map(values).joined(separator: "; "))" }
             ?? " with density \(values(den))\(trainableDensity ? " (trained)" : "")"
-        let model = self.model == "dncnn" ? "dncnn (depth \(depth), width \(width))"
-            : self.model == "nafnet" ? "nafnet (width \(nafWidth), \(nafBlocks) blocks per level)" : self.model
-        let channels = task == "denoising" ? (grey ? " (grey)" : " (RGB)") : ""
+        let model = self.model == .dncnn ? "dncnn (depth \(depth), width \(width))"
+            : self.model == .nafnet ? "nafnet (width \(nafWidth), \(nafBlocks) blocks per level)" : self.model.rawValue
+        let channels = task == .denoising ? (grey ? " (grey)" : " (RGB)") : ""
         return "\(task) with \(model) on \(dataset)\(classes.map { " (\($0) classes)" } ?? "")\(channels), "
             + "kernel \(kernelSize), \(convolution.rawValue) convolution\(density)"
     }

@@ -48,9 +48,9 @@ public struct TrainedWeights {
         }
         imageShape = try values("imageShape", as: [Int].self)
         if let imageShape {
-            guard imageShape.count == 3, imageShape.allSatisfy({ Self.sides.contains($0) }),
+            guard (2...4).contains(imageShape.count), imageShape.allSatisfy({ Self.sides.contains($0) }),
                   normalisation.map({ $0.mean.count == imageShape[0] }) ?? true else {
-                throw TrainingError("\(path): the stored imageShape \(imageShape) is not [channels, height, width] "
+                throw TrainingError("\(path): the stored imageShape \(imageShape) is not [channels, extents…] (a series' length, an image's height and width) "
                     + "with sides in \(Self.sides.lowerBound)…\(Self.sides.upperBound) and one channel per stored mean")
             }
         }
@@ -69,17 +69,25 @@ public struct TrainedWeights {
     /// - Throws: ``TrainingError`` for a classifier whose normalisation or class count is not
     ///   stored, whose images are not square, or (an older file) whose dataset's image side is unknown.
     public func inputShape(for experiment: Experiment) throws -> (channels: Int, size: Int, classes: Int) {
-        guard experiment.task == "classification" else { return (experiment.grey ? 1 : 3, experiment.patchSize, 0) }
+        switch experiment.task {
+        case .denoising: return (experiment.grey ? 1 : 3, experiment.patchSize, 0)
+        case .volume: return (1, experiment.patchSize, 0)
+        case .classification, .series: break
+        }
         guard let normalisation, let classes else {
             throw TrainingError("\(path): the input normalisation (mean, std) or the class count is missing or corrupt")
         }
         if let imageShape {
-            guard imageShape[1] == imageShape[2] else {
+            guard imageShape.count == 1 + experiment.task.spatialRank else {
+                throw TrainingError("\(path): the stored imageShape \(imageShape) is not that of \(experiment.task.samples) "
+                    + "(channels and \(experiment.task.spatialRank) extent\(experiment.task.spatialRank == 1 ? "" : "s"))")
+            }
+            guard imageShape.count != 3 || imageShape[1] == imageShape[2] else {
                 throw TrainingError("\(path): the model was trained on \(imageShape[1])×\(imageShape[2]) images; the models take square ones")
             }
             return (imageShape[0], imageShape[1], classes)
         }
-        let datasetSides = ["fashion-mnist": 28, "mnist": 28, "cifar10": 32, "cifar100": 32, "cifar100-coarse": 32]
+        let datasetSides: [DatasetKind: Int] = [.fashionMnist: 28, .mnist: 28, .cifar10: 32, .cifar100: 32, .cifar100Coarse: 32]
         guard let side = datasetSides[experiment.dataset] else {
             throw TrainingError("\(path): no stored imageShape and unknown classification dataset \(experiment.dataset), so the image side is unknown")
         }

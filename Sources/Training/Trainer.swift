@@ -163,7 +163,7 @@ public struct Trainer {
     ///   another run.
     public func run(model: any Module, task: any TrainingTask, resume: Bool = false, force: Bool = false) throws -> RunResult {
         try settings.validate()
-        let optimizer = try settings.makeOptimizer(model.namedParameters())
+        let optimizer = settings.makeOptimizer(model.namedParameters())
         let schedule = try settings.parseSchedule(settings.schedule)
         let densitySchedule = try settings.parseSchedule(settings.densitySchedule)
         var history: [EpochRecord] = []

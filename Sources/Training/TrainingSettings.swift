@@ -4,8 +4,8 @@ import NeuralNetwork
 /// How a model is optimised: optimiser, learning rates (weights and densities apart),
 /// schedule, epochs and seed. Stored in checkpoints and result files.
 public struct TrainingSettings: Codable, Sendable, Equatable {
-    /// `sgd`, `adam` or `adamw`.
-    public var optimizer: String = "adamw"
+    /// The optimiser.
+    public var optimizer = OptimizerKind.adamw
     /// SGD momentum (Nesterov when `nesterov`).
     public var momentum: Float = 0.9
     /// Nesterov momentum for SGD.
@@ -24,7 +24,7 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// Schedule used for the density group (the reference uses warm restarts there).
     public var densitySchedule: String = "cosine"
     /// Epochs to train.
-    public var epochs: Int = 3
+    public var epochs: Int = TaskDefaults.of(.classification).epochs
     /// Seed of weights, data order, augmentation and noise.
     public var seed: UInt64 = 1
     /// Training batches over which every batch norm's running statistics are recomputed with the
@@ -32,8 +32,15 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     /// so older files stay valid): the running statistics of training are used as they are.
     public var preciseBatchNorm: Int?
 
-    /// Settings with the defaults above.
+    /// Settings with the defaults above (those of classification).
     public init() {}
+
+    /// Settings with the epochs and learning rate of `task` (``TaskDefaults``).
+    public init(task: TaskKind) {
+        let defaults = TaskDefaults.of(task)
+        epochs = defaults.epochs
+        learningRate = defaults.learningRate
+    }
 
     /// Checks the values before a run starts.
     /// - Throws: ``TrainingError`` for epochs outside 1…100 000, a learning rate or weight decay
@@ -66,14 +73,11 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     }
 
     /// The optimiser for a model's named parameters.
-    /// - Throws: ``TrainingError`` for an unknown optimiser name.
-    public func makeOptimizer(_ parameters: [(name: String, parameter: Parameter)]) throws(TrainingError) -> Optimizer {
-        let rule: Optimizer.Rule
-        switch optimizer.lowercased() {
-        case "sgd": rule = .sgd(momentum: momentum, nesterov: nesterov)
-        case "adam": rule = .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
-        case "adamw": rule = .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
-        default: throw TrainingError("unknown optimiser \(optimizer) (sgd, adam, adamw)")
+    public func makeOptimizer(_ parameters: [(name: String, parameter: Parameter)]) -> Optimizer {
+        let rule: Optimizer.Rule = switch optimizer {
+        case .sgd: .sgd(momentum: momentum, nesterov: nesterov)
+        case .adam: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
+        case .adamw: .adamW(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
         }
         return Optimizer(parameters, rule: rule, groups: [
             .weights: GroupSettings(learningRate: learningRate, weightDecay: weightDecay),

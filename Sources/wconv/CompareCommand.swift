@@ -36,13 +36,13 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Folder of the tuning studies (for tuned:STUDY).") var studies = "runs/tune"
     @Flag(help: "With --resume: accept checkpoints made with other settings or another model/data/convolution.") var force = false
 
-    /// The tasks compared: `--task`, or both.
-    private var tasks: [String] { experiment.task.map { [$0] } ?? ["classification", "denoising"] }
+    /// The tasks compared: `--task`, or classification and denoising.
+    private var tasks: [TaskKind] { experiment.task.map { [$0] } ?? [.classification, .denoising] }
 
     /// Checks every option before any work starts.
     func validate() throws {
         if tasks.count > 1 && (experiment.model != nil || experiment.dataset != nil) {
-            throw ValidationError("--model and --dataset need --task (classification or denoising)")
+            throw ValidationError("--model and --dataset need --task (\(TaskKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         for task in tasks { _ = try experiment.resolve(task: task) }
     }
@@ -84,7 +84,7 @@ struct CompareCommand: ParsableCommand {
             case .tuned(let study):
                 let report = try StudyReport(store: try StudyStore.open(path: "\(studies)/\(study)/study.sqlite", readOnly: true))
                 guard report.settings.experiment.task == e.task, report.settings.box.kernelSize == e.kernelSize else {
-                    throw CommandFailure("study \(study) tuned \(report.settings.box.kernelSize)×\(report.settings.box.kernelSize) \(report.settings.experiment.task) kernels, this comparison has \(e.kernelSize)×\(e.kernelSize) \(e.task)")
+                    throw CommandFailure("study \(study) tuned \(report.settings.box.kernelSize)×\(report.settings.box.kernelSize) \(report.settings.experiment.task) kernels, this comparison has \(e.kernelName) \(e.task)")
                 }
                 guard let chosen = report.chosen else { throw CommandFailure("study \(study) has no evaluated density yet") }
                 return .init(name: name, kind: DensityArm.fixed(report.settings.box.profiles(chosen.point)).kind)

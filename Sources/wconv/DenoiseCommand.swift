@@ -37,7 +37,7 @@ struct DenoiseCommand: ParsableCommand {
 
     /// Checks every option before any work starts.
     func validate() throws {
-        _ = try experiment.resolve(task: "denoising")
+        _ = try experiment.resolve(task: Self.isVolume(input) ? .volume : .denoising)
         try DistinctFiles.check(inputs: [input, trained.weights].compactMap { $0 }, outputs: [outputImage])
         if Self.isVolume(input) && !Self.isVolume(outputImage) {
             throw ValidationError("--input \(input) is a volume: --output-image must end in .nii or .nii.gz, got \(outputImage)")
@@ -51,11 +51,11 @@ struct DenoiseCommand: ParsableCommand {
         try compute.apply()
         let run = try runDirectory.map { try TrainedRun(folder: $0) }
         if Self.isVolume(input) { return try denoiseVolume(run: run) }
-        if let run, run.configuration.experiment.task != "denoising" {
+        if let run, run.configuration.experiment.task != .denoising {
             throw CommandFailure("\(run.folder) was trained as \(run.summary), not for denoising images"
-                + (run.configuration.experiment.task == Self.volumeTask ? ": give it a .nii or .nii.gz volume" : ""))
+                + (run.configuration.experiment.task == .volume ? ": give it a .nii or .nii.gz volume" : ""))
         }
-        let (e, _) = try experiment.resolve(task: "denoising", run: run?.configuration.experiment)
+        let (e, _) = try experiment.resolve(task: .denoising, run: run?.configuration.experiment)
         let weights = try trained.trainedWeights(run: run)
         try Self.require(spatialRank: 2, of: weights, for: input)
         var image = try Image.read(input).colour(grey: e.grey)
@@ -74,27 +74,12 @@ struct DenoiseCommand: ParsableCommand {
         print("written \(outputImage)")
     }
 
-    /// The task name of runs trained on volumes.
-    static let volumeTask = "volume"
-
-    /// The experiment a volume is denoised with: the 3-D DnCNN's depth, width, kernel and density.
-    ///
-    /// Volume task: the one place that chooses it. Until the experiment options resolve a
-    /// `volume` task with its own defaults, the denoising options are resolved and the task set
-    /// to `volume` (`Experiment.makeModel` builds its DnCNN with three spatial axes); with such
-    /// a task, this becomes `experiment.resolve(task: volume, run: run?.configuration.experiment).0`.
-    func volumeExperiment(run: TrainedRun?) throws -> Experiment {
-        var (e, _) = try experiment.resolve(task: "denoising", run: run?.configuration.experiment)
-        e.task = Self.volumeTask
-        return e
-    }
-
     /// Denoises the NIfTI volume `input` and writes it, with its header, to `outputImage`.
     func denoiseVolume(run: TrainedRun?) throws {
-        if let run, run.configuration.experiment.task != Self.volumeTask {
+        if let run, run.configuration.experiment.task != .volume {
             throw CommandFailure("\(run.folder) was trained as \(run.summary), not on volumes (3-D): \(input) is a NIfTI volume")
         }
-        let e = try volumeExperiment(run: run)
+        let (e, _) = try experiment.resolve(task: .volume, run: run?.configuration.experiment)
         let weights = try trained.trainedWeights(run: run)
         try Self.require(spatialRank: 3, of: weights, for: input)
         let volume = try NIfTI.readVolume(input)

@@ -6,11 +6,12 @@ import Models
 import NeuralNetwork
 import Training
 
-/// `wconv eval`: a trained model on the evaluation data — accuracy and top-5 for classification;
-/// PSNR and SSIM against the noisy input's, and denoised PNGs, for denoising.
+/// `wconv eval`: a trained model on the evaluation data — accuracy and top-5, per-class accuracy
+/// and the confusion matrix (CSV, SVG) for classification and series; PSNR and SSIM against the noisy input's, and denoised PNGs, for denoising; the
+/// validation patches' PSNR against the noisy input's for volumes.
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "eval", abstract: "Evaluate a trained run (accuracy/top-5, or PSNR/SSIM and denoised PNGs).",
+        commandName: "eval", abstract: "Evaluate a trained run (accuracy/top-5 and the confusion matrix, or PSNR/SSIM and denoised PNGs).",
         discussion: """
             wconv eval RUN_DIR reads the model, data, kernel, density, normalisation and convolution method from the \
             config.json of a run of wconv train (or of an arm of wconv compare) and its weights (model.safetensors, else the last checkpoint); an option given overrides \
@@ -22,7 +23,8 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var trained: TrainedModelOptions
     @OptionGroup var compute: ThreadOptions
     @Option(parsing: .unconditional, help: "Seed of the evaluation noise (denoising).") var seed: UInt64 = 1
-    @Option(help: "Folder for denoised images (denoising; default RUN_DIR/eval, else runs/eval).") var output: String?
+    @Option(help: "Folder for the confusion matrix (classification, series) or denoised images (denoising); default RUN_DIR/eval, else runs/eval.")
+    var output: String?
     @Option(parsing: .unconditional, help: OptionRanges.images.help("How many validation images to denoise whole and save (denoising)"),
             transform: OptionRanges.images.parse)
     var images = 2
@@ -45,21 +47,37 @@ struct EvalCommand: ParsableCommand {
             print(String(format: "batch-norm statistics recomputed over %d training batches in %.1f s", used, seconds))
         }
         if let task = task as? ClassificationTask {
+            let names = Self.classNames(weights.file.metadata["classNames"], classes: classes)
             var correct = 0, top5 = 0, total = 0
+            var confusion = ConfusionMatrix(classes: names)
             for batch in task.evaluationBatches() {
                 let logits = try model(Variable(Tensor(shape: batch.shape, scalars: batch.input))).value
                 correct += Metric.correct(logits, labels: batch.labels)
                 top5 += Metric.correct(logits, labels: batch.labels, topK: 5)
                 total += batch.count
+                confusion.add(logits: logits.scalars, labels: batch.labels)
             }
             guard total > 0 else { throw CommandFailure("the test set is empty") }
-            print(String(format: "accuracy %.2f %%, top-5 %.2f %% on %d images (chance %.2f %%)",
-                         100 * Double(correct) / Double(total), 100 * Double(top5) / Double(total), total, 100 / Double(classes)))
+            print(String(format: "accuracy %.2f %%, top-5 %.2f %% on %d %@ (chance %.2f %%)",
+                         100 * Double(correct) / Double(total), 100 * Double(top5) / Double(total), total, e.task.samples, 100 / Double(classes)))
+            print("per class (accuracy %, samples):")
+            for row in confusion.perClass { print(String(format: "  %@: %.2f %% of %d", row.name, row.accuracy, row.samples)) }
+            let folder = output ?? run.map { $0.folder + "/eval" } ?? "runs/eval"
+            try confusion.write(to: folder, title: "\(e.model) on \(e.dataName): confusion matrix (rows: true class)")
+            print("written: \(folder)/confusion.csv, confusion.svg")
             return
         }
         let evaluation = try Trainer(settings: TrainingSettings(), directory: nil, label: "eval").evaluate(model: model, task: task)
         print(String(format: "validation patches: PSNR %.3f dB (%@ %.3f dB)", evaluation.metric, task.baseline?.name ?? "noisy input", task.baseline?.value ?? .nan))
+        guard e.task == .denoising else { return }
         try denoiseWholeImages(e, model: model, output: output ?? run.map { $0.folder + "/eval" } ?? "runs/eval")
+    }
+
+    /// The class names stored with a classifier's weights (`classNames`, a JSON array), or the
+    /// class indices when there are none or they do not fit the class count.
+    static func classNames(_ text: String?, classes: Int) -> [String] {
+        if let text, let names = try? JSONDecoder().decode([String].self, from: Data(text.utf8)), names.count == classes { return names }
+        return (0..<classes).map(String.init)
     }
 
     /// Denoises whole validation images: PSNR and SSIM of input and output, PNGs of both.

@@ -18,6 +18,7 @@ enum OptionRanges {
     static let labelSmoothing = OptionRange<Float>(name: "--label-smoothing", range: 0...0.99)
     static let sigma = OptionRange<Float>(name: "--sigma", range: 0.01...255)
     static let patchSize = OptionRange(name: "--patch-size", range: L.patchSize)
+    static let imageSize = OptionRange(name: "--image-size", range: L.imageSize)
     static let patchesPerEpoch = OptionRange(name: "--patches-per-epoch", range: L.patches)
     static let evalPatches = OptionRange(name: "--eval-patches", range: L.patches)
     static let downscale = OptionRange(name: "--downscale", range: L.downscale)

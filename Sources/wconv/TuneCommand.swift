@@ -61,7 +61,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Print the table of study NAME and exit (read-only).") var show: String?
     @Option(help: "Box per density entry, outermost first, lo:hi comma-separated; ';' between axes (e.g. \"0.05:0.5,0.15:1,0.25:1.5\").")
     var box: BoxArgument?
-    @Flag(help: "Anisotropic search: one profile per axis (the default box repeated).") var perAxis = false
+    @Flag(help: "Anisotropic search: one profile per spatial axis of the task (the default box repeated).") var perAxis = false
     @Option(help: "direct-l, direct, crs2-lm or random.") var algorithm = SearchAlgorithm.directL
     @Option(parsing: .unconditional, help: OptionRanges.budget.help("Evaluations the optimiser may propose (standard and hand-picked come on top)"),
             transform: OptionRanges.budget.parse)
@@ -107,7 +107,7 @@ struct TuneCommand: ParsableCommand {
     private func studySettings() throws -> StudySettings {
         let (e, s) = try experiment.resolve(preciseBatchNorm: 32)
         let settings = StudySettings(
-            experiment: e, settings: s, box: try box?.box ?? DensityBox.suggested(kernelSize: e.kernelSize, axes: perAxis ? 2 : 1),
+            experiment: e, settings: s, box: try box?.box ?? DensityBox.suggested(kernelSize: e.kernelSize, axes: perAxis ? e.task.spatialRank : 1),
             algorithm: algorithm, budget: budget, objective: objective ?? .default(task: e.task), seeds: seeds.values,
             validation: try ValidationSplit(fraction: validationFraction, seed: splitSeed), searchSeed: searchSeed,
             finalSeeds: finalSeeds.values, finalEpochs: finalEpochs ?? s.epochs,

@@ -41,8 +41,8 @@ extension MPITests {
         /// norm has a zero gradient up to rounding, which Adam's normalisation turns into full-size
         /// steps of noise, different in any two summation orders (one process with two threads
         /// against one too).
-        @Test(arguments: [(0, "sgd"), (1, "sgd"), (1, "adamw")])
-        func ranksTakeTheStepsOfOneProcess(model index: Int, optimizer: String) throws {
+        @Test(arguments: [(0, OptimizerKind.sgd), (1, .sgd), (1, .adamw)])
+        func ranksTakeTheStepsOfOneProcess(model index: Int, optimizer: OptimizerKind) throws {
             let world = try MPICommunicator.world()
             var settings = TrainingSettings()
             settings.epochs = 2
@@ -69,7 +69,7 @@ extension MPITests {
             let world = try MPICommunicator.world()
             var settings = TrainingSettings()
             settings.epochs = 2
-            settings.optimizer = "sgd"
+            settings.optimizer = .sgd
             settings.learningRate = 3e-2
             settings.preciseBatchNorm = 3
             let single = Self.models[0].make(), replicated = Self.models[0].make()
@@ -128,7 +128,7 @@ extension MPITests {
         @Test func resumesOnAnotherRankCount() throws {
             let world = try MPICommunicator.world()
             var settings = TrainingSettings()
-            settings.optimizer = "sgd"
+            settings.optimizer = .sgd
             settings.learningRate = 3e-2
             settings.epochs = 2
             var first = settings

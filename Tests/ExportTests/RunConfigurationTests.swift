@@ -11,7 +11,7 @@ import Training
 @Suite struct RunConfigurationTests {
     @Test func aPerAxisArmIsReadBackWithItsProfiles() throws {
         var e = Experiment()
-        (e.task, e.model, e.dataset, e.den, e.kernelSize) = ("denoising", "dncnn", "photos", [0.5], 3)
+        (e.task, e.model, e.dataset, e.den, e.kernelSize) = (.denoising, .dncnn, .photos, [0.5], 3)
         (e.depth, e.width, e.patchSize) = (3, 4, 8)
         let kind = ConvolutionKind.weightedPerAxis(profiles: [[0.25], [0.75]])
         let model = try e.makeModel(kind: kind, seed: 3, channels: 1, size: 8, classes: 0)

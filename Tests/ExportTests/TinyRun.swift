@@ -28,10 +28,9 @@ struct TinyRun {
     init(model name: String, convolution: String = "weighted", den: [Float] = [0.5], trainableDensity: Bool = false,
          imageSide: Int? = nil) throws {
         let classification = !["dncnn", "nafnet"].contains(name)
-        var e = Experiment()
-        e.task = classification ? "classification" : "denoising"
-        e.model = name
-        e.dataset = classification ? "fashion-mnist" : "photos"
+        var e = Experiment(task: classification ? .classification : .denoising)
+        guard let named = ModelKind(rawValue: name) else { throw TrainingError("no model \(name)") }
+        e.model = named
         (e.den, e.kernelSize, e.trainableDensity) = (den, 2 * den.count + 1, trainableDensity)
         (e.depth, e.width, e.nafWidth, e.nafBlocks, e.patchSize) = (3, 4, 4, 1, 8)
         var settings = TrainingSettings()

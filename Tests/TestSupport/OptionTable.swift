@@ -23,7 +23,7 @@ public enum OptionTable {
 
     /// The options of `train`, `eval`, `compare`, `tune` and `denoise` that describe the experiment.
     static let experiment = [
-        "--task", "--model", "--dataset", "--data-dir", "--validation-dir", "--kernel-size", "--den", "--batch-size", "--train-subset",
+        "--task", "--model", "--dataset", "--data-dir", "--validation-dir", "--problem", "--data", "--test-data", "--image-size", "--image-fit", "--kernel-size", "--den", "--batch-size", "--train-subset",
         "--test-subset", "--label-smoothing", "--sigma", "--patch-size", "--patches-per-epoch", "--eval-patches", "--downscale", "--loss",
         "--depth", "--width", "--last-layer-init", "--naf-width", "--naf-blocks", "--epochs", "--optimizer", "--lr", "--weight-decay",
         "--density-lr", "--schedule", "--density-schedule", "--precise-bn", "--method",

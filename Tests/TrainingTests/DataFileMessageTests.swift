@@ -23,9 +23,8 @@ import Training
         let data = folder()
         try idx(data, "train", count: 4, side: 8)
         try idx(data, "t10k", count: 3, side: 6)
-        var e = Experiment()
-        e.task = "classification"
-        e.dataset = "mnist"
+        var e = Experiment(task: .classification)
+        e.dataset = .mnist
         e.dataDirectory = data
         #expect { _ = try e.makeTask(seed: 1) } throws: { error in
             let text = "\(error)"
@@ -46,9 +45,8 @@ import Training
         let images = folder()
         try Image(channels: 1, height: 40, width: 40, pixels: [Float](repeating: 0.5, count: 1600)).writePNG(to: images + "/a.png")
         try Image(channels: 1, height: 5, width: 5, pixels: [Float](repeating: 0.5, count: 25)).writePNG(to: images + "/b.png")
-        var e = Experiment()
-        e.task = "denoising"
-        e.dataset = "folder"
+        var e = Experiment(task: .denoising)
+        e.dataset = .folder
         e.dataDirectory = images
         e.downscale = 1
         e.patchSize = 32

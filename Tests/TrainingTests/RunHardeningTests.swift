@@ -48,7 +48,7 @@ import WeightedConvolution
             ("--batch-size", { $0.batchSize = 0 }), ("--batch-size", { $0.batchSize = -1 }), ("--depth", { $0.depth = 1 }),
             ("--depth", { $0.depth = 0 }), ("--patch-size", { $0.patchSize = -3 }), ("--naf-width", { $0.nafWidth = 0 }),
             ("--width", { $0.width = 0 }), ("--train-subset", { $0.trainingSubset = -5 }), ("--sigma", { $0.sigma = .nan }),
-            ("--eval-patches", { $0.task = "denoising"; $0.evaluationPatches = Int(Int32.max); $0.patchSize = 4096 }),
+            ("--eval-patches", { $0.task = .denoising; $0.evaluationPatches = Int(Int32.max); $0.patchSize = 4096 }),
             ("--kernel-size", { $0.kernelSize = -1 }), ("--den", { $0.den = [.nan] }), ("--label-smoothing", { $0.labelSmoothing = 1 }),
         ]
         for (option, edit) in edits {
@@ -154,7 +154,7 @@ import WeightedConvolution
         let record = [UInt8(3)] + [UInt8](repeating: 128, count: 3072)
         #expect(FileManager.default.createFile(atPath: data + "/test_batch.bin", contents: Data(record + record)))
         var e = Experiment()
-        e.dataset = "cifar10"
+        e.dataset = .cifar10
         e.dataDirectory = parent
         let (evaluationOnly, channels, _, classes) = try e.makeTask(seed: 1, normalisation: ([0.5, 0.5, 0.5], [0.2, 0.2, 0.2]))
         #expect(channels == 3 && classes == 10 && evaluationOnly.evaluationBatches().map(\.count).reduce(0, +) == 2)

@@ -42,7 +42,7 @@ import Testing
         #expect(eval.status == 0 && eval.output.contains("accuracy") && eval.output.contains("on 4 images"), "\(eval.log)")
         // The old way, every option restated, still works.
         let restated = try WConvTool.run(["eval", "--weights", run + "/model.safetensors", "--dataset", "cifar10", "--data-dir", data,
-                                          "--den", "0.5", "--threads", "1"])
+                                          "--den", "0.5", "--threads", "1", "--output", run + "/eval"])
         #expect(restated.status == 0 && restated.output == eval.output, "\(restated.log)")
 
         let trainedAs = "was trained as classification with vgg-small on cifar10 (10 classes), kernel 3, weighted convolution"

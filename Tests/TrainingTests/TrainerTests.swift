@@ -85,8 +85,7 @@ import Training
                             densities: density.isEmpty ? [:] : ["features.0.density": density.map { $0 + Float(e) }])
             }, diverged: false, peakMemoryMiB: 1, parameterCount: 10)
         }
-        var experiment = Experiment()
-        experiment.task = "denoising"
+        let experiment = Experiment(task: .denoising)
         let outcome = Comparison.Outcome(
             experiment: experiment, settings: TrainingSettings(), metricName: "PSNR (dB)", baselineName: "noisy input",
             baselineValue: 20.17, arms: [

@@ -109,8 +109,8 @@ import Tuning
         #expect(records.allSatisfy { $0.scores[1] == 10 && $0.diverged == [false, true] && $0.status == "diverged" })
         #expect(TuningObjective.loss.penalty(baseline: 10) == 1e3 && TuningObjective.psnr.penalty(baseline: 20.17) == 20.17)
         #expect(TuningObjective.accuracy.minimised(90) == -90 && TuningObjective.loss.minimised(0.5) == 0.5)
-        #expect(throws: TuningError.self) { try TuningObjective.psnr.check(task: "classification") }
-        #expect(throws: TuningError.self) { try TuningObjective.accuracy.check(task: "denoising") }
+        #expect(throws: TuningError.self) { try TuningObjective.psnr.check(task: .classification) }
+        #expect(throws: TuningError.self) { try TuningObjective.accuracy.check(task: .denoising) }
         var mismatched = try Self.settings()
         mismatched.experiment.kernelSize = 7
         #expect(throws: TuningError.self) { try mismatched.validate() }

@@ -63,7 +63,7 @@ extension Image {
 }
 
 /// How an image is brought to a square size.
-public enum ImageFit: String, Sendable, CaseIterable {
+public enum ImageFit: String, Codable, Sendable, CaseIterable {
     /// Stretched to the size by bilinear interpolation (aspect ratio not kept).
     case resize
     /// Shorter side scaled to the size, then the centre cut out (aspect ratio kept).

@@ -194,7 +194,8 @@ func fmt(_ value: Double, decimals: Int = 1) -> String {
     return text
 }
 
-private func escape(_ text: String) -> String {
+/// Text safe inside SVG elements (`&`, `<`, `>` escaped).
+func escape(_ text: String) -> String {
     text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
         .replacingOccurrences(of: ">", with: "&gt;")
 }

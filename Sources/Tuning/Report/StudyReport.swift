@@ -82,7 +82,7 @@ public struct StudyReport: Encodable {
             let validation = baseline.map { String(format: "%.3f", $0.value) } ?? ""
             rows.append([test.baselineName, "", validation, validation, String(format: "%.3f", test.baselineValue)])
         }
-        var lines = ["\(e.task): \(e.model) \(e.kernelSize)×\(e.kernelSize) on \(e.dataset); \(settings.algorithm.rawValue), budget \(settings.budget); "
+        var lines = ["\(e.task): \(e.model) \(e.kernelName) on \(e.dataName); \(settings.algorithm.rawValue), budget \(settings.budget); "
                      + "\(settings.settings.epochs) epoch(s) per evaluation, \(settings.finalEpochs) per final run"
                      + (settings.settings.preciseBatchNorm.map { "; batch-norm statistics recomputed over \($0) training batches before every score" } ?? ""),
                      settings.validation.describe(task: e.task), "", Self.align(rows)]

@@ -12,14 +12,15 @@ public enum TuningObjective: String, Codable, Sendable, CaseIterable {
     /// Whether larger is better.
     public var maximises: Bool { self != .loss }
 
-    /// The default for a task: accuracy for classification, PSNR for denoising.
-    public static func `default`(task: String) -> TuningObjective { task == "denoising" ? .psnr : .accuracy }
+    /// The default for a task: accuracy for classification (images and series), PSNR for
+    /// denoising (images and volumes).
+    public static func `default`(task: TaskKind) -> TuningObjective { task.denoises ? .psnr : .accuracy }
 
     /// Checks that the objective measures something the task has.
-    /// - Throws: ``TuningError`` for accuracy on denoising or PSNR on classification.
-    public func check(task: String) throws(TuningError) {
-        if (self == .accuracy && task != "classification") || (self == .psnr && task != "denoising") {
-            throw TuningError("objective \(rawValue) does not fit the \(task) task (classification: accuracy or loss; denoising: psnr or loss)")
+    /// - Throws: ``TuningError`` for accuracy on a denoising task or PSNR on a classification task.
+    public func check(task: TaskKind) throws(TuningError) {
+        if (self == .accuracy && task.denoises) || (self == .psnr && !task.denoises) {
+            throw TuningError("objective \(rawValue) does not fit the \(task) task (classification, series: accuracy or loss; denoising, volume: psnr or loss)")
         }
     }
 

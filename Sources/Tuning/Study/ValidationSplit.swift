@@ -3,8 +3,9 @@ import GridCore
 import Training
 
 /// A validation set carved from the training data, so densities are chosen without looking at
-/// the test set: a seeded shuffle of the training images (classification) or photographs
-/// (denoising), the last `fraction` of it held out.
+/// the test set: a seeded shuffle of the training images or series (classification, series),
+/// photographs (denoising) or volumes (volume), the last `fraction` of it held out; a single
+/// training volume is cut along its second axis instead, its last `fraction` held out.
 public struct ValidationSplit: Codable, Sendable, Equatable {
     /// Share of the training data held out, in (0, 1).
     public var fraction: Double
@@ -36,25 +37,40 @@ public struct ValidationSplit: Codable, Sendable, Equatable {
             let split = ClassificationTask(
                 training: ClassificationDataset(images: training, classes: classes, mean: mean, standardDeviation: deviation),
                 evaluation: ClassificationDataset(images: validation, classes: classes, mean: mean, standardDeviation: deviation),
-                batchSize: task.batchSize, seed: task.seed, augment: task.augment, labelSmoothing: task.labelSmoothing)
+                batchSize: task.batchSize, seed: task.seed, augment: task.augment, labelSmoothing: task.labelSmoothing,
+                classNames: task.classNames)
             return (split, channels, size, classes)
         }
         guard let task = full as? DenoisingTask else { throw TuningError("no validation split for the \(experiment.task) task") }
-        var generator = SeededGenerator(seed: self.seed)
-        let (kept, held) = try parts(Array(task.training.images.indices).shuffled(using: &generator))
-        let images = task.training.images, patch = task.training.patchSize, sigma = task.training.sigma
-        let split = DenoisingTask(
-            training: try DenoisingDataset(images: kept.map { images[$0] }, patchSize: patch, sigma: sigma),
-            validation: try DenoisingDataset(images: held.map { images[$0] }, patchSize: patch, sigma: sigma),
-            batchSize: task.batchSize, patchesPerEpoch: task.patchesPerEpoch, evaluationPatches: experiment.evaluationPatches,
-            seed: task.seed, loss: task.lossKind)
+        let (training, validation) = try denoisingParts(task.training)
+        let split = DenoisingTask(training: training, validation: validation, batchSize: task.batchSize, patchesPerEpoch: task.patchesPerEpoch,
+                                  evaluationPatches: experiment.evaluationPatches, seed: task.seed, loss: task.lossKind)
         return (split, channels, size, classes)
     }
 
+    /// The training patches of a denoising task split into training and validation sources.
+    private func denoisingParts(_ source: any DenoisingPatchSource) throws -> (any DenoisingPatchSource, any DenoisingPatchSource) {
+        var generator = SeededGenerator(seed: seed)
+        if let photos = source as? DenoisingDataset {
+            let (kept, held) = try parts(Array(photos.images.indices).shuffled(using: &generator))
+            return (try DenoisingDataset(images: kept.map { photos.images[$0] }, patchSize: photos.patchSize, sigma: photos.sigma),
+                    try DenoisingDataset(images: held.map { photos.images[$0] }, patchSize: photos.patchSize, sigma: photos.sigma))
+        }
+        guard let volumes = source as? VolumePatches else { throw TuningError("no validation split for these patches") }
+        if volumes.volumes.count == 1 {
+            let (kept, held) = try VolumePatches.split(volumes.volumes[0], axis: 1, validationFraction: fraction)
+            return (try VolumePatches(volumes: [kept], patchSize: volumes.patchSize, sigma: volumes.sigma),
+                    try VolumePatches(volumes: [held], patchSize: volumes.patchSize, sigma: volumes.sigma))
+        }
+        let (kept, held) = try parts(Array(volumes.volumes.indices).shuffled(using: &generator))
+        return (try VolumePatches(volumes: kept.map { volumes.volumes[$0] }, patchSize: volumes.patchSize, sigma: volumes.sigma),
+                try VolumePatches(volumes: held.map { volumes.volumes[$0] }, patchSize: volumes.patchSize, sigma: volumes.sigma))
+    }
+
     /// A human statement of the split, e.g. for the report.
-    public func describe(task: String) -> String {
-        String(format: "validation: %.0f %% of the training %@ held out (seeded shuffle, seed %llu); the test set is used only for the final runs",
-               100 * fraction, task == "denoising" ? "photographs" : "images", seed)
+    public func describe(task: TaskKind) -> String {
+        String(format: "validation: %.0f %% of the training %@ held out (seeded shuffle, seed %llu%@); the test set is used only for the final runs",
+               100 * fraction, task.samples, seed, task == .volume ? "; a single volume: its last part along y" : "")
     }
 
     private func parts(_ order: [Int]) throws(TuningError) -> (kept: [Int], held: [Int]) {
