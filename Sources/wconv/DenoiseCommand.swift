@@ -37,7 +37,9 @@ struct DenoiseCommand: ParsableCommand {
 
     /// Checks every option before any work starts.
     func validate() throws {
-        _ = try experiment.resolve(task: Self.isVolume(input) ? .volume : .denoising)
+        // With a run, its task is checked first (in run, before any work): a volume given to an
+        // image run is refused by what the run was trained as, not by the image options given.
+        if runDirectory == nil || !Self.isVolume(input) { _ = try experiment.resolve(task: Self.isVolume(input) ? .volume : .denoising) }
         try DistinctFiles.check(inputs: [input, trained.weights].compactMap { $0 }, outputs: [outputImage])
         if Self.isVolume(input) && !Self.isVolume(outputImage) {
             throw ValidationError("--input \(input) is a volume: --output-image must end in .nii or .nii.gz, got \(outputImage)")

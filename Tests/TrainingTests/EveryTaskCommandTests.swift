@@ -48,6 +48,13 @@ import TestSupport
         #expect(train.status == 0 && train.output.contains("chance: 50.000"), "\(train.log)")
         let eval = try WConvTool.run(["eval", data + "/run", "--threads", "1"])
         #expect(eval.status == 0 && eval.output.contains("on 8 series"), "\(eval.log)")
+        // Export: no ONNX graph for series (said so, nothing written), the folded weights as safetensors.
+        let onnx = try WConvTool.run(["export", data + "/run"])
+        #expect(onnx.status != 0 && onnx.errors.contains("image runs only") && !FileManager.default.fileExists(atPath: data + "/run/model.onnx"),
+                "\(onnx.log)")
+        let weights = try WConvTool.run(["export", data + "/run", "--format", "safetensors"])
+        #expect(weights.status == 0, "\(weights.log)")
+        #expect(try !SafeTensors.read(data + "/run/model-pytorch.safetensors").tensors.isEmpty)
 
         let study = series + ["--study", "slopes", "--output", data + "/tune", "--budget", "1", "--noise-seeds", "0", "--reevaluate", "0",
                               "--skip-final"]
@@ -88,6 +95,14 @@ import TestSupport
         #expect(train.status == 0, "\(train.log)")
         let eval = try WConvTool.run(["eval", data + "/run", "--threads", "1"])
         #expect(eval.status == 0 && eval.output.contains("validation patches: PSNR"), "\(eval.log)")
+        // The volume run denoises a volume into a NIfTI with the input's dimensions; an image is refused.
+        let denoised = try WConvTool.run(["denoise", "--run", data + "/run", "--input", data + "/volume.nii", "--output", data + "/out.nii",
+                                          "--threads", "1"])
+        #expect(denoised.status == 0, "\(denoised.log)")
+        #expect(try NIfTI.readVolume(data + "/out.nii").header.dimensions == dims)
+        try Image(channels: 1, height: 8, width: 8, pixels: [Float](repeating: 0.5, count: 64)).writePNG(to: data + "/slice.png")
+        let image = try WConvTool.run(["denoise", "--run", data + "/run", "--input", data + "/slice.png", "--output", data + "/out.png"])
+        #expect(image.status != 0 && image.errors.contains("give it a .nii or .nii.gz volume"), "\(image.log)")
         let none = try WConvTool.run(["train", "--task", "volume", "--data-dir", data + "/compare"] + Self.tiny)
         #expect(none.status != 0 && none.errors.contains("no .nii or .nii.gz file"), "\(none.log)")
     }
