@@ -40,19 +40,48 @@ import WeightedConvolution
     }
 
     /// Fitting calibration figures is a pure function of them: measured direct speeds become the
-    /// direct rates, and the Winograd and FFT costs scale to reproduce the times given.
+    /// direct rates, and the Winograd and FFT costs scale to reproduce the times given — the FFT
+    /// model on both of its layers, a transform-heavy and a product-heavy one.
     @Test func calibrationFitIsDeterministic() throws {
         let w = try ConvolutionGeometry(inputShape: [4, 64, 32, 32], kernelShape: [64, 64, 3, 3], options: .init(padding: .same))
         let f = try ConvolutionGeometry(inputShape: [2, 16, 64, 64], kernelShape: [16, 16, 7, 7], options: .init(padding: .same))
         let speeds: [Double: Double] = [1: 20e9, 16: 100e9, 32: 150e9, 128: 300e9]
-        let rates = PlannerCalibration.fitted(speeds: speeds, winograd: (w, 0.004), fft: (f, 0.003))
-        #expect(rates == PlannerCalibration.fitted(speeds: speeds, winograd: (w, 0.004), fft: (f, 0.003)))
+        // FFT times of a processor whose transforms take half the shipped cost and products 1.2×.
+        var truth = PlannerRates.shipped
+        (truth.fftCost, truth.channelProductCost) = (truth.fftCost / 2, truth.channelProductCost * 1.2)
+        let (tf, tw) = (ConvolutionPlanner(rates: truth).estimatedSeconds(f).fft, ConvolutionPlanner(rates: truth).estimatedSeconds(w).fft)
+        let rates = PlannerCalibration.fitted(speeds: speeds, winograd: (w, 0.004), fft: [(f, tf), (w, tw)])
+        #expect(rates == PlannerCalibration.fitted(speeds: speeds, winograd: (w, 0.004), fft: [(f, tf), (w, tw)]))
         #expect(rates.directPerRow == 20e9 && rates.directPeak == 300e9)
         #expect(abs(rates.directRate(rows: 16) - 100e9) < 1 && abs(rates.directRate(rows: 32) - 150e9) < 1)
         let planner = ConvolutionPlanner(rates: rates)
         #expect(abs(planner.winogradSeconds(w) / 0.004 - 1) < 1e-9)
-        #expect(abs(planner.estimatedSeconds(f).fft / 0.003 - 1) < 1e-9)
+        #expect(abs(planner.estimatedSeconds(f).fft / tf - 1) < 1e-6)
+        #expect(abs(planner.estimatedSeconds(w).fft / tw - 1) < 1e-6)
         #expect(rates.isPlausible)
+    }
+
+    /// The FFT model's two costs get their own factors: a processor whose transforms are fast but
+    /// whose channel products are not (as measured on an AMD EPYC Zen 4) must not have the FFT
+    /// path predicted cheap on channel-heavy 3×3 layers. One common factor fitted on the 7×7
+    /// layer alone would predict the 3×3 layer at a third of its time.
+    @Test func fftTransformAndProductCostsAreFittedApart() throws {
+        let f = try ConvolutionGeometry(inputShape: [2, 16, 64, 64], kernelShape: [16, 16, 7, 7], options: .init(padding: .same))
+        let w = try ConvolutionGeometry(inputShape: [4, 64, 32, 32], kernelShape: [64, 64, 3, 3], options: .init(padding: .same))
+        // Times of a processor with transforms 3× cheaper and products 1.5× dearer than shipped.
+        var truth = PlannerRates.shipped
+        truth.fftCost /= 3
+        truth.channelProductCost *= 1.5
+        let time = { (g: ConvolutionGeometry) in ConvolutionPlanner(rates: truth).estimatedSeconds(g).fft }
+        let (t, p) = PlannerCalibration.fftFactors([(f, time(f)), (w, time(w))], rates: .shipped)
+        #expect(abs(t - 1.0 / 3) < 1e-6 && abs(p - 1.5) < 1e-6, "\(t), \(p)")
+        let (one, same) = PlannerCalibration.fftFactors([(f, time(f))], rates: .shipped)
+        #expect(one == same && one < 1, "a single layer gives one common factor")
+        // That common factor under-predicts the 3×3 layer; the two factors predict it.
+        var common = PlannerRates.shipped
+        common.fftCost *= one
+        common.channelProductCost *= one
+        #expect(ConvolutionPlanner(rates: common).estimatedSeconds(w).fft < 0.8 * time(w))
     }
 
     /// A cache file round-trips; one that is not JSON, is for another build or holds implausible

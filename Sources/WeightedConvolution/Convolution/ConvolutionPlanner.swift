@@ -4,8 +4,9 @@ import Synchronization
 /// Chooses the algorithm for a geometry and caches prepared engines.
 ///
 /// `.auto` compares estimated times (the idea of scipy's `choose_conv_method`) computed from
-/// ``PlannerRates``: the rates calibrated on this processor (`PlannerRatesCache`: measured on the
-/// first `.auto` choice when none are cached, or by `wconv bench calibrate`), else the shipped
+/// ``PlannerRates``: the rates calibrated on this processor and cached (`PlannerRatesCache`:
+/// stored by `wconv bench calibrate`, or on the first `.auto` choice with
+/// `WCONV_PLANNER_RATES=calibrate`), else the shipped
 /// ones fitted on the development machine:
 /// - direct: `flops / rate`, where the rate of the gathered matrix products grows with their rows
 ///   (`Cout/groups`) up to the machine's sustained speed (``PlannerRates/directRate(rows:)``);
@@ -21,7 +22,7 @@ import Synchronization
 /// `.auto` picked next to both timings. `.measure` times one forward pass of each once per
 /// geometry and keeps the faster.
 package final class ConvolutionPlanner: Sendable {
-    /// The process-wide planner (its rates loaded or calibrated on the first `.auto` choice).
+    /// The process-wide planner (its rates loaded on the first `.auto` choice).
     package static let shared = ConvolutionPlanner()
 
     /// The rates given and where they come from, or `nil` until the first `.auto` choice loads them.

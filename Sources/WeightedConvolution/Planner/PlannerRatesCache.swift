@@ -7,9 +7,10 @@ import GridCore
 /// atomically.
 ///
 /// The environment variable `WCONV_PLANNER_RATES` chooses, once per process:
-/// - `calibrate` (default): the cached rates; when there are none, a calibration
+/// - `cached` (default): the cached rates (stored by `wconv bench calibrate` or an earlier
+///   `calibrate` process), else the shipped ones; never measures;
+/// - `calibrate`: the cached rates; when there are none, a calibration
 ///   (``PlannerCalibration``, under a second) whose rates are stored;
-/// - `cached`: the cached rates, else the shipped ones (never measures: deterministic CI);
 /// - `shipped`: the shipped rates (neither reads nor writes the cache).
 /// A cache file that cannot be decoded, belongs to another key or holds implausible rates is
 /// refused with one warning on standard error, and the shipped rates are used; so are they,
@@ -52,9 +53,12 @@ package enum PlannerRatesCache {
     /// come from.
     static func ratesForThisProcess() -> (rates: PlannerRates, origin: String) {
         let value = ProcessInfo.processInfo.environment[sourceVariable] ?? ""
-        let source: Source = value.isEmpty ? .calibrate : Source(rawValue: value) ?? {
-            warn("\(sourceVariable)=\(value) is not calibrate, cached or shipped; using calibrate")
-            return .calibrate
+        // Not `calibrate` by default: a calibration of under a second on small layers was measured
+        // to vary twofold between runs on one machine and to send `.auto` to paths at half the
+        // speed of the shipped rates' choice (Docs/Performance.md); it stays an explicit step.
+        let source: Source = value.isEmpty ? .cached : Source(rawValue: value) ?? {
+            warn("\(sourceVariable)=\(value) is not calibrate, cached or shipped; using cached")
+            return .cached
         }()
         guard source != .shipped, let folder = folder() else { return (.shipped, "shipped") }
         let key = currentKey()
