@@ -73,6 +73,6 @@ public struct PreciseBatchNorm {
 
     /// Every batch norm of a model, depth first.
     static func batchNorms(in module: any Module) -> [BatchNorm] {
-        ((module as? BatchNorm).map { [$0] } ?? []) + module.children.flatMap { batchNorms(in: $0.module) }
+        module.namedModules().compactMap { $0.module as? BatchNorm }
     }
 }

@@ -30,10 +30,7 @@ struct DenoiseCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed of the added noise.") var seed: UInt64 = 1
 
     /// Whether `path` names a NIfTI volume (by its extension).
-    static func isVolume(_ path: String) -> Bool {
-        let name = path.lowercased()
-        return name.hasSuffix(".nii") || name.hasSuffix(".nii.gz")
-    }
+    static func isVolume(_ path: String) -> Bool { NIfTI.hasExtension(path.lowercased()) }
 
     /// Checks every option before any work starts.
     func validate() throws {

@@ -55,7 +55,7 @@ import WeightedConvolution
 
         // One Conv per convolution, whose kernel is W ⊙ Φ (Φ broadcast over the channel axes).
         let initializers = Dictionary(graph.initializer.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let convolutions = namedModules(tiny.model).compactMap { entry in (entry.module as? Convolution).map { (entry.path, $0) } }
+        let convolutions = tiny.model.namedModules().compactMap { entry in (entry.module as? Convolution).map { (entry.name, $0) } }
         #expect(graph.node.filter { $0.opType == "Conv" }.count == convolutions.count)
         var weighted = 0
         for (path, conv) in convolutions {
@@ -70,7 +70,7 @@ import WeightedConvolution
         }
         #expect((weighted > 0) == (convolution == "weighted"))
         // Batch norms keep their running statistics.
-        for (path, norm) in namedModules(tiny.model).compactMap({ e in (e.module as? BatchNorm).map { (e.path, $0) } }) {
+        for (path, norm) in tiny.model.namedModules().compactMap({ e in (e.module as? BatchNorm).map { (e.name, $0) } }) {
             let kept = floats(try #require(initializers[path + ".running_var"])) == norm.runningVariance.values
             #expect(kept, "\(path): running variance")
         }

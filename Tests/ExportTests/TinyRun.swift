@@ -53,8 +53,3 @@ struct TinyRun {
     /// Removes the folder.
     func remove() { try? FileManager.default.removeItem(atPath: folder) }
 }
-
-/// Every module of `module` with its dotted path, depth first.
-func namedModules(_ module: any Module, path: String = "") -> [(path: String, module: any Module)] {
-    [(path, module)] + module.children.flatMap { namedModules($0.module, path: path.isEmpty ? $0.name : path + "." + $0.name) }
-}

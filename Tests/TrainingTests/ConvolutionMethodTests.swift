@@ -12,7 +12,7 @@ import WeightedConvolution
 @Suite struct ConvolutionMethodTests {
     /// The convolution layers of `module` and of its descendants.
     func convolutions(_ module: any Module) -> [Convolution] {
-        ((module as? Convolution).map { [$0] } ?? []) + module.children.flatMap { convolutions($0.module) }
+        module.namedModules().compactMap { $0.module as? Convolution }
     }
 
     @Test func theMethodReachesEveryConvolutionOfTheModel() throws {

@@ -41,7 +41,7 @@ import Training
     }
 
     static func norms(_ module: any Module) -> [BatchNorm] {
-        ((module as? BatchNorm).map { [$0] } ?? []) + module.children.flatMap { norms($0.module) }
+        module.namedModules().compactMap { $0.module as? BatchNorm }
     }
 
     @Test(.enabled(if: TinyStudy.installed, "needs the Debian Fashion-MNIST package"))

@@ -24,6 +24,10 @@ public enum NIfTI {
         }
     }
 
+    /// Whether a file name ends in a NIfTI extension, `.nii` or `.nii.gz` (as written: callers
+    /// that accept any case lowercase the name first).
+    public static func hasExtension(_ name: String) -> Bool { name.hasSuffix(".nii") || name.hasSuffix(".nii.gz") }
+
     /// Reads the first 3-D volume of a file as `[x, y, z]` values (NIfTI's x is the fastest axis
     /// on disk; the grid is indexed `[x][y][z]` with z fastest, so it is transposed here).
     /// - Throws: ``DataError`` as ``readVolume(_:)``.

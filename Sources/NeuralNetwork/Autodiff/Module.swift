@@ -52,6 +52,12 @@ extension Module {
             + children.flatMap { $0.module.namedBuffers(prefix: prefix + $0.name + ".") }
     }
 
+    /// Every module with its full dotted name (`features.0`; this module itself as `prefix`
+    /// without its final dot, `""` by default), depth first.
+    public func namedModules(prefix: String = "") -> [(name: String, module: any Module)] {
+        [(String(prefix.dropLast()), self)] + children.flatMap { $0.module.namedModules(prefix: prefix + $0.name + ".") }
+    }
+
     /// All parameters, depth first.
     public var parameters: [Parameter] { namedParameters().map(\.parameter) }
 

@@ -67,7 +67,7 @@ extension Experiment {
     /// The NIfTI files of a folder, sorted by name.
     static func niftiFiles(in folder: String) throws -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { throw DataError(folder, "no such folder") }
-        let files = names.filter { $0.hasSuffix(".nii") || $0.hasSuffix(".nii.gz") }.sorted().map { folder + "/" + $0 }
+        let files = names.filter(NIfTI.hasExtension).sorted().map { folder + "/" + $0 }
         guard !files.isEmpty else { throw DataError(folder, "no .nii or .nii.gz file in this folder") }
         return files
     }

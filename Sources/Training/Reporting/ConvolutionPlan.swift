@@ -25,8 +25,9 @@ public struct ConvolutionPlan: Codable, Sendable, Equatable {
 
     /// The plan of `model`'s convolutions so far; `requested` is the method they were built with.
     public init(of model: any Module, requested: ConvolutionMethod) {
-        layers = Self.convolutions(in: model, prefix: "").flatMap { name, layer in
-            layer.methodsByInputShape.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+        layers = model.namedModules().flatMap { name, module -> [Entry] in
+            guard let layer = module as? Convolution else { return [] }
+            return layer.methodsByInputShape.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
                 Entry(layer: name, inputShape: $0.key, kernelShape: layer.weight.shape, method: $0.value)
             }
         }
@@ -38,10 +39,5 @@ public struct ConvolutionPlan: Codable, Sendable, Equatable {
         let counts = Dictionary(grouping: layers, by: \.method).mapValues(\.count)
         return counts.sorted { ($0.value, $1.key.rawValue) > ($1.value, $0.key.rawValue) }
             .map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-    }
-
-    private static func convolutions(in module: any Module, prefix: String) -> [(String, Convolution)] {
-        let own = (module as? Convolution).map { [(String(prefix.dropLast()), $0)] } ?? []
-        return own + module.children.flatMap { convolutions(in: $0.module, prefix: prefix + $0.name + ".") }
     }
 }
