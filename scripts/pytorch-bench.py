@@ -3,7 +3,7 @@
 Needs torch (the CPU wheel from PyPI); not a dependency of the package.
 
     python3 scripts/pytorch-bench.py train [--threads 2] [--steps 10] [--model vgg16 ...]
-    python3 scripts/pytorch-bench.py conv [--threads 2]
+    python3 scripts/pytorch-bench.py conv --shape SPEC [--shape SPEC ...] [--threads 2]
     python3 scripts/pytorch-bench.py memory --model dncnn --conv weighted [--threads 2]
 
 train: builds each model of Sources/Models with standard and with weighted convolution (the
@@ -12,7 +12,9 @@ reference implementation does; α alone for series, α ⊗ α ⊗ α for volumes
 the median and best step time over the timed steps after two warm-ups.
 
 conv: GFLOP/s of torch.nn.functional.conv2d/conv1d/conv3d, forward and forward+backward, on
-the shapes of `wconv bench conv` (best of 5 after 2 warm-ups).
+the layers given by --shape (stride, padding and groups included; the spec format is in
+conv_shape.py), which `wconv bench conv --against pytorch` passes from its own shape table (best of
+5 after 2 warm-ups). Each row echoes its spec; `wconv bench conv --shapes all --list` lists them.
 
 memory: the peak resident memory (ru_maxrss) of this process over three training steps of one
 model and kind, and its resident memory before the model was built (torch imported), in MiB;
@@ -24,6 +26,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+import conv_shape
 import torch_models
 
 
@@ -104,24 +107,23 @@ def step_times(build, shape, classification, weighted, steps):
     return times
 
 
-CONV_SHAPES = [  # input shape, output channels, kernel size, padding
-    ((64, 64, 32, 32), 64, 3, 1), ((64, 128, 16, 16), 128, 3, 1), ((16, 64, 64, 64), 64, 3, 1),
-    ((8, 32, 64, 64), 32, 7, 3), ((32, 16, 4096), 16, 5, 2), ((4, 16, 32, 32, 32), 16, 3, 1),
-]
-
-
 def conv_table(args):
-    print(f'{"shape":24} {"kernel":>6} {"fwd GFLOP/s":>12} {"fwd+bwd GFLOP/s":>16}')
-    for shape, out, k, pad in CONV_SHAPES:
-        rank = len(shape) - 2
-        conv = [F.conv1d, F.conv2d, F.conv3d][rank - 1]
-        x = torch.randn(*shape, requires_grad=True)
-        w = torch.randn(out, shape[1], *([k] * rank), requires_grad=True)
-        y = conv(x, w, padding=pad)
-        flops = 2 * y.numel() * shape[1] * k ** rank
-        forward = best_seconds(lambda: conv(x, w, padding=pad))
-        both = best_seconds(lambda: conv(x, w, padding=pad).backward(torch.ones_like(y)))
-        print(f'{str(list(shape)):24} {k:>6} {flops / forward / 1e9:12.1f} {3 * flops / both / 1e9:16.1f}', flush=True)
+    if not args.shape:
+        raise SystemExit('conv needs at least one --shape (see wconv bench conv --list)')
+    layers = [conv_shape.parse(spec) for spec in args.shape]
+    print(f'{"shape":24} {"spec":>28} {"fwd GFLOP/s":>12} {"fwd+bwd GFLOP/s":>16}')
+    for spec, layer in zip(args.shape, layers):
+        conv = [F.conv1d, F.conv2d, F.conv3d][layer.rank - 1]
+        x = torch.randn(*layer.input, requires_grad=True)
+        w = torch.randn(*layer.weight, requires_grad=True)
+        run = lambda: conv(x, w, stride=layer.stride, padding=layer.padding, groups=layer.groups)
+        y = run()
+        if tuple(y.shape) != layer.output:
+            raise SystemExit(f'{spec}: PyTorch gives {tuple(y.shape)}, the spec {layer.output}')
+        forward = best_seconds(run)
+        both = best_seconds(lambda: run().backward(torch.ones_like(y)))
+        print(f'{str(list(layer.input)):24} {spec:>28} {layer.flops / forward / 1e9:12.1f} '
+              f'{3 * layer.flops / both / 1e9:16.1f}', flush=True)
 
 
 def train_table(args):
@@ -162,6 +164,7 @@ def main():
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--model', action='append', choices=sorted(CASES))
     parser.add_argument('--conv', choices=['standard', 'weighted'], default='standard')
+    parser.add_argument('--shape', action='append', help='conv: one layer, B,Cin,x...:Cout:k:stride:padding:groups')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads')

@@ -49,7 +49,7 @@ public enum OptionTable {
             "--padding", "--dilation", "--groups", "--padding-mode", "--method", "--output", "--grad-output", "--grad-input",
             "--grad-weight", "--grad-bias", "--grad-den",
         ], base: ["--input", "x.npy", "--weight", "w.npy", "--output", "y.npy"], runs: true),
-        Command(words: ["bench", "conv"], options: ["--threads", "--repeats", "--method", "--only", "--against", "--rounds", "--python"],
+        Command(words: ["bench", "conv"], options: ["--threads", "--repeats", "--shapes", "--method", "--only", "--against", "--rounds", "--python"],
                 base: [], runs: false),
         Command(words: ["bench", "train"], options: ["--threads", "--steps", "--model", "--against", "--rounds", "--python"],
                 base: [], runs: false),

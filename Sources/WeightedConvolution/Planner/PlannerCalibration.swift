@@ -1,10 +1,10 @@
 import GridCore
 
-/// Measures ``PlannerRates`` on this processor in under a second: the
+/// Measures ``PlannerRates`` on this processor in about two seconds: the
 /// direct path's forward speed on layers with 1, 16, 32 and 128 output rows, then one Winograd
 /// layer and two whole-signal FFT layers, whose model costs are scaled so that the model predicts
-/// the times measured. Each figure is the best of three timed forward passes after a warm-up, on
-/// `ComputeThreads.count` threads.
+/// the times measured. Each figure is the median of several timed samples after a warm-up
+/// (``CalibrationTiming``), on `ComputeThreads.count` threads.
 ///
 /// The FFT model has two costs that grow differently with a layer's shape: its transforms
 /// (`fftCost`, dominant on few channels and large kernels) and its channel products
@@ -30,23 +30,23 @@ package enum PlannerCalibration {
     /// A transform-heavy and a product-heavy layer for the FFT path.
     static let fftLayers = [(input: [2, 16, 64, 64], kernel: [16, 16, 7, 7]), winogradLayer]
 
-    /// The rates measured on this machine.
-    package static func measure() throws -> PlannerRates {
+    /// The rates measured on this machine, each layer timed by `timing`.
+    package static func measure(timing: CalibrationTiming = .standard) throws -> PlannerRates {
         var speeds: [Double: Double] = [:]
         for layer in directLayers {
             let g = try ConvolutionGeometry(inputShape: layer.input, kernelShape: layer.kernel, options: .init(padding: .same))
-            speeds[layer.rows] = g.forwardFlops / bestSeconds(DirectConvolution(geometry: g), g)
+            speeds[layer.rows] = g.forwardFlops / seconds(DirectConvolution(geometry: g), g, timing: timing)
         }
-        return fitted(speeds: speeds, winograd: try measured(winogradLayer) { WinogradConvolution(geometry: $0) },
-                      fft: try fftLayers.map { try measured($0) { FFTConvolution(geometry: $0) } })
+        return fitted(speeds: speeds, winograd: try measured(winogradLayer, timing) { WinogradConvolution(geometry: $0) },
+                      fft: try fftLayers.map { try measured($0, timing) { FFTConvolution(geometry: $0) } })
     }
 
-    /// The geometry of `layer` and the best forward seconds of the engine `make` builds for it.
+    /// The geometry of `layer` and the forward seconds of the engine `make` builds for it.
     private static func measured(
-        _ layer: (input: [Int], kernel: [Int]), _ make: (ConvolutionGeometry) -> any ConvolutionEngine
+        _ layer: (input: [Int], kernel: [Int]), _ timing: CalibrationTiming, _ make: (ConvolutionGeometry) -> any ConvolutionEngine
     ) throws -> (ConvolutionGeometry, Double) {
         let g = try ConvolutionGeometry(inputShape: layer.input, kernelShape: layer.kernel, options: .init(padding: .same))
-        return (g, bestSeconds(make(g), g))
+        return (g, seconds(make(g), g, timing: timing))
     }
 
     /// The shipped rates with the direct speeds by rows (`speeds[1]`, `[16]`, `[32]`, `[128]`,
@@ -99,23 +99,17 @@ package enum PlannerCalibration {
         return (common, common)
     }
 
-    /// The shortest of three timed forward passes of `engine` after one untimed pass.
-    private static func bestSeconds(_ engine: any ConvolutionEngine, _ g: ConvolutionGeometry) -> Double {
+    /// The seconds of one forward pass of `engine`, by `timing`.
+    private static func seconds(_ engine: any ConvolutionEngine, _ g: ConvolutionGeometry, timing: CalibrationTiming) -> Double {
         let input = [Float](repeating: 0.5, count: g.inputShape.reduce(1, *))
         let kernel = [Float](repeating: 0.01, count: g.kernelShape.reduce(1, *))
         var output = [Float](repeating: 0, count: g.outputShape.reduce(1, *))
-        let clock = ContinuousClock()
-        var best = Double.infinity
-        for pass in 0..<4 {
-            let elapsed = clock.measure {
-                input.withUnsafeBufferPointer { x in
-                    kernel.withUnsafeBufferPointer { k in
-                        output.withUnsafeMutableBufferPointer { engine.forward(input: x, kernel: k, output: $0) }
-                    }
+        return timing.secondsPerCall(clock: CalibrationTiming.monotonicSeconds) {
+            input.withUnsafeBufferPointer { x in
+                kernel.withUnsafeBufferPointer { k in
+                    output.withUnsafeMutableBufferPointer { engine.forward(input: x, kernel: k, output: $0) }
                 }
             }
-            if pass > 0 { best = Swift.min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) }
         }
-        return best
     }
 }

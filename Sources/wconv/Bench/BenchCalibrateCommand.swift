@@ -8,7 +8,7 @@ import WeightedConvolution
 struct BenchCalibrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calibrate",
-        abstract: "Measure the convolution planner's rates on this processor and cache them (under a second).")
+        abstract: "Measure the convolution planner's rates on this processor and cache them (about two seconds).")
 
     @OptionGroup var compute: ThreadOptions
 

@@ -5,19 +5,20 @@ extension BenchConvCommand {
     /// Runs PyTorch's conv table and ours alternately, `rounds` times, and prints per shape and
     /// method the median GFLOP/s of each side and the median of the per-round ratios with their
     /// range (each ratio pairs runs made a minute apart, so that the machine's drift cancels),
-    /// and our medians as fractions of the FMA peak.
+    /// and our medians as fractions of the FMA peak. The script gets every layer on its command
+    /// line (`--shape`, ``BenchShape/spec``) and echoes it in its rows, so both sides run the
+    /// same layers.
     func compareAgainstPyTorch(
         _ anchor: PythonAnchor, shapes: [BenchShape], methods: [BenchMethod], rounds: Int, ceilings: Ceilings
     ) throws {
-        let shapes = shapes.filter { $0.options.groups == 1 }
         var ours: [String: [(Double, Double)]] = [:], theirs: [String: [(Double, Double)]] = [:]
         for round in 1...rounds {
             print("round \(round)/\(rounds): PyTorch (\(anchor.python) \(anchor.script) conv) …")
-            // Rows: input shape, kernel size, forward and forward+backward GFLOP/s.
-            for row in try anchor.tableRows(["conv", "--threads", "\(ComputeThreads.count)"]) {
-                guard row.fields.count == 3, let k = Int(row.fields[0]), let forward = Double(row.fields[1]),
-                      let both = Double(row.fields[2]),
-                      let shape = shapes.first(where: { $0.input == row.shape && $0.kernel.last == k })
+            // Rows: input shape, the layer's spec, forward and forward+backward GFLOP/s.
+            let arguments = ["conv", "--threads", "\(ComputeThreads.count)"] + shapes.flatMap { ["--shape", $0.spec] }
+            for row in try anchor.tableRows(arguments) {
+                guard row.fields.count == 3, let forward = Double(row.fields[1]), let both = Double(row.fields[2]),
+                      let shape = shapes.first(where: { $0.spec == row.fields[0] })
                 else { continue }
                 theirs[shape.name, default: []].append((forward, both))
             }

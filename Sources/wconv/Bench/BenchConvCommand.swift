@@ -6,8 +6,11 @@ import WeightedConvolution
 /// GFLOP/s, next to the speed of one large SGEMM (the ceiling of a matrix-product method) and
 /// the processor's FMA peak at the active instruction-set tier (the ceiling of any method).
 ///
-/// A forward pass counts `2·B·Cout·(Cin/g)·∏k·∏y` flops, forward + backward (input and kernel
-/// gradients) three times that. Each figure is the best of several timed runs after a warm-up.
+/// A forward pass counts `2·B·Cout·(Cin/g)·∏k·∏y` flops (`y` the output extents, after the
+/// stride), forward + backward (input and kernel gradients) three times that. Each figure is the
+/// best of several timed runs after a warm-up. `--shapes` picks the layers: the targets' six
+/// (default), every distinct layer of VGG-16 or of ResNet-18 on 32×32 inputs at a batch of 64, or
+/// all of them; `--list` prints them without timing.
 struct BenchConvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conv", abstract: "Convolution speed per method on typical shapes (GFLOP/s).")
@@ -19,7 +22,15 @@ struct BenchConvCommand: ParsableCommand {
     @Flag(help: "Also time every threading and chunking variant of the direct engine.")
     var variants = false
 
-    @Flag(help: "Also time small late-layer maps, a single large image, depthwise and pointwise shapes.")
+    @Option(help: ArgumentHelp(
+        "Layers to time: default (the six of the speed targets), vgg16 or resnet18 (every distinct 3x3 and 1x1 layer of the network on 32x32 inputs, batch 64, as bench train builds it: VGG-16 3→64 to 512→512 on 2x2, ResNet-18 with its 3x3 and 1x1 stride-2 layers), or all.",
+        valueName: BenchShapeSet.allCases.map(\.rawValue).joined(separator: "|")))
+    var shapes: BenchShapeSet = .standard
+
+    @Flag(help: "Print the layers --shapes selects (shape, PyTorch spec, kernel, output, forward flops) and time nothing.")
+    var list = false
+
+    @Flag(help: "Also time a single large image, depthwise and pointwise shapes.")
     var extra = false
 
     @Option(name: .customLong("method"), help: "Operator method to time (repeatable: --method direct --method fft).")
@@ -34,6 +45,7 @@ struct BenchConvCommand: ParsableCommand {
     @OptionGroup var comparison: AnchorOptions<PyTorchFramework>
 
     func run() throws {
+        if list { return try Self.printList(selected(shapes.shapes + (extra ? BenchShape.extra : []))) }
         try compute.apply()
         clock.apply()
         print("timed by the \(BenchClock.name)")
@@ -48,14 +60,14 @@ struct BenchConvCommand: ParsableCommand {
         let ceilings = Ceilings(sgemm: sgemm, peak: peak.gflops)
         if let anchor = comparison.anchor() {
             return try compareAgainstPyTorch(
-                anchor, shapes: selected(BenchShape.standard), methods: self.methods.map(BenchMethod.convolution),
+                anchor, shapes: selected(shapes.shapes), methods: self.methods.map(BenchMethod.convolution),
                 rounds: comparison.rounds, ceilings: ceilings)
         }
         var methods = self.methods.map(BenchMethod.convolution)
         if variants { methods += BenchMethod.directVariants }
         methods += [BenchMethod.layer(weighted: false), BenchMethod.layer(weighted: true)]
         print("Network layers: operator paths, and the layer API (W ⊙ Φ folded in, ∂den computed) standard vs weighted")
-        try printRows(selected(BenchShape.standard + (extra ? BenchShape.extra : [])), methods: methods, ceilings: ceilings)
+        try printRows(selected(shapes.shapes + (extra ? BenchShape.extra : [])), methods: methods, ceilings: ceilings)
         guard !skipLargeKernels else { return }
         print("\nLarge kernels, single channel, same padding: direct vs FFT, and what .auto picks")
         try printRows(
@@ -66,6 +78,19 @@ struct BenchConvCommand: ParsableCommand {
     private func selected(_ shapes: [BenchShape]) -> [BenchShape] {
         guard let only else { return shapes }
         return shapes.filter { $0.name.contains(only) }
+    }
+
+    /// Prints each of `shapes` with its spec for the PyTorch script, kernel and output shapes and
+    /// forward flops, one line each (the first four fields are what `scripts/conv_shape.py`
+    /// prints for the spec).
+    static func printList(_ shapes: [BenchShape]) throws {
+        var table = [["spec", "kernel", "output", "forward flops", "shape"]]
+        for shape in shapes {
+            let g = try shape.geometry()
+            let text = { (values: [Int]) in "[\(values.map(String.init).joined(separator: ","))]" }
+            table.append([shape.spec, text(g.kernelShape), text(g.outputShape), "\(Int(g.forwardFlops))", shape.name])
+        }
+        for row in table { print(row.joined(separator: "  ")) }
     }
 
     /// Times every method on every shape and prints one table; weighted-layer rows also show
@@ -157,50 +182,6 @@ struct BenchConvCommand: ParsableCommand {
     }
 }
 
-/// A benchmark shape: input, kernel and options of one convolution.
-struct BenchShape: Sendable {
-    /// The label in the table's shape column.
-    let name: String
-    /// `[B, Cin, x…]`.
-    let input: [Int]
-    /// `[Cout, Cin/g, k…]`.
-    let kernel: [Int]
-    /// Padding, stride, groups… (the method is set by each ``BenchMethod``).
-    let options: ConvolutionOptions
-
-    /// The shapes of the project's speed targets (PyTorch/oneDNN on 2 threads for comparison).
-    static let standard: [BenchShape] = [
-        BenchShape(name: "[64,64,32,32] 3x3 64→64 p1", input: [64, 64, 32, 32], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
-        BenchShape(name: "[64,128,16,16] 3x3 128→128 p1", input: [64, 128, 16, 16], kernel: [128, 128, 3, 3], options: .init(padding: .symmetric([1]))),
-        BenchShape(name: "[16,64,64,64] 3x3 64→64 p1", input: [16, 64, 64, 64], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
-        BenchShape(name: "[8,32,64,64] 7x7 32→32 p3", input: [8, 32, 64, 64], kernel: [32, 32, 7, 7], options: .init(padding: .symmetric([3]))),
-        BenchShape(name: "[32,16,4096] k5 16→16 p2", input: [32, 16, 4096], kernel: [16, 16, 5], options: .init(padding: .symmetric([2]))),
-        BenchShape(name: "[4,16,32,32,32] 3³ 16→16 p1", input: [4, 16, 32, 32, 32], kernel: [16, 16, 3, 3, 3], options: .init(padding: .symmetric([1]))),
-    ]
-
-    /// Shapes outside the targets that networks also use: small late-layer maps (VGG on 32×32),
-    /// one large image, depthwise, pointwise.
-    static let extra: [BenchShape] = [
-        BenchShape(name: "[64,256,8,8] 3x3 256→256 p1", input: [64, 256, 8, 8], kernel: [256, 256, 3, 3], options: .init(padding: .symmetric([1]))),
-        BenchShape(name: "[64,512,4,4] 3x3 512→512 p1", input: [64, 512, 4, 4], kernel: [512, 512, 3, 3], options: .init(padding: .symmetric([1]))),
-        BenchShape(name: "[1,64,256,256] 3x3 64→64 p1", input: [1, 64, 256, 256], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
-        BenchShape(name: "[16,64,64,64] 3x3 depthwise p1", input: [16, 64, 64, 64], kernel: [64, 1, 3, 3], options: .init(padding: .symmetric([1]), groups: 64)),
-        BenchShape(name: "[64,128,32,32] 1x1 128→128", input: [64, 128, 32, 32], kernel: [128, 128, 1, 1], options: .init()),
-    ]
-
-    /// Single-channel signals with kernels of 15 taps and more, where the FFT path should win.
-    static let largeKernels: [BenchShape] = [
-        BenchShape(name: "[1,1,65536] k255 same", input: [1, 1, 65536], kernel: [1, 1, 255], options: .init(padding: .same)),
-        BenchShape(name: "[1,1,512,512] 31x31 same", input: [1, 1, 512, 512], kernel: [1, 1, 31, 31], options: .init(padding: .same)),
-        BenchShape(name: "[1,1,64,64,64] 15³ same", input: [1, 1, 64, 64, 64], kernel: [1, 1, 15, 15, 15], options: .init(padding: .same)),
-    ]
-
-    /// `2·B·Cout·(Cin/g)·∏k·∏y`, the flops of one forward pass.
-    func forwardFlops() throws -> Double {
-        try ConvolutionGeometry(inputShape: input, kernelShape: kernel, options: options).forwardFlops
-    }
-}
-
 /// A way of computing a convolution: prepares buffers for a shape and returns the timed closures.
 struct BenchMethod {
     /// The closures timed for one shape.
@@ -242,21 +223,26 @@ struct BenchMethod {
 
     /// The weighted-convolution layer API (a `PreparedConvolution` made per pass: shapes checked,
     /// `Φ` folded into the kernel, the output allocated, `∂den` computed in the backward pass) with
-    /// a uniform (standard) or symmetric density.
+    /// a uniform (standard) or symmetric density. A 1×1 kernel has no density to weight (the
+    /// networks keep their 1×1 projections standard, as the PyTorch script does): its weighted
+    /// row times the standard layer and says so.
     static func layer(weighted: Bool) -> BenchMethod {
         BenchMethod(name: weighted ? "weighted layer" : "standard layer") { shape in
-            let size = shape.kernel[2]
-            let density: Density = weighted ? .symmetric([Float](repeating: 0.5, count: size / 2)) : .uniform
+            let size = shape.kernelSize
+            let density: Density = weighted && size > 1 ? .symmetric([Float](repeating: 0.5, count: size / 2)) : .uniform
             let conv = WeightedConvolution(density: density, options: shape.options)
-            let geometry = try ConvolutionGeometry(inputShape: shape.input, kernelShape: shape.kernel, options: shape.options)
-            let plan = { (k: UnsafeBufferPointer<Float>) in
-                try? PreparedConvolution(conv, inputShape: shape.input, weight: Array(k), weightShape: shape.kernel)
+            let geometry = try shape.geometry()
+            let plan = { (k: [Float]) in
+                try PreparedConvolution(conv, inputShape: shape.input, weight: k, weightShape: shape.kernel)
             }
-            return run(geometry: geometry) { x, k, _ in
-                _ = plan(k)?.forward(input: x, bias: nil)
+            _ = try plan([Float](repeating: 0, count: shape.kernel.reduce(1, *)))
+            var run = run(geometry: geometry) { x, k, _ in
+                _ = try? plan(Array(k)).forward(input: x, bias: nil)
             } backward: { x, k, gy, _, _ in
-                _ = plan(k)?.backward(input: x, gradOutput: gy)
+                _ = try? plan(Array(k)).backward(input: x, gradOutput: gy)
             }
+            if weighted && size == 1 { run.label = "weighted layer (1x1: standard)" }
+            return run
         }
     }
 
@@ -277,7 +263,7 @@ struct BenchMethod {
         _ name: String, threading: DirectConvolution.Threading, chunk: Int?, products: MatrixProductKernel = .preferred
     ) -> BenchMethod {
         BenchMethod(name: name) { shape in
-            let geometry = try ConvolutionGeometry(inputShape: shape.input, kernelShape: shape.kernel, options: shape.options)
+            let geometry = try shape.geometry()
             let engine = DirectConvolution(geometry: geometry, threading: threading, matrixProducts: products, imagesPerChunk: chunk)
             return run(geometry: geometry) { x, k, y in
                 engine.forward(input: x, kernel: k, output: y)
