@@ -23,10 +23,13 @@ public indirect enum LearningRateSchedule: Sendable, Hashable {
     /// The forms a schedule takes, for messages and help texts.
     public static let forms = ["constant", "cosine", "step:S:G", "restarts:T0:M", "warmup:E:<schedule>"]
 
-    /// The forms with what their fields mean and their ranges, for messages and help texts.
-    public static let formsExplained = "constant, cosine, step:S:G (× G every S epochs; S in 1…10⁶, G in 0…1000), "
-        + "restarts:T0:M (cosine restarted after T0, T0·M, … epochs; T0 in 1…10⁶, M in 1…1000), "
-        + "warmup:E:<schedule> (linear warm-up over E epochs, E in 0…10⁶, then the schedule)"
+    /// What the forms do and the ranges of their fields, for messages and help texts.
+    public static let meanings = "cosine falls to a thousandth of the base rate over the run; step:S:G multiplies it by G every S epochs "
+        + "(S in 1…10⁶, G in 0…1000); restarts:T0:M restarts the cosine after T0, T0·M, … epochs (T0 in 1…10⁶, M in 1…1000); "
+        + "warmup:E:<schedule> rises linearly over E epochs (E in 0…10⁶), then follows the schedule"
+
+    /// The forms and their ``meanings``, for messages.
+    private static var formsExplained: String { "\(forms.joined(separator: ", ")): \(meanings)" }
 
     /// The most warm-ups one schedule nests (`warmup:1:warmup:2:cosine` nests two).
     public static let maximumWarmups = 16

@@ -74,7 +74,7 @@ struct ExperimentOptions: ParsableArguments {
     var weightDecay: Float?
     @Option(parsing: .unconditional, help: OptionRanges.densityLearningRate.help("Learning rate of the density"), transform: OptionRanges.densityLearningRate.parse)
     var densityLr: Float = 1e-2
-    @Option(help: "Schedule of the weights' learning rate: \(LearningRateSchedule.formsExplained).")
+    @Option(help: "Schedule of the weights' learning rate: \(LearningRateSchedule.meanings).")
     var schedule = LearningRateSchedule.cosine
     @Option(help: "Schedule of the density's learning rate (the forms of --schedule).")
     var densitySchedule = LearningRateSchedule.cosine
