@@ -164,8 +164,8 @@ public struct Trainer {
     public func run(model: any Module, task: any TrainingTask, resume: Bool = false, force: Bool = false) throws -> RunResult {
         try settings.validate()
         let optimizer = settings.makeOptimizer(model.namedParameters())
-        let schedule = try settings.parseSchedule(settings.schedule)
-        let densitySchedule = try settings.parseSchedule(settings.densitySchedule)
+        let schedule = settings.schedule.factors(epochs: settings.epochs)
+        let densitySchedule = settings.densitySchedule.factors(epochs: settings.epochs)
         var history: [EpochRecord] = []
         var start = 0
         let checkpoint = directory.map { $0 + "/checkpoint.safetensors" }

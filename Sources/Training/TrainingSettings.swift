@@ -18,11 +18,10 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
     public var densityLearningRate: Float = 1e-2
     /// Weight decay of the density parameters.
     public var densityWeightDecay: Float = 0
-    /// `constant`, `step:<size>:<gamma>`, `cosine`, `restarts:<t0>:<mult>`, optionally prefixed by
-    /// `warmup:<epochs>:`.
-    public var schedule: String = "cosine"
-    /// Schedule used for the density group (the reference uses warm restarts there).
-    public var densitySchedule: String = "cosine"
+    /// Schedule of the weights' learning rate (written in the files as its text, e.g. `cosine`).
+    public var schedule = LearningRateSchedule.cosine
+    /// Schedule of the density group's learning rate (the reference uses warm restarts there).
+    public var densitySchedule = LearningRateSchedule.cosine
     /// Epochs to train.
     public var epochs: Int = TaskDefaults.of(.classification).epochs
     /// Seed of weights, data order, augmentation and noise.
@@ -84,48 +83,6 @@ public struct TrainingSettings: Codable, Sendable, Equatable {
             .noDecay: GroupSettings(learningRate: learningRate, weightDecay: 0),
             .densities: GroupSettings(learningRate: densityLearningRate, weightDecay: densityWeightDecay),
         ])
-    }
-
-    /// The forms a schedule description takes, for messages and help texts.
-    public static let scheduleForms = "constant, cosine, step:S:G (every S epochs × G), restarts:T0:M, warmup:E:<schedule>"
-
-    /// Parses a schedule description (see ``schedule``) for a run of ``epochs``.
-    /// - Throws: ``TrainingError`` for a malformed description: an unknown name, a missing or
-    ///   extra field, or a field out of its range; the message lists the accepted forms.
-    public func parseSchedule(_ text: String) throws(TrainingError) -> Schedule {
-        let parts = text.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        /// Field `i`, a number in `range` (counts are whole numbers).
-        func number(_ i: Int, _ range: ClosedRange<Double>, whole: Bool = true) throws(TrainingError) -> Double {
-            guard i < parts.count, let value = Double(parts[i]), range.contains(value), !whole || value.rounded() == value else {
-                throw TrainingError("malformed schedule \(text): field \(i + 1) must be a \(whole ? "whole " : "")number in \(range) (\(Self.scheduleForms))")
-            }
-            return value
-        }
-        /// Throws unless the description has exactly `count` fields.
-        func fields(_ count: Int) throws(TrainingError) {
-            guard parts.count == count else {
-                throw TrainingError("malformed schedule \(text): \(parts[0]) takes \(count - 1) field(s) after its name, got \(parts.count - 1) "
-                    + "(\(Self.scheduleForms))")
-            }
-        }
-        switch parts.first {
-        case "constant":
-            try fields(1)
-            return .constant
-        case "cosine":
-            try fields(1)
-            return .cosine(epochs: epochs, minimum: 1e-3)
-        case "step":
-            try fields(3)
-            return .step(size: Int(try number(1, 1...1e6)), gamma: Float(try number(2, 0...1e3, whole: false)))
-        case "restarts":
-            try fields(3)
-            return .warmRestarts(t0: Int(try number(1, 1...1e6)), mult: Int(try number(2, 1...1e3)), minimum: 1e-3)
-        case "warmup" where parts.count >= 3:
-            let warm = Int(try number(1, 0...1e6))
-            return .warmup(epochs: warm, then: try parseSchedule(parts.dropFirst(2).joined(separator: ":")))
-        default: throw TrainingError("unknown schedule '\(text)' (\(Self.scheduleForms))")
-        }
     }
 }
 

@@ -74,10 +74,10 @@ struct ExperimentOptions: ParsableArguments {
     var weightDecay: Float?
     @Option(parsing: .unconditional, help: OptionRanges.densityLearningRate.help("Learning rate of the density"), transform: OptionRanges.densityLearningRate.parse)
     var densityLr: Float = 1e-2
-    @Option(help: "Schedule of the weights' learning rate: \(TrainingSettings.scheduleForms).", transform: { try Self.schedule($0, option: "--schedule") })
-    var schedule = "cosine"
-    @Option(help: "Schedule of the density's learning rate (the forms of --schedule).", transform: { try Self.schedule($0, option: "--density-schedule") })
-    var densitySchedule = "cosine"
+    @Option(help: "Schedule of the weights' learning rate: \(LearningRateSchedule.meanings).")
+    var schedule = LearningRateSchedule.cosine
+    @Option(help: "Schedule of the density's learning rate (the forms of --schedule).")
+    var densitySchedule = LearningRateSchedule.cosine
     @Option(parsing: .unconditional,
             help: OptionRanges.preciseBatchNorm.help("Before every score, recompute each batch norm's running mean and variance with the final weights over this many training batches (0: off; default 32 for tune, 0 otherwise)"),
             transform: OptionRanges.preciseBatchNorm.parse)
@@ -142,13 +142,6 @@ struct ExperimentOptions: ParsableArguments {
         try s.validate()
         return (e, s)
     }
-
-    /// `text` when it is a schedule description (checked while parsing, before any work).
-    /// - Throws: `ValidationError` naming `option` and listing the accepted forms.
-    @Sendable static func schedule(_ text: String, option: String) throws -> String {
-        do { _ = try TrainingSettings().parseSchedule(text) } catch { throw ValidationError("\(option): \(error)") }
-        return text
-    }
 }
 
 extension TaskKind: ExpressibleByArgument {}
@@ -158,3 +151,12 @@ extension DenoisingTask.LossKind: ExpressibleByArgument {}
 extension LastLayerInit: ExpressibleByArgument {}
 extension OptimizerKind: ExpressibleByArgument {}
 extension ImageFit: ExpressibleByArgument {}
+
+extension LearningRateSchedule: ExpressibleByArgument {
+    /// Reads the command line's text (`LearningRateSchedule.init(parsing:)`); `nil` makes the
+    /// parser refuse it with exit code 64, naming the option and listing `allValueStrings`.
+    public init?(argument: String) { try? self.init(parsing: argument) }
+
+    /// The forms a schedule takes (listed in the help and when a value is refused).
+    public static var allValueStrings: [String] { forms }
+}

@@ -17,25 +17,14 @@ import TestSupport
         return path
     }
 
-    /// A `.ts` file of `count` univariate series of 24 values: class `up` rises, class `down` falls.
-    static func writeSeries(_ path: String, count: Int, seed: Int) throws {
-        var lines = ["# two classes", "@problemName Slopes", "@univariate true", "@equalLength true", "@classLabel true up down", "@data"]
-        for index in 0..<count {
-            let up = index % 2 == 0
-            let values = (0..<24).map { t in Float(up ? t : 24 - t) / 24 + Float((t * 7 + index * 13 + seed) % 11) / 50 }
-            lines.append(values.map { String($0) }.joined(separator: ",") + (up ? ":up" : ":down"))
-        }
-        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    }
-
     /// The options of a tiny run: one epoch, 3-tap kernels, one thread.
     static let tiny = ["--kernel-size", "3", "--den", "0.5", "--epochs", "1", "--threads", "1"]
 
     @Test(.enabled(if: ready, reason)) func seriesCompareTrainEvalAndTune() throws {
         let data = try Self.folder("ucr")
         defer { try? FileManager.default.removeItem(atPath: data) }
-        try Self.writeSeries(data + "/Slopes_TRAIN.ts", count: 12, seed: 1)
-        try Self.writeSeries(data + "/Slopes_TEST.ts", count: 8, seed: 2)
+        try SlopeSeries.write(data + "/Slopes_TRAIN.ts", count: 12, seed: 1)
+        try SlopeSeries.write(data + "/Slopes_TEST.ts", count: 8, seed: 2)
         let series = ["--task", "series", "--problem", "Slopes", "--data-dir", data, "--batch-size", "4"] + Self.tiny
         let compare = try WConvTool.run(["compare"] + series + ["--arms", "standard,fixed,trainable", "--seeds", "1,2",
                                                                 "--output", data + "/compare"])
