@@ -256,9 +256,24 @@ TARGET static void micro_kernel(ptrdiff_t kc, const float *a, const float *b, fl
     else tile_product(4, kc, a, b, c, ldc, beta, rows, cols);
 }
 
-// The blocked product C = op(A) · op(B) + beta · C shared by both entry points.
+// Where block (p0, i0) of an A packed whole (wc_sgemm_pack_a) starts: the blocks of earlier
+// depths fill round_up(m, MR) rows each, and the MC-row blocks before i0 are whole slivers.
+static ptrdiff_t packed_block(ptrdiff_t m, ptrdiff_t p0, ptrdiff_t i0, ptrdiff_t kc) { return p0 * round_up(m, MR) + i0 * kc; }
+
+size_t wc_sgemm_packed_a_size(ptrdiff_t m, ptrdiff_t k) { return (size_t)(round_up(m, MR) * k); }
+
+TARGET void wc_sgemm_pack_a(int transA, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, float *packed) {
+    for (ptrdiff_t p0 = 0; p0 < k; p0 += KC) {
+        ptrdiff_t kc = min(KC, k - p0);
+        for (ptrdiff_t i0 = 0; i0 < m; i0 += MC) pack_a(transA, a, lda, i0, min(MC, m - i0), p0, kc, packed + packed_block(m, p0, i0, kc));
+    }
+}
+
+// The blocked product C = op(A) · op(B) + beta · C shared by the entry points; A is packed block
+// by block into the workspace, or read from `prepacked` (wc_sgemm_pack_a) when that is not NULL.
 TARGET static void product(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
-                           const operand_b *B, float beta, float *c, ptrdiff_t ldc, float *workspace) {
+                           const float *prepacked, const operand_b *B, float beta, float *c, ptrdiff_t ldc,
+                           float *workspace) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (ptrdiff_t i = 0; i < m; i++)
@@ -274,11 +289,13 @@ TARGET static void product(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, co
             pack_b(B, p0, kc, j0, nc, packedB);
             for (ptrdiff_t i0 = 0; i0 < m; i0 += MC) {
                 ptrdiff_t mc = min(MC, m - i0);
-                pack_a(transA, a, lda, i0, mc, p0, kc, packedA);
+                const float *blockA = packedA;
+                if (prepacked) blockA = prepacked + packed_block(m, p0, i0, kc);
+                else pack_a(transA, a, lda, i0, mc, p0, kc, packedA);
                 for (ptrdiff_t j = 0; j < nc; j += NR) {
                     const float *panel = packedB + j * kc;
                     for (ptrdiff_t i = 0; i < mc; i += MR) {
-                        micro_kernel(kc, packedA + i * kc, panel, c + (i0 + i) * ldc + j0 + j, ldc, blockBeta,
+                        micro_kernel(kc, blockA + i * kc, panel, c + (i0 + i) * ldc + j0 + j, ldc, blockBeta,
                                      (int)min(MR, mc - i), (int)min(NR, nc - j));
                     }
                 }
@@ -290,12 +307,18 @@ TARGET static void product(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, co
 TARGET void wc_sgemm(int transA, int transB, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                      const float *b, ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *workspace) {
     operand_b B = {b, ldb, transB, NULL, NULL};
-    product(transA, m, n, k, a, lda, &B, beta, c, ldc, workspace);
+    product(transA, m, n, k, a, lda, NULL, &B, beta, c, ldc, workspace);
+}
+
+TARGET void wc_sgemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *packedA, int transB, const float *b,
+                            ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *workspace) {
+    operand_b B = {b, ldb, transB, NULL, NULL};
+    product(0, m, n, k, NULL, 0, packedA, &B, beta, c, ldc, workspace);
 }
 
 TARGET void wc_sgemm_gathered(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                               const float *base, const ptrdiff_t *depthOffsets, const ptrdiff_t *columnOffsets,
                               float beta, float *c, ptrdiff_t ldc, float *workspace) {
     operand_b B = {base, 0, 0, depthOffsets, columnOffsets};
-    product(transA, m, n, k, a, lda, &B, beta, c, ldc, workspace);
+    product(transA, m, n, k, a, lda, NULL, &B, beta, c, ldc, workspace);
 }

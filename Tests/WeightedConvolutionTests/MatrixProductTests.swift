@@ -40,6 +40,14 @@ import TestSupport
                 transposingA: c.transA, transposingB: c.transB, m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb,
                 beta: c.beta, c: out.baseAddress!, ldc: ldc, threads: c.threads)
         }
+        Self.expectNaiveProduct(result, of: c, a: a, lda: lda, b: b, ldb: ldb, initial: initial, ldc: ldc)
+    }
+
+    /// Checks `result` against `C = β·initial + op(A)·op(B)` by naive loops in `Double`, and that
+    /// the spare columns of C were not written.
+    static func expectNaiveProduct(
+        _ result: [Float], of c: Case, a: [Float], lda: Int, b: [Float], ldb: Int, initial: [Float], ldc: Int
+    ) {
         var expected = [Double](), actual = [Float]()
         for i in 0..<c.m {
             for j in 0..<c.n {
@@ -51,10 +59,47 @@ import TestSupport
                 expected.append(sum)
                 actual.append(result[i * ldc + j])
             }
-            // The spare columns of C are never written.
             for j in c.n..<ldc { #expect(result[i * ldc + j].bitPattern == initial[i * ldc + j].bitPattern) }
         }
-        #expect(relativeError(actual, expected) < 1e-5 * Double(max(1, c.k)).squareRoot())
+        #expect(relativeError(actual, expected) < 1e-5 * Double(max(1, c.k)).squareRoot(), "\(c.testDescription)")
+    }
+
+    /// The own kernel with `A` packed once (as the Winograd engine packs its transformed kernels)
+    /// against the naive loops and, bit for bit, against the same product packing `A` on the call:
+    /// sizes that cross the 12-row slivers, the 192-row and 256-deep blocks whose packed offsets
+    /// the product computes, plain and transposed `A` and `B`, `beta` 0 (NaN in `C`) and ½.
+    @Test(arguments: [
+        Case(m: 13, n: 37, k: 29, transA: false, transB: false, beta: 0, threads: 1),
+        Case(m: 193, n: 70, k: 300, transA: true, transB: false, beta: 0.5, threads: 1),
+        Case(m: 400, n: 33, k: 600, transA: false, transB: true, beta: 0, threads: 1),
+        Case(m: 64, n: 64, k: 257, transA: true, transB: true, beta: 0.5, threads: 1),
+    ])
+    func packedProductMatchesNaiveLoops(c: Case) throws {
+        let kernel = MatrixProductKernel.packedAVX512
+        try #require(kernel.multipliesPackedMatrices, "the own kernel runs at the AVX-512 tier only")
+        var random = TestRandom(seed: UInt64(c.m * 31 + c.k))
+        let (aRows, aCols) = c.transA ? (c.k, c.m) : (c.m, c.k)
+        let (bRows, bCols) = c.transB ? (c.n, c.k) : (c.k, c.n)
+        let lda = aCols + 2, ldb = bCols + 1, ldc = c.n + 3
+        let a = random.values(aRows * lda), b = random.values(bRows * ldb)
+        let initial = c.beta == 0 ? [Float](repeating: .nan, count: c.m * ldc) : random.values(c.m * ldc)
+        var packed = [Float](repeating: .nan, count: MatrixProductKernel.packedCount(m: c.m, k: c.k))
+        packed.withUnsafeMutableBufferPointer {
+            kernel.pack(transposingA: c.transA, m: c.m, k: c.k, a: a, lda: lda, into: $0.baseAddress!)
+        }
+        var result = initial, unpacked = initial
+        result.withUnsafeMutableBufferPointer { out in
+            kernel.multiply(
+                packedA: packed, m: c.m, n: c.n, k: c.k, transposingB: c.transB, b: b, ldb: ldb, beta: c.beta,
+                c: out.baseAddress!, ldc: ldc)
+        }
+        unpacked.withUnsafeMutableBufferPointer { out in
+            kernel.multiply(
+                transposingA: c.transA, transposingB: c.transB, m: c.m, n: c.n, k: c.k, a: a, lda: lda, b: b, ldb: ldb,
+                beta: c.beta, c: out.baseAddress!, ldc: ldc, threads: 1)
+        }
+        Self.expectNaiveProduct(result, of: c, a: a, lda: lda, b: b, ldb: ldb, initial: initial, ldc: ldc)
+        #expect(result.map(\.bitPattern) == unpacked.map(\.bitPattern))
     }
 
     /// How the offsets of a gathered operand are laid out: which packing route the own kernel takes.

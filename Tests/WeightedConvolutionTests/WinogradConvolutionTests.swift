@@ -16,6 +16,9 @@ import TestSupport
         ConvolutionCase(input: [5, 1, 3, 3], kernel: [1, 1, 3, 3], options: .init(padding: .symmetric([1]))),
         // 4096 kernels: their transforms are split over the threads.
         ConvolutionCase(input: [1, 64, 5, 4], kernel: [64, 64, 3, 3], options: .init(padding: .symmetric([1]))),
+        // More input channels than one 256-deep block of the transformed kernels packed once
+        // (several blocks of tiles), 13 output channels across the 12-row slivers.
+        ConvolutionCase(input: [3, 260, 6, 7], kernel: [13, 260, 3, 3], options: .init(padding: .symmetric([1]))),
         // 1-D: odd lengths, padding up to the kernel's reach, one channel.
         ConvolutionCase(input: [3, 5, 37], kernel: [3, 5, 3], options: .init(padding: .explicit(low: [2], high: [1]))),
         ConvolutionCase(input: [2, 3, 29], kernel: [5, 3, 5], options: .init(padding: .symmetric([2]))),

@@ -32,4 +32,18 @@ void wc_sgemm_gathered(int transA, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const 
                        const float *base, const ptrdiff_t *depthOffsets, const ptrdiff_t *columnOffsets,
                        float beta, float *c, ptrdiff_t ldc, float *workspace);
 
+/// Floats of op(A) (m × k) packed whole by wc_sgemm_pack_a.
+size_t wc_sgemm_packed_a_size(ptrdiff_t m, ptrdiff_t k);
+
+/// Packs op(A) (m × k; A read transposed when transA is non-zero) into `packed`
+/// (wc_sgemm_packed_a_size(m, k) floats) in the order wc_sgemm_packed reads it, so that a matrix
+/// multiplied by many right-hand sides is packed once.
+/// Only call when wc_sgemm_available() is non-zero.
+void wc_sgemm_pack_a(int transA, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, float *packed);
+
+/// wc_sgemm with op(A) packed by wc_sgemm_pack_a(…, m, k, …): the same C, without packing A.
+/// `workspace` holds at least wc_sgemm_workspace(m, n, k) floats, 64-byte aligned.
+void wc_sgemm_packed(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *packedA, int transB, const float *b,
+                     ptrdiff_t ldb, float beta, float *c, ptrdiff_t ldc, float *workspace);
+
 #endif

@@ -84,6 +84,39 @@ extension MatrixProductKernel {
         }
     }
 
+    /// Whether this kernel can multiply by a matrix packed once (``pack(transposingA:m:k:a:lda:into:)``):
+    /// the own AVX-512 kernel can, OpenBLAS cannot.
+    package var multipliesPackedMatrices: Bool { self == .packedAVX512 && isAvailable }
+
+    /// Floats of an `m × k` matrix packed by ``pack(transposingA:m:k:a:lda:into:)``.
+    package static func packedCount(m: Int, k: Int) -> Int { wc_sgemm_packed_a_size(m, k) }
+
+    /// Packs `op(A)` (`m × k`, row-major with leading dimension `lda`, read transposed when
+    /// `transA`) into `packed` (``packedCount(m:k:)`` floats) for
+    /// ``multiply(packedA:m:n:k:transposingB:b:ldb:beta:c:ldc:)``: a matrix multiplied by many
+    /// right-hand sides is then packed once instead of on every product.
+    /// - Precondition: ``multipliesPackedMatrices``.
+    package func pack(
+        transposingA transA: Bool, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, into packed: UnsafeMutablePointer<Float>
+    ) {
+        precondition(multipliesPackedMatrices, "only the own AVX-512 matrix product packs matrices")
+        wc_sgemm_pack_a(transA ? 1 : 0, m, k, a, lda, packed)
+    }
+
+    /// `C (m × n) = A · op(B) + beta · C` with `A (m × k)` packed by
+    /// ``pack(transposingA:m:k:a:lda:into:)`` (the same `m` and `k`), on the calling thread; the
+    /// same result as packing `A` on the call.
+    /// - Precondition: ``multipliesPackedMatrices``.
+    package func multiply(
+        packedA: UnsafePointer<Float>, m: Int, n: Int, k: Int, transposingB transB: Bool, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        precondition(multipliesPackedMatrices, "only the own AVX-512 matrix product multiplies packed matrices")
+        WorkspaceCache.shared.withBuffer(count: wc_sgemm_workspace(m, n, k)) { workspace in
+            wc_sgemm_packed(m, n, k, packedA, transB ? 1 : 0, b, ldb, beta, c, ldc, workspace.baseAddress!)
+        }
+    }
+
     /// Elements of `B` the OpenBLAS path copies at a time (8 MiB, a quarter of the L3 cache of
     /// the machine measured: the im2col tile size that measured best).
     private static let copiedElements = 2 * 1024 * 1024

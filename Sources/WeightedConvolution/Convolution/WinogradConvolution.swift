@@ -82,10 +82,11 @@ package struct WinogradConvolution: ConvolutionEngine {
     /// The tile ``ConvolutionPlanner`` uses, chosen by measured speed and accuracy (see
     /// `Docs/Convolution.md`): F(4, 3) for 3-tap kernels (on 1, 2 or 3 axes), F(4, 5) for 5-tap
     /// kernels on one axis and F(2, 5) on more; the 2-output tile when an output is narrower
-    /// than 4 (most of a 4-output tile would be wasted).
+    /// than 8 (a 4-output tile would leave so few tiles per image that the products turn narrow,
+    /// and waste part of each).
     package static func defaultTile(for geometry: ConvolutionGeometry) -> Tile {
         let threeTaps = geometry.kernelSize.first == 3
-        guard geometry.outputSize.allSatisfy({ $0 >= 4 }), threeTaps || geometry.spatialRank == 1 else {
+        guard geometry.outputSize.allSatisfy({ $0 >= 8 }), threeTaps || geometry.spatialRank == 1 else {
             return threeTaps ? .f2r3 : .f2r5
         }
         return threeTaps ? .f4r3 : .f4r5
@@ -152,22 +153,51 @@ package struct WinogradConvolution: ConvolutionEngine {
             forEachKernelSlice { part in
                 withLayout { wc_winograd_kernel($0, k + taps * part.lowerBound, part.count, u.baseAddress! + part.lowerBound, cout * cin) }
             }
-            forEachBlock(accumulator: 0) { block, v, product, scratch, _ in
-                transformInput(x, block: block, into: v, scratch: scratch)
-                for xi in 0..<positions {
-                    matrixProducts.multiply(
-                        transposingA: false, transposingB: false, m: cout, n: block.tiles, k: cin,
-                        a: u.baseAddress! + xi * cout * cin, lda: cin, b: v + xi * cin * lanes, ldb: lanes, beta: 0,
-                        c: product + xi * cout * lanes, ldc: lanes)
-                }
-                withLayout { layout in
-                    for o in 0..<cout {
-                        wc_winograd_output(
-                            layout, product + o * lanes, cout * lanes, y + o * outputPlane, block.outputRuns,
-                            block.outputRuns.count, scratch)
+            withPackedKernels(u.baseAddress!) { packed, packedCount in
+                forEachBlock(accumulator: 0) { block, v, product, scratch, _ in
+                    transformInput(x, block: block, into: v, scratch: scratch)
+                    forEachPosition { xi in
+                        if let packed {
+                            matrixProducts.multiply(
+                                packedA: packed + xi * packedCount, m: cout, n: block.tiles, k: cin, transposingB: false,
+                                b: v + xi * cin * lanes, ldb: lanes, beta: 0, c: product + xi * cout * lanes, ldc: lanes)
+                            return
+                        }
+                        matrixProducts.multiply(
+                            transposingA: false, transposingB: false, m: cout, n: block.tiles, k: cin,
+                            a: u.baseAddress! + xi * cout * cin, lda: cin, b: v + xi * cin * lanes, ldb: lanes, beta: 0,
+                            c: product + xi * cout * lanes, ldc: lanes)
+                    }
+                    withLayout { layout in
+                        for o in 0..<cout {
+                            wc_winograd_output(
+                                layout, product + o * lanes, cout * lanes, y + o * outputPlane, block.outputRuns,
+                                block.outputRuns.count, scratch)
+                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Calls `body` with the transformed kernels `u` (`positions` matrices of `Cout × Cin`) packed
+    /// once for the matrix products and the floats of one packed matrix, or with `nil` when the
+    /// kernel cannot multiply packed matrices (then each product packs its matrix itself). Every
+    /// block multiplies the same `positions` matrices, so a layer of many channels and few tiles
+    /// (where a block's products are narrow) would otherwise spend most of its time packing them.
+    private func withPackedKernels(_ u: UnsafePointer<Float>, _ body: (UnsafePointer<Float>?, Int) -> Void) {
+        let cout = geometry.outChannels, cin = geometry.inChannels
+        guard matrixProducts.multipliesPackedMatrices, blockCount > 1 else { return body(nil, 0) }
+        let count = MatrixProductKernel.packedCount(m: cout, k: cin)
+        WorkspaceCache.shared.withBuffer(count: positions * count) { packed in
+            let threads = Swift.min(ComputeThreads.count, positions)
+            concurrentPerform(threads) { thread in
+                for xi in stride(from: thread, to: positions, by: threads) {
+                    matrixProducts.pack(
+                        transposingA: false, m: cout, k: cin, a: u + xi * cout * cin, lda: cin, into: packed.baseAddress! + xi * count)
+                }
+            }
+            body(UnsafePointer(packed.baseAddress!), count)
         }
     }
 
@@ -207,7 +237,7 @@ package struct WinogradConvolution: ConvolutionEngine {
                     wc_winograd_kernel_gradient(gradProduct, v, lanes, block.tiles, positions, Int32(cout), Int32(cin), sum!)
                     return
                 }
-                for xi in 0..<positions {
+                forEachPosition { xi in
                     matrixProducts.multiply(
                         transposingA: false, transposingB: true, m: cout, n: cin, k: block.tiles,
                         a: gradProduct + xi * cout * lanes, lda: lanes, b: v + xi * cin * lanes, ldb: lanes, beta: 1,
@@ -256,6 +286,21 @@ package struct WinogradConvolution: ConvolutionEngine {
     /// floats, `scratch` the transforms' scratch. With `accumulator > 0`, worker 0 accumulates
     /// into `destination` (zeroed by the caller) and the others into zeroed private buffers added
     /// to it at the end, in worker order.
+    /// Runs `product(ξ)` for every transformed position `ξ`: in turn inside the worker of a block,
+    /// or spread over the compute threads when the layer is a single block (few tiles and many
+    /// channels, as in the late layers of a classifier), whose products would otherwise all run on
+    /// one thread. Each `ξ` writes its own product, so the order does not change the result.
+    private func forEachPosition(_ product: (Int) -> Void) {
+        let threads = blockCount == 1 ? Swift.min(ComputeThreads.count, positions) : 1
+        guard threads > 1 else {
+            for xi in 0..<positions { product(xi) }
+            return
+        }
+        concurrentPerform(threads) { thread in
+            for xi in stride(from: thread, to: positions, by: threads) { product(xi) }
+        }
+    }
+
     private func forEachBlock(
         accumulator: Int, into destination: UnsafeMutablePointer<Float>? = nil,
         _ body: (WinogradTiling.Block, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
