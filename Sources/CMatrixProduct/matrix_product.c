@@ -137,17 +137,61 @@ __attribute__((always_inline)) TARGET static inline __m512 load_runs(const float
 // Runs per 16 lanes up to which masked loads beat gathers.
 enum { FEW_RUNS = 4 };
 
+// A run of lanes reading every other float (the columns of a stride-2 convolution): lanes
+// `mask` read offset + 2·(lane − first), taken from a 32-float window at `offset` by a
+// two-source permutation (`index`); `low` and `high` are the window's floats the run reads.
+typedef struct {
+    __mmask16 mask, low, high;
+    ptrdiff_t offset;
+    __m512i index;
+} strided_run;
+
+// Splits offsets[0 ..< count] (count ≤ 16) into runs of offsets 2 apart; returns how many.
+TARGET static int strided_runs_of(const ptrdiff_t *offsets, int count, strided_run runs[16]) {
+    int n = 0;
+    for (int s = 0; s < count;) {
+        int e = s + 1;
+        while (e < count && offsets[e] == offsets[e - 1] + 2) e++;
+        int reach = 2 * (e - s - 1);  // the window's last float read
+        int index[16];
+        for (int j = 0; j < 16; j++) index[j] = j >= s && j < e ? 2 * (j - s) : 0;
+        runs[n++] = (strided_run){(__mmask16)(first_lanes(e) & ~first_lanes(s)), first_lanes(reach + 1),
+                                  first_lanes(reach - 15), offsets[s], _mm512_loadu_si512(index)};
+        s = e;
+    }
+    return n;
+}
+
+// The 16 lanes of `runs` read from `base` (others zero): two masked loads and a permutation per run.
+__attribute__((always_inline)) TARGET static inline __m512 load_strided_runs(const float *base, const strided_run *runs,
+                                                                             int count) {
+    __m512 v = _mm512_setzero_ps();
+    for (int r = 0; r < count; r++) {
+        const float *window = base + runs[r].offset;
+        __m512 low = _mm512_maskz_loadu_ps(runs[r].low, window), high = _mm512_maskz_loadu_ps(runs[r].high, window + 16);
+        v = _mm512_mask_mov_ps(v, runs[r].mask, _mm512_permutex2var_ps(low, runs[r].index, high));
+    }
+    return v;
+}
+
 // Packs 16 columns of a gathered op(B) (`width` of them, column j reading base + columns[j]),
 // depth [0, kc) (depth p reading + depth[p]), into dst with NR floats per depth step; lanes past
 // `width` are zero. Runs of consecutive column offsets become masked vector loads per depth
-// step; else runs of consecutive depth offsets become masked loads per column and 16 × 16
-// transposes; else the elements are gathered.
+// step; else runs of offsets 2 apart (a stride-2 convolution's columns) two masked loads and a
+// permutation each; else runs of consecutive depth offsets become masked loads per column and
+// 16 × 16 transposes; else the elements are gathered.
 TARGET static void pack_gathered_half(const float *base, const ptrdiff_t *depth, const run_list *steps,
                                       const ptrdiff_t *columns, int width, ptrdiff_t kc, float *dst) {
     run lanes[16];
     int laneRuns = runs_of(columns, width, lanes);
     if (laneRuns <= FEW_RUNS) {
         for (ptrdiff_t p = 0; p < kc; p++) _mm512_store_ps(dst + p * NR, load_runs(base + depth[p], lanes, laneRuns));
+        return;
+    }
+    strided_run strided[16];
+    int stridedRuns = strided_runs_of(columns, width, strided);
+    if (stridedRuns <= FEW_RUNS / 2) {
+        for (ptrdiff_t p = 0; p < kc; p++) _mm512_store_ps(dst + p * NR, load_strided_runs(base + depth[p], strided, stridedRuns));
         return;
     }
     __m512i low = _mm512_maskz_loadu_epi64((__mmask8)first_lanes(width), columns);

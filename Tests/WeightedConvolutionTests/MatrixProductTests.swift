@@ -108,6 +108,8 @@ import TestSupport
         case longColumnRuns
         /// Columns in runs of 5 (up to four masked loads per depth step).
         case shortColumnRuns
+        /// Columns 2 apart in runs of 11, as a stride-2 layer's (masked loads and permutations).
+        case stridedColumnRuns
         /// Scattered columns, depth in runs of 5 (masked loads and 16 × 16 transposes).
         case depthRuns
         /// Nothing consecutive (gathers).
@@ -118,6 +120,7 @@ import TestSupport
             switch self {
             case .longColumnRuns: ((0..<k).map { $0 * 97 }, (0..<n).map { $0 + $0 / 37 * 5 })
             case .shortColumnRuns: ((0..<k).map { $0 * 7 }, (0..<n).map { $0 / 5 * 50 + $0 % 5 })
+            case .stridedColumnRuns: ((0..<k).map { $0 * 61 }, (0..<n).map { 2 * $0 + $0 / 11 * 9 })
             case .depthRuns: ((0..<k).map { $0 + $0 / 5 * 40 }, (0..<n).map { $0 * 29 })
             case .scattered: ((0..<k).map { $0 * 17 + $0 % 4 }, (0..<n).map { $0 * 31 })
             }
