@@ -109,12 +109,18 @@ typedef struct {
     ptrdiff_t offset;
 } run;
 
+// The end of the run of offsets `step` apart that starts at offsets[s] (s < count).
+static int run_end(const ptrdiff_t *offsets, int s, int count, ptrdiff_t step) {
+    int e = s + 1;
+    while (e < count && offsets[e] == offsets[e - 1] + step) e++;
+    return e;
+}
+
 // Splits offsets[0 ..< count] (count ≤ 16) into runs of consecutive values; returns how many.
 static int runs_of(const ptrdiff_t *offsets, int count, run runs[16]) {
     int n = 0;
     for (int s = 0; s < count;) {
-        int e = s + 1;
-        while (e < count && offsets[e] == offsets[e - 1] + 1) e++;
+        int e = run_end(offsets, s, count, 1);
         runs[n++] = (run){(__mmask16)(first_lanes(e) & ~first_lanes(s)), offsets[s] - s};
         s = e;
     }
@@ -150,8 +156,7 @@ typedef struct {
 TARGET static int strided_runs_of(const ptrdiff_t *offsets, int count, strided_run runs[16]) {
     int n = 0;
     for (int s = 0; s < count;) {
-        int e = s + 1;
-        while (e < count && offsets[e] == offsets[e - 1] + 2) e++;
+        int e = run_end(offsets, s, count, 2);
         int reach = 2 * (e - s - 1);  // the window's last float read
         int index[16];
         for (int j = 0; j < 16; j++) index[j] = j >= s && j < e ? 2 * (j - s) : 0;

@@ -182,17 +182,17 @@ package struct WinogradConvolution: ConvolutionEngine {
 
     /// Calls `body` with the transformed kernels `u` (`positions` matrices of `Cout × Cin`) packed
     /// once for the matrix products and the floats of one packed matrix, or with `nil` when the
-    /// kernel cannot multiply packed matrices (then each product packs its matrix itself). Every
-    /// block multiplies the same `positions` matrices, so a layer of many channels and few tiles
-    /// (where a block's products are narrow) would otherwise spend most of its time packing them.
+    /// kernel cannot multiply packed matrices or the layer is a single block (then each product
+    /// packs its matrix itself, once either way). Every block multiplies the same `positions`
+    /// matrices, so a layer of many channels and few tiles (where a block's products are narrow)
+    /// would otherwise spend most of its time packing them.
     private func withPackedKernels(_ u: UnsafePointer<Float>, _ body: (UnsafePointer<Float>?, Int) -> Void) {
         let cout = geometry.outChannels, cin = geometry.inChannels
         guard matrixProducts.multipliesPackedMatrices, blockCount > 1 else { return body(nil, 0) }
         let count = MatrixProductKernel.packedCount(m: cout, k: cin)
         WorkspaceCache.shared.withBuffer(count: positions * count) { packed in
-            let threads = Swift.min(ComputeThreads.count, positions)
-            concurrentPerform(threads) { thread in
-                for xi in stride(from: thread, to: positions, by: threads) {
+            ComputeThreads.split(positions) { part in
+                for xi in part {
                     matrixProducts.pack(
                         transposingA: false, m: cout, k: cin, a: u + xi * cout * cin, lda: cin, into: packed.baseAddress! + xi * count)
                 }
@@ -262,6 +262,20 @@ package struct WinogradConvolution: ConvolutionEngine {
         ComputeThreads.split(count, body)
     }
 
+    /// Runs `product(ξ)` for every transformed position `ξ`: in turn inside the worker of a block,
+    /// or spread over the compute threads when the layer is a single block (few tiles and many
+    /// channels, as in the late layers of a classifier), whose products would otherwise all run on
+    /// one thread. Each `ξ` writes its own product, so the order does not change the result.
+    private func forEachPosition(_ product: (Int) -> Void) {
+        guard blockCount == 1 else {
+            for xi in 0..<positions { product(xi) }
+            return
+        }
+        ComputeThreads.split(positions) { part in
+            for xi in part { product(xi) }
+        }
+    }
+
     /// Calls `body` with the C description of the layout.
     private func withLayout<Result>(_ body: (UnsafePointer<wc_winograd_layout>) -> Result) -> Result {
         withUnsafePointer(to: tiling.layout, body)
@@ -286,21 +300,6 @@ package struct WinogradConvolution: ConvolutionEngine {
     /// floats, `scratch` the transforms' scratch. With `accumulator > 0`, worker 0 accumulates
     /// into `destination` (zeroed by the caller) and the others into zeroed private buffers added
     /// to it at the end, in worker order.
-    /// Runs `product(ξ)` for every transformed position `ξ`: in turn inside the worker of a block,
-    /// or spread over the compute threads when the layer is a single block (few tiles and many
-    /// channels, as in the late layers of a classifier), whose products would otherwise all run on
-    /// one thread. Each `ξ` writes its own product, so the order does not change the result.
-    private func forEachPosition(_ product: (Int) -> Void) {
-        let threads = blockCount == 1 ? Swift.min(ComputeThreads.count, positions) : 1
-        guard threads > 1 else {
-            for xi in 0..<positions { product(xi) }
-            return
-        }
-        concurrentPerform(threads) { thread in
-            for xi in stride(from: thread, to: positions, by: threads) { product(xi) }
-        }
-    }
-
     private func forEachBlock(
         accumulator: Int, into destination: UnsafeMutablePointer<Float>? = nil,
         _ body: (WinogradTiling.Block, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
